@@ -1,0 +1,37 @@
+"""The Store: every repository over one database, built once at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage.activity import ActivityRepository
+from bot.storage.database import Database
+from bot.storage.directory import DirectoryRepository
+from bot.storage.discussions import DiscussionRepository
+from bot.storage.guilds import GuildSettingsRepository
+from bot.storage.meetings import MeetingRepository
+from bot.storage.memberships import MembershipRepository
+from bot.storage.reminders import ReminderRepository
+from bot.storage.resources import ResourceRepository
+
+
+class Store:
+    """Holds the repositories; services receive it, cogs reach it through the bot."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.guilds = GuildSettingsRepository(db)
+        self.directory = DirectoryRepository(db)
+        self.memberships = MembershipRepository(db)
+        self.resources = ResourceRepository(db)
+        self.meetings = MeetingRepository(db)
+        self.reminders = ReminderRepository(db)
+        self.discussions = DiscussionRepository(db)
+        self.activity = ActivityRepository(db)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.db.close()
