@@ -139,7 +139,9 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
             gateway_url=reader.string("discord", "gateway_url", "", check=_ws_url_or_empty),
             dev_guild_ids=tuple(reader.int_list("discord", "dev_guild_ids")),
         ),
-        database=DatabaseConfig(path=reader.string("database", "path", "agora.db", check=_nonempty)),
+        database=DatabaseConfig(
+            path=reader.string("database", "path", "agora.db", check=_nonempty)
+        ),
         community=CommunityConfig(
             timezone=reader.string("community", "timezone", "Europe/Brussels", check=_timezone),
             organiser_role=reader.string("community", "organiser_role", "Organiser"),
@@ -155,8 +157,12 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
             category_prefix=reader.string("channels", "category_prefix", ""),
         ),
         meetings=MeetingsConfig(
-            reminder_offsets=tuple(reader.duration_list("meetings", "reminder_offsets", ["1d", "1h", "0s"])),
-            allow_past_with_confirmation=reader.boolean("meetings", "allow_past_with_confirmation", True),
+            reminder_offsets=tuple(
+                reader.duration_list("meetings", "reminder_offsets", ["1d", "1h", "0s"])
+            ),
+            allow_past_with_confirmation=reader.boolean(
+                "meetings", "allow_past_with_confirmation", True
+            ),
         ),
         digest=DigestConfig(
             enabled=reader.boolean("digest", "enabled", True),
@@ -169,7 +175,9 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
             quiet_days=reader.integer("nudges", "quiet_days", 14, minimum=1),
         ),
         activity=ActivityConfig(
-            flush_interval_seconds=reader.number("activity", "flush_interval_seconds", 1.0, minimum=0.05)
+            flush_interval_seconds=reader.number(
+                "activity", "flush_interval_seconds", 1.0, minimum=0.05
+            )
         ),
         logging=LoggingConfig(
             level=reader.string("logging", "level", "INFO", check=_one_of(LOG_LEVELS)),
@@ -264,7 +272,9 @@ class _SectionReader:
         value = self._get(section, key)
         items = default if value is None else value
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-            self._bad(section, key, f'must be a list of durations like ["1d", "1h", "0s"], got {value!r}')
+            self._bad(
+                section, key, f'must be a list of durations like ["1d", "1h", "0s"], got {value!r}'
+            )
             return [parse_duration(item) for item in default]
         seconds: list[int] = []
         for item in items:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.storage.activity import ActivityRepository
+from bot.storage.bot_state import BotStateRepository
 from bot.storage.database import Database
 from bot.storage.directory import DirectoryRepository
 from bot.storage.discussions import DiscussionRepository
@@ -20,6 +21,7 @@ class Store:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.bot_state = BotStateRepository(db)
         self.guilds = GuildSettingsRepository(db)
         self.directory = DirectoryRepository(db)
         self.memberships = MembershipRepository(db)

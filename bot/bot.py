@@ -1,0 +1,120 @@
+"""Agora's Bot: receives its dependencies, loads the cogs, syncs commands when they change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pkgutil
+from typing import Any
+
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+import bot.cogs
+from bot.command_sync import command_set_hash
+from bot.config import Config
+from bot.error_handler import AgoraCommandTree
+from bot.services.registry import Services
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def agora_intents() -> discord.Intents:
+    """The gateway intents Agora needs, and no more (see README for why each)."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # channels, threads, roles: the directory's mapping follows them
+    intents.members = True  # roles granted by hand, members leaving (privileged)
+    intents.guild_messages = True  # message counts in initiative threads, without content
+    intents.guild_scheduled_events = True  # "Interested" on native events counts as Going
+    intents.dm_messages = True  # DMs opened for reminders and nudges
+    return intents
+
+
+class AgoraBot(commands.Bot):
+    """The Discord client. Everything it needs comes in through the constructor."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        store: Store,
+        scheduler: AsyncIOScheduler,
+        services: Services | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=agora_intents(),
+            tree_cls=AgoraCommandTree,
+            # Text users typed (initiative names, goals) must never ping anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.config = config
+        self.store = store
+        self.scheduler = scheduler
+        self.services = services or Services.build(store=store, config=config)
+        self.agora_ready = asyncio.Event()
+
+    async def setup_hook(self) -> None:
+        await self.services.start()
+        for extension in self.extension_names():
+            await self.load_extension(extension)
+        if not self.scheduler.running:
+            self.scheduler.start()
+        await self.sync_commands()
+
+    @staticmethod
+    def extension_names() -> list[str]:
+        """Every module in bot/cogs that is not private (python-discord style discovery)."""
+        return sorted(
+            f"bot.cogs.{module.name}"
+            for module in pkgutil.iter_modules(bot.cogs.__path__)
+            if not module.name.startswith("_")
+        )
+
+    async def on_ready(self) -> None:
+        log.info("Agora is ready as %s in %d guild(s)", self.user, len(self.guilds))
+        self.agora_ready.set()
+
+    async def sync_commands(self) -> None:
+        """Sync to the development guilds, or globally, when the command set changed."""
+        guild_ids: list[int | None] = list(self.config.discord.dev_guild_ids) or [None]
+        for guild_id in guild_ids:
+            guild = discord.Object(guild_id) if guild_id is not None else None
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            target = f"guild:{guild_id}" if guild_id is not None else "global"
+            payload = [
+                command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)
+            ]
+            wanted = command_set_hash(payload, target)
+            key = f"command_hash:{target}"
+            if await self.store.bot_state.get(key) == wanted and await self._registered_match(
+                guild, payload
+            ):
+                log.info("commands unchanged for %s; not syncing", target)
+                continue
+            await self.tree.sync(guild=guild)
+            await self.store.bot_state.set(key, wanted)
+            log.info("synced %d commands to %s", len(payload), target)
+
+    async def _registered_match(
+        self, guild: discord.abc.Snowflake | None, payload: list[dict[str, Any]]
+    ) -> bool:
+        """Whether Discord still has the commands we last synced (it may have been reset)."""
+        registered = await self.tree.fetch_commands(guild=guild)
+        return sorted(command.name for command in registered) == sorted(
+            str(command["name"]) for command in payload
+        )
+
+    async def close(self) -> None:
+        try:
+            await self.services.close()
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+        finally:
+            await super().close()

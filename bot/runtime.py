@@ -1,0 +1,70 @@
+"""Building and running Agora: the same path for Discord, the sandbox and the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.bot import AgoraBot
+from bot.config import Config
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def point_discord_py_at(api_base: str, gateway_url: str) -> None:
+    """Aim discord.py at another Discord-compatible server through its documented class
+    attributes; nothing else is changed. Empty values leave Discord's defaults."""
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+async def build_agora(config: Config) -> AgoraBot:
+    """Open the store, make the scheduler, and construct the bot (not yet connected)."""
+    point_discord_py_at(config.discord.api_base, config.discord.gateway_url)
+    store = await Store.open(config.database.path)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    return AgoraBot(config=config, store=store, scheduler=scheduler)
+
+
+@dataclass
+class RunningAgora:
+    """A started Agora; ``stop()`` closes the connection, flushes and closes the store."""
+
+    bot: AgoraBot
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        if not self.bot.is_closed():
+            await self.bot.close()
+        try:
+            await asyncio.wait_for(self.task, timeout=10)
+        except (TimeoutError, asyncio.CancelledError):
+            self.task.cancel()
+        await self.bot.store.close()
+
+
+async def start_agora(config: Config, *, ready_timeout: float = 30.0) -> RunningAgora:
+    """Connect Agora and wait until it is ready (commands synced, guilds received)."""
+    agora = await build_agora(config)
+    task = asyncio.create_task(agora.start(config.token), name="agora")
+    ready = asyncio.create_task(agora.agora_ready.wait())
+    done, _ = await asyncio.wait(
+        {task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+    )
+    if ready not in done:
+        ready.cancel()
+        if task in done:
+            await agora.store.close()
+            task.result()  # re-raise why it stopped
+        running = RunningAgora(agora, task)
+        await running.stop()
+        raise TimeoutError(f"Agora was not ready within {ready_timeout:.0f} s")
+    return RunningAgora(agora, task)
