@@ -1,0 +1,166 @@
+"""What each ``run_bot.py`` mode does: Discord, the sandbox (console or scenario), import, export."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+
+from bot.config import Config
+from bot.runtime import RunningAgora, start_agora
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+SEED_FILE = "eip-scc.toml"
+
+
+def seed_path() -> Path:
+    """The EIP-SCC seed data shipped inside the package."""
+    return Path(str(resources.files("bot.data").joinpath(SEED_FILE)))
+
+
+def with_database(config: Config, path: str) -> Config:
+    return dataclasses.replace(config, database=dataclasses.replace(config.database, path=path))
+
+
+def configure_logging(config: Config, *, to_stderr: bool = True) -> None:
+    handlers: list[logging.Handler] = []
+    if config.logging.file:
+        handlers.append(logging.FileHandler(config.logging.file, encoding="utf-8"))
+    if to_stderr:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    if not handlers:
+        handlers.append(logging.NullHandler())
+    logging.basicConfig(
+        level=config.logging.level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+
+
+async def run_discord(config: Config) -> int:
+    """Run against Discord until interrupted."""
+    configure_logging(config)
+    running = await start_agora(config, ready_timeout=120)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({waiter, running.task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    await running.stop()
+    return 0
+
+
+def sandbox_config(config: Config, *, api_base: str, gateway_url: str, token: str, guild_id: int) -> Config:
+    """The config Agora runs with inside the sandbox: its URLs, its token, its guild."""
+    return dataclasses.replace(
+        config,
+        discord=dataclasses.replace(
+            config.discord,
+            api_base=api_base,
+            gateway_url=gateway_url,
+            token=token,
+            dev_guild_ids=(guild_id,),
+        ),
+        community=dataclasses.replace(config.community, seed_file=str(seed_path())),
+    )
+
+
+AgoraFactory = Callable[[], Awaitable[RunningAgora]]
+
+
+async def run_sandbox(config: Config, *, script: str | None = None) -> int:
+    """Start the sandbox with the seed guild, Agora against it, then the console or a script."""
+    from bot.sandbox import Sandbox
+    from bot.sandbox.console import run_console
+    from bot.sandbox.scenario import run_scenario
+
+    # The console owns the terminal, so logs go to a file there (if configured).
+    configure_logging(config, to_stderr=script is not None and config.logging.level == "DEBUG")
+    with tempfile.TemporaryDirectory(prefix="agora-sandbox-") as scratch:
+        if config.database.path == "agora.db":
+            # A fresh sandbox has fresh ids; a fresh database matches it.
+            config = with_database(config, str(Path(scratch) / "agora.db"))
+        sandbox = Sandbox()
+        await sandbox.start()
+        try:
+            guild = sandbox.create_seed_guild()
+            agora_config = sandbox_config(
+                config,
+                api_base=sandbox.api_base,
+                gateway_url=sandbox.gateway_url,
+                token=sandbox.bot_token,
+                guild_id=int(guild.id),
+            )
+
+            async def agora_factory() -> RunningAgora:
+                return await start_agora(agora_config)
+
+            running = await agora_factory()
+            await prepare_seed_guild(sandbox)
+            try:
+                if script is not None:
+                    return await run_scenario(script, sandbox, agora_factory, out=sys.stdout)
+                return await run_console(sandbox, agora_factory)
+            finally:
+                await running.stop()
+        finally:
+            await sandbox.stop()
+
+
+async def prepare_seed_guild(sandbox: object) -> None:
+    """Lay out the seed guild as an admin would: ``/admin setup`` through the sandbox."""
+    from bot.sandbox import Sandbox
+
+    assert isinstance(sandbox, Sandbox)
+    await sandbox.user("admin").slash("admin setup")
+
+
+async def import_file(config: Config, file: str, guild_id: int) -> int:
+    """``run_bot.py import``: print the report; exit 1 when the file was refused."""
+    from bot.errors import AgoraError
+    from bot.services.registry import Services
+
+    configure_logging(config)
+    data = Path(file).read_bytes()
+    store = await Store.open(config.database.path)
+    try:
+        services = Services.build(store=store, config=config)
+        await services.start()
+        try:
+            report = await services.importer.import_directory(guild_id, data, Path(file).name)
+        except AgoraError as error:
+            print(f"import refused, nothing changed: {error.message}", file=sys.stderr)
+            return 1
+        print(report.as_text())
+        return 0
+    finally:
+        await store.close()
+
+
+async def export_file(config: Config, file: str, guild_id: int) -> int:
+    from bot.services.registry import Services
+
+    configure_logging(config)
+    store = await Store.open(config.database.path)
+    try:
+        services = Services.build(store=store, config=config)
+        await services.start()
+        fmt = "json" if file.endswith(".json") else "toml"
+        Path(file).write_bytes(await services.importer.export_directory(guild_id, fmt))
+        print(f"exported to {file}")
+        return 0
+    finally:
+        await store.close()
