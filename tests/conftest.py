@@ -1,0 +1,92 @@
+"""Fixtures shared by Agora's end-to-end tests: a sandbox and Agora against it.
+
+Everything is real: the sandbox listens on a loopback socket, Agora is the
+unmodified discord.py client, and its database is a SQLite file in tmp_path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.config import Config, parse_config
+from bot.launch import prepare_seed_guild, sandbox_config
+from bot.runtime import RunningAgora, start_agora
+from bot.sandbox import Sandbox
+
+
+@pytest.fixture
+def agora_config_overrides() -> dict[str, dict[str, object]]:
+    """Override in a test module to change Agora's config (TOML-shaped dict)."""
+    return {}
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    saved_base = discord.http.Route.BASE
+    saved_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    sb = Sandbox()
+    await sb.start()
+    sb.create_seed_guild()
+    try:
+        yield sb
+    finally:
+        await sb.stop()
+        discord.http.Route.BASE = saved_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved_gateway
+
+
+@pytest.fixture
+def agora_config(
+    sandbox: Sandbox, tmp_path: Path, agora_config_overrides: dict[str, dict[str, object]]
+) -> Config:
+    raw: dict[str, dict[str, object]] = {"database": {"path": str(tmp_path / "agora.db")}}
+    for section, values in agora_config_overrides.items():
+        raw.setdefault(section, {}).update(values)
+    return sandbox_config(
+        parse_config(raw),
+        api_base=sandbox.api_base,
+        gateway_url=sandbox.gateway_url,
+        token=sandbox.bot_token,
+        guild_id=int(sandbox.guild.id),
+    )
+
+
+AgoraStarter = Callable[[], Awaitable[RunningAgora]]
+
+
+@pytest.fixture
+async def start_agora_fn(agora_config: Config) -> AsyncIterator[AgoraStarter]:
+    """Starts Agora (again) on the test's database; every instance is stopped at teardown."""
+    started: list[RunningAgora] = []
+
+    async def start() -> RunningAgora:
+        running = await start_agora(agora_config)
+        started.append(running)
+        return running
+
+    yield start
+    for running in reversed(started):
+        if not running.bot.is_closed() or not running.task.done():
+            await running.stop()
+
+
+@pytest.fixture
+async def agora(start_agora_fn: AgoraStarter) -> RunningAgora:
+    """Agora connected to the sandbox, with the seed directory but no channels yet."""
+    return await start_agora_fn()
+
+
+@pytest.fixture
+async def seeded(agora: RunningAgora, sandbox: Sandbox) -> RunningAgora:
+    """Agora after ``/admin setup``: a category, channel and role per initiative."""
+    await prepare_seed_guild(sandbox)
+    return agora
+
+
+def replace_config(config: Config, section: str, **values: object) -> Config:
+    return dataclasses.replace(config, **{section: dataclasses.replace(getattr(config, section), **values)})
