@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 import bot.cogs
+from bot.cogs._pagination import PageButton
 from bot.command_sync import command_set_hash
 from bot.config import Config
 from bot.error_handler import AgoraCommandTree
@@ -58,11 +59,14 @@ class AgoraBot(commands.Bot):
         self.scheduler = scheduler
         self.services = services or Services.build(store=store, config=config)
         self.agora_ready = asyncio.Event()
+        # Paginated lists register how to draw a page; see cogs/_pagination.py.
+        self.page_renderers: dict[str, Any] = {}
 
     async def setup_hook(self) -> None:
         await self.services.start()
         for extension in self.extension_names():
             await self.load_extension(extension)
+        self.add_dynamic_items(PageButton)
         if not self.scheduler.running:
             self.scheduler.start()
         await self.sync_commands()
