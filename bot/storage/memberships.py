@@ -1,10 +1,244 @@
-"""Repository: initiative memberships with their history."""
+"""Repository: initiative memberships with their history.
+
+A membership is one row per stint: the current one has ``left_at`` NULL, ended
+ones are the history. The partial unique index guarantees at most one current
+row per (initiative, user).
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+import aiosqlite
+
+from bot.errors import Conflict
 from bot.storage.database import Database
+from bot.storage.models_core import (
+    JoinReason,
+    LeaveReason,
+    Membership,
+    MembershipRole,
+    db_time,
+    parse_db_time,
+)
+
+_COLUMNS = (
+    "id, guild_id, initiative_id, user_id, role, joined_at, join_reason, left_at, left_reason"
+)
 
 
 class MembershipRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def current_for_guild(self, guild_id: int) -> list[Membership]:
+        """Every current membership of the guild (to load the in-memory directory)."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND left_at IS NULL",
+            (guild_id,),
+        )
+        return [_membership(row) for row in rows]
+
+    async def current(self, guild_id: int, initiative_id: int, user_id: int) -> Membership | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND initiative_id = ?"
+            " AND user_id = ? AND left_at IS NULL",
+            (guild_id, initiative_id, user_id),
+        )
+        return None if row is None else _membership(row)
+
+    async def list_current(
+        self, guild_id: int, initiative_id: int, limit: int, offset: int
+    ) -> tuple[list[Membership], int]:
+        """Current members, leads first, then by join date; and the total."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND initiative_id = ?"
+            " AND left_at IS NULL ORDER BY role = 'lead' DESC, joined_at, user_id"
+            " LIMIT ? OFFSET ?",
+            (guild_id, initiative_id, limit, offset),
+        )
+        total = await self.db.fetch_one(
+            "SELECT count(*) FROM memberships WHERE guild_id = ? AND initiative_id = ?"
+            " AND left_at IS NULL",
+            (guild_id, initiative_id),
+        )
+        return [_membership(row) for row in rows], int(total[0]) if total else 0
+
+    async def history_for_user(self, guild_id: int, user_id: int) -> list[Membership]:
+        """Every stint of the user, current and ended, oldest first."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND user_id = ?"
+            " ORDER BY joined_at, id",
+            (guild_id, user_id),
+        )
+        return [_membership(row) for row in rows]
+
+    async def history_for_initiative(self, guild_id: int, initiative_id: int) -> list[Membership]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND initiative_id = ?"
+            " ORDER BY joined_at, id",
+            (guild_id, initiative_id),
+        )
+        return [_membership(row) for row in rows]
+
+    async def start(
+        self,
+        guild_id: int,
+        initiative_id: int,
+        user_id: int,
+        role: MembershipRole,
+        reason: JoinReason,
+        now: datetime,
+    ) -> Membership:
+        async with self.db.transaction() as conn:
+            membership = await _start(conn, guild_id, initiative_id, user_id, role, reason, now)
+        return membership
+
+    async def end(
+        self,
+        guild_id: int,
+        user_id: int,
+        initiative_ids: Iterable[int] | None,
+        reason: LeaveReason,
+        now: datetime,
+    ) -> list[Membership]:
+        """End the user's current memberships (all of them when ``initiative_ids`` is None).
+
+        Returns the ended rows; initiatives the user was not in are ignored.
+        """
+        wanted = None if initiative_ids is None else set(initiative_ids)
+        ended: list[Membership] = []
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND user_id = ?"
+                " AND left_at IS NULL",
+                (guild_id, user_id),
+            ) as cursor:
+                current = [_membership(row) for row in await cursor.fetchall()]
+            for membership in current:
+                if wanted is not None and membership.initiative_id not in wanted:
+                    continue
+                await conn.execute(
+                    "UPDATE memberships SET left_at = ?, left_reason = ? WHERE id = ?",
+                    (db_time(now), reason, membership.id),
+                )
+                ended.append(_ended(membership, now, reason))
+        return ended
+
+    async def sync(
+        self,
+        guild_id: int,
+        user_id: int,
+        start_ids: Iterable[int],
+        end_ids: Iterable[int],
+        now: datetime,
+    ) -> tuple[list[Membership], list[Membership]]:
+        """Start 'role_added' and end 'role_removed' memberships in one transaction."""
+        started: list[Membership] = []
+        ended: list[Membership] = []
+        end_set = set(end_ids)
+        async with self.db.transaction() as conn:
+            for initiative_id in start_ids:
+                membership = await _start(
+                    conn, guild_id, initiative_id, user_id, "member", "role_added", now
+                )
+                started.append(membership)
+            async with conn.execute(
+                f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND user_id = ?"
+                " AND left_at IS NULL",
+                (guild_id, user_id),
+            ) as cursor:
+                current = [_membership(row) for row in await cursor.fetchall()]
+            for membership in current:
+                if membership.initiative_id in end_set:
+                    await conn.execute(
+                        "UPDATE memberships SET left_at = ?, left_reason = 'role_removed'"
+                        " WHERE id = ?",
+                        (db_time(now), membership.id),
+                    )
+                    ended.append(_ended(membership, now, "role_removed"))
+        return started, ended
+
+    async def set_role(
+        self, guild_id: int, initiative_id: int, user_id: int, role: MembershipRole
+    ) -> Membership | None:
+        """Change the role of the current membership in place; None if there is none."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE memberships SET role = ? WHERE guild_id = ? AND initiative_id = ?"
+                " AND user_id = ? AND left_at IS NULL",
+                (role, guild_id, initiative_id, user_id),
+            )
+        return await self.current(guild_id, initiative_id, user_id)
+
+    async def forget_user(self, guild_id: int, user_id: int, now: datetime) -> int:
+        """End the user's memberships ('forgotten') and erase their id from every row.
+
+        The rows stay, without a user, so historical join/leave counts remain true.
+        Returns how many rows were anonymised.
+        """
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE memberships SET left_at = ?, left_reason = 'forgotten'"
+                " WHERE guild_id = ? AND user_id = ? AND left_at IS NULL",
+                (db_time(now), guild_id, user_id),
+            )
+            cursor = await conn.execute(
+                "UPDATE memberships SET user_id = NULL WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )
+            return cursor.rowcount
+
+
+async def _start(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    initiative_id: int,
+    user_id: int,
+    role: MembershipRole,
+    reason: JoinReason,
+    now: datetime,
+) -> Membership:
+    try:
+        cursor = await conn.execute(
+            "INSERT INTO memberships"
+            " (guild_id, initiative_id, user_id, role, joined_at, join_reason)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (guild_id, initiative_id, user_id, role, db_time(now), reason),
+        )
+    except sqlite3.IntegrityError:
+        raise Conflict("You are already a member of that initiative.") from None
+    assert cursor.lastrowid is not None
+    return Membership(
+        id=cursor.lastrowid,
+        guild_id=guild_id,
+        initiative_id=initiative_id,
+        user_id=user_id,
+        role=role,
+        joined_at=parse_db_time(db_time(now)),
+        join_reason=reason,
+        left_at=None,
+        left_reason=None,
+    )
+
+
+def _ended(membership: Membership, now: datetime, reason: LeaveReason) -> Membership:
+    return replace(membership, left_at=parse_db_time(db_time(now)), left_reason=reason)
+
+
+def _membership(row: aiosqlite.Row) -> Membership:
+    left_at = row["left_at"]
+    return Membership(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        initiative_id=row["initiative_id"],
+        user_id=row["user_id"],
+        role=row["role"],
+        joined_at=parse_db_time(row["joined_at"]),
+        join_reason=row["join_reason"],
+        left_at=None if left_at is None else parse_db_time(left_at),
+        left_reason=row["left_reason"],
+    )
