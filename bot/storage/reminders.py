@@ -1,10 +1,316 @@
-"""Repository: reminder rows, the source of truth for every reminder."""
+"""Repository: reminder rows, the source of truth for every reminder.
+
+A row moves pending -> sending -> sent | late_sent, or pending -> skipped |
+cancelled. "sending" is written (with the moment) before the message goes out
+so a restart knows a send may have happened and re-sends with the same nonce.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
 from bot.storage.database import Database
+from bot.storage.models_meetings import NewReminder, Reminder, ReminderState
+
+_COLUMNS = (
+    "id, guild_id, meeting_id, session_id, kind, slot, offset_seconds, occurrence_start,"
+    " due_at, fire_at, target_kind, target_id, state, attempts, last_error"
+)
+LIVE_STATES = ("pending", "sending")
+FINAL_STATES = ("sent", "late_sent", "skipped", "cancelled")
+
+
+@dataclass(frozen=True)
+class UserReminderRecord:
+    """What the reminders area holds about one user (for a privacy request)."""
+
+    dm_opted_in: bool
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _dt(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _reminder(row: aiosqlite.Row) -> Reminder:
+    return Reminder(
+        id=row[0],
+        guild_id=row[1],
+        meeting_id=row[2],
+        session_id=row[3],
+        kind=row[4],
+        slot=row[5],
+        offset_seconds=row[6],
+        occurrence_start=_dt(row[7]),
+        due_at=_dt(row[8]),
+        fire_at=_dt(row[9]),
+        target_kind=row[10],
+        target_id=row[11],
+        state=row[12],
+        attempts=row[13],
+        last_error=row[14],
+    )
 
 
 class ReminderRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    # -- planning -----------------------------------------------------------
+
+    async def apply_plan(
+        self,
+        create: Sequence[NewReminder],
+        retime: Sequence[tuple[int, datetime]],
+        cancel: Sequence[int],
+        now: datetime,
+    ) -> list[int]:
+        """Insert, re-time and cancel reminders in one transaction; ids of those created.
+
+        Re-timing and cancelling touch only rows still pending: a row the
+        scheduler already claimed ("sending") is left to finish. A new row whose
+        slot is already live is ignored.
+        """
+        created: list[int] = []
+        async with self.db.transaction() as conn:
+            for new in create:
+                cursor = await conn.execute(
+                    "INSERT OR IGNORE INTO reminders (guild_id, meeting_id, session_id, kind, slot,"
+                    " offset_seconds, occurrence_start, due_at, fire_at, target_kind, target_id,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        new.guild_id,
+                        new.meeting_id,
+                        new.session_id,
+                        new.kind,
+                        new.slot,
+                        new.offset_seconds,
+                        _ts(new.occurrence_start),
+                        _ts(new.due_at),
+                        _ts(new.due_at),
+                        new.target_kind,
+                        new.target_id,
+                        _ts(now),
+                    ),
+                )
+                if cursor.rowcount and cursor.lastrowid is not None:
+                    created.append(cursor.lastrowid)
+            await conn.executemany(
+                "UPDATE reminders SET due_at = ?, fire_at = ?, attempts = 0, last_error = ''"
+                " WHERE id = ? AND state = 'pending'",
+                [(_ts(due), _ts(due), reminder_id) for reminder_id, due in retime],
+            )
+            await conn.executemany(
+                "UPDATE reminders SET state = 'cancelled', finished_at = ?"
+                " WHERE id = ? AND state = 'pending'",
+                [(_ts(now), reminder_id) for reminder_id in cancel],
+            )
+        return created
+
+    async def insert_many(self, reminders: Sequence[NewReminder], now: datetime) -> int:
+        """Bulk insert (seeding, benchmarks); returns how many were new."""
+        async with self.db.transaction() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "INSERT OR IGNORE INTO reminders (guild_id, meeting_id, session_id, kind, slot,"
+                " offset_seconds, occurrence_start, due_at, fire_at, target_kind, target_id,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        new.guild_id,
+                        new.meeting_id,
+                        new.session_id,
+                        new.kind,
+                        new.slot,
+                        new.offset_seconds,
+                        _ts(new.occurrence_start),
+                        _ts(new.due_at),
+                        _ts(new.due_at),
+                        new.target_kind,
+                        new.target_id,
+                        _ts(now),
+                    )
+                    for new in reminders
+                ],
+            )
+            return conn.total_changes - before
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,)
+        )
+        return None if row is None else _reminder(row)
+
+    async def for_meeting(
+        self, meeting_id: int, states: Sequence[ReminderState] | None = None
+    ) -> list[Reminder]:
+        sql = f"SELECT {_COLUMNS} FROM reminders WHERE meeting_id = ?"
+        params: list[object] = [meeting_id]
+        if states is not None:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            params += list(states)
+        rows = await self.db.fetch_all(sql + " ORDER BY due_at, id", params)
+        return [_reminder(row) for row in rows]
+
+    async def cancel_live(self, meeting_id: int, now: datetime) -> int:
+        """Cancel every pending reminder of a meeting; how many."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE reminders SET state = 'cancelled', finished_at = ?"
+                " WHERE meeting_id = ? AND state = 'pending'",
+                (_ts(now), meeting_id),
+            )
+            return cursor.rowcount
+
+    # -- dispatching --------------------------------------------------------
+
+    async def next_fire_at(self) -> datetime | None:
+        """When the earliest live reminder fires (any guild), or None."""
+        row = await self.db.fetch_one(
+            "SELECT MIN(fire_at) FROM reminders WHERE state IN ('pending', 'sending')"
+        )
+        return None if row is None or row[0] is None else _dt(row[0])
+
+    async def live_count(self) -> int:
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) FROM reminders WHERE state IN ('pending', 'sending')"
+        )
+        return int(row[0]) if row else 0
+
+    async def due(self, now: datetime, limit: int = 500) -> list[Reminder]:
+        """Live reminders whose fire time has come, earliest first."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM reminders WHERE state IN ('pending', 'sending')"
+            " AND fire_at <= ? ORDER BY fire_at, id LIMIT ?",
+            (_ts(now), limit),
+        )
+        return [_reminder(row) for row in rows]
+
+    async def claim(self, reminder_ids: Sequence[int], now: datetime) -> list[int]:
+        """Mark these live reminders "sending" (committed) before any send; ids claimed.
+
+        A row already "sending" (claimed before a crash) is claimed again: its
+        send is repeated with the same nonce.
+        """
+        if not reminder_ids:
+            return []
+        async with self.db.transaction() as conn:
+            marks = ",".join("?" * len(reminder_ids))
+            async with conn.execute(
+                f"SELECT id FROM reminders WHERE id IN ({marks})"
+                " AND state IN ('pending', 'sending')",
+                list(reminder_ids),
+            ) as cursor:
+                claimed = [row[0] for row in await cursor.fetchall()]
+            await conn.executemany(
+                "UPDATE reminders SET state = 'sending', sending_at = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                [(_ts(now), reminder_id) for reminder_id in claimed],
+            )
+        return claimed
+
+    async def finish(self, outcomes: Sequence[tuple[int, ReminderState]], now: datetime) -> None:
+        """Record final states (sent, late_sent, skipped) in one transaction."""
+        if not outcomes:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE reminders SET state = ?, finished_at = ?"
+                " WHERE id = ? AND state IN ('pending', 'sending')",
+                [(state, _ts(now), reminder_id) for reminder_id, state in outcomes],
+            )
+
+    async def retry_later(
+        self, reminder_id: int, error: str, retry_at: datetime, give_up: bool, now: datetime
+    ) -> None:
+        """After a failed send: back to pending for ``retry_at``, or skipped when giving up."""
+        async with self.db.transaction() as conn:
+            if give_up:
+                await conn.execute(
+                    "UPDATE reminders SET state = 'skipped', last_error = ?, finished_at = ?"
+                    " WHERE id = ?",
+                    (error[:500], _ts(now), reminder_id),
+                )
+            else:
+                await conn.execute(
+                    "UPDATE reminders SET state = 'pending', last_error = ?, fire_at = ?"
+                    " WHERE id = ?",
+                    (error[:500], _ts(retry_at), reminder_id),
+                )
+
+    async def state_counts(self) -> dict[str, int]:
+        rows = await self.db.fetch_all("SELECT state, COUNT(*) FROM reminders GROUP BY state")
+        return {row[0]: row[1] for row in rows}
+
+    # -- settings -----------------------------------------------------------
+
+    async def guild_offsets(self, guild_id: int) -> tuple[int, ...] | None:
+        row = await self.db.fetch_one(
+            "SELECT offsets FROM reminder_guild_offsets WHERE guild_id = ?", (guild_id,)
+        )
+        return None if row is None else tuple(json.loads(row[0]))
+
+    async def set_guild_offsets(self, guild_id: int, offsets: tuple[int, ...] | None) -> None:
+        async with self.db.transaction() as conn:
+            if offsets is None:
+                await conn.execute(
+                    "DELETE FROM reminder_guild_offsets WHERE guild_id = ?", (guild_id,)
+                )
+            else:
+                await conn.execute(
+                    "INSERT INTO reminder_guild_offsets (guild_id, offsets) VALUES (?, ?)"
+                    " ON CONFLICT (guild_id) DO UPDATE SET offsets = excluded.offsets",
+                    (guild_id, json.dumps(list(offsets))),
+                )
+
+    async def set_dm_opt_in(self, guild_id: int, user_id: int, on: bool, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            if on:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO reminder_dm_optins (guild_id, user_id, opted_in_at)"
+                    " VALUES (?, ?, ?)",
+                    (guild_id, user_id, _ts(now)),
+                )
+            else:
+                await conn.execute(
+                    "DELETE FROM reminder_dm_optins WHERE guild_id = ? AND user_id = ?",
+                    (guild_id, user_id),
+                )
+
+    async def dm_opted_in(self, guild_id: int, user_id: int) -> bool:
+        row = await self.db.fetch_one(
+            "SELECT 1 FROM reminder_dm_optins WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return row is not None
+
+    async def dm_recipients(self, guild_id: int, meeting_id: int) -> list[int]:
+        """Opted-in users answering Going or Maybe to the meeting."""
+        rows = await self.db.fetch_all(
+            "SELECT o.user_id FROM reminder_dm_optins o JOIN meeting_rsvps r"
+            " ON r.user_id = o.user_id AND r.guild_id = o.guild_id"
+            " WHERE o.guild_id = ? AND r.meeting_id = ? AND r.answer IN ('going', 'maybe')"
+            " ORDER BY o.user_id",
+            (guild_id, meeting_id),
+        )
+        return [row[0] for row in rows]
+
+    # -- privacy ------------------------------------------------------------
+
+    async def describe_user(self, guild_id: int, user_id: int) -> UserReminderRecord:
+        return UserReminderRecord(dm_opted_in=await self.dm_opted_in(guild_id, user_id))
+
+    async def forget_user(self, guild_id: int, user_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM reminder_dm_optins WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )

@@ -1,0 +1,170 @@
+"""Recurring meetings: rules kept in local wall-clock time, expanded to instants.
+
+A rule says "every 2 weeks on Tuesday at 09:00 Europe/Brussels" or "the 3rd
+(or last) Tuesday of each month at 09:00"; each occurrence is that wall-clock
+time converted on its own date, so 09:00 stays 09:00 across DST. Pure code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.errors import InvalidInput
+from bot.storage.models_meetings import RecurrenceRule
+
+ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
+_MAX_SCAN = 5000  # occurrences examined before giving up (a rule far past its end)
+
+
+def describe(rule: RecurrenceRule) -> str:
+    """A human sentence for the rule, e.g. "every 2 weeks on Tuesday at 09:00 Europe/Brussels"."""
+    day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
+        rule.weekday
+    ]
+    clock = f"{rule.local_time:%H:%M} {rule.timezone}"
+    if rule.frequency == "weekly":
+        every = "every week" if rule.interval == 1 else f"every {rule.interval} weeks"
+        text = f"{every} on {day} at {clock}"
+    else:
+        months = "every month" if rule.interval == 1 else f"every {rule.interval} months"
+        text = f"the {ORDINALS[rule.nth or 1]} {day} of {months} at {clock}"
+    return text + (f", until {rule.until:%Y-%m-%d}" if rule.until else "")
+
+
+def nth_weekday_of(day: date) -> int:
+    """Which occurrence of its weekday ``day`` is in its month (1..5)."""
+    return (day.day - 1) // 7 + 1
+
+
+def is_last_weekday_of_month(day: date) -> bool:
+    return (day + timedelta(days=7)).month != day.month
+
+
+def make_rule(
+    frequency: str,
+    start_local: datetime,
+    duration_seconds: int,
+    timezone: str,
+    interval: int = 1,
+    week_of_month: str | None = None,
+    until: date | None = None,
+) -> RecurrenceRule:
+    """Build a rule from the first occurrence. ``week_of_month`` is "1".."4",
+    "last", or None for the start's own position (monthly only).
+    """
+    if frequency not in ("weekly", "monthly"):
+        raise InvalidInput("Repeat must be weekly or monthly.")
+    if not 1 <= interval <= 52:
+        raise InvalidInput("The repeat interval must be between 1 and 52.")
+    first = start_local.date()
+    if until is not None and until < first:
+        raise InvalidInput("The repeat end date is before the first meeting.")
+    nth: int | None = None
+    if frequency == "monthly":
+        nth = _nth_for(first, week_of_month)
+    return RecurrenceRule(
+        frequency="weekly" if frequency == "weekly" else "monthly",
+        interval=interval,
+        weekday=first.weekday(),
+        local_time=start_local.time().replace(tzinfo=None, fold=0),
+        duration_seconds=duration_seconds,
+        timezone=timezone,
+        first_date=first,
+        nth=nth,
+        until=until,
+    )
+
+
+def _nth_for(first: date, week_of_month: str | None) -> int:
+    position = nth_weekday_of(first)
+    if week_of_month is None:
+        if position == 5:
+            return -1  # a 5th weekday only exists in some months: treat as "last"
+        return position
+    if week_of_month == "last":
+        if not is_last_weekday_of_month(first):
+            raise InvalidInput(
+                f"{first:%Y-%m-%d} is not the last {first:%A} of its month; "
+                "pick a start on that day or another week."
+            )
+        return -1
+    if week_of_month in ("1", "2", "3", "4"):
+        if int(week_of_month) != position:
+            raise InvalidInput(
+                f"{first:%Y-%m-%d} is the {ORDINALS.get(position, str(position))} "
+                f"{first:%A} of its month, not the {ORDINALS[int(week_of_month)]}."
+            )
+        return position
+    raise InvalidInput("Week of month must be 1, 2, 3, 4 or last.")
+
+
+def _monthly_date(year: int, month: int, weekday: int, nth: int) -> date:
+    if nth > 0:
+        first = date(year, month, 1)
+        offset = (weekday - first.weekday()) % 7
+        return first + timedelta(days=offset + 7 * (nth - 1))
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    last = next_month - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def local_dates(rule: RecurrenceRule) -> Iterator[date]:
+    """Every occurrence's local date, from the first, in order, up to ``until``."""
+    for index in range(_MAX_SCAN):
+        if rule.frequency == "weekly":
+            day = rule.first_date + timedelta(weeks=index * rule.interval)
+        else:
+            months = rule.first_date.month - 1 + index * rule.interval
+            year = rule.first_date.year + months // 12
+            day = _monthly_date(year, months % 12 + 1, rule.weekday, rule.nth or 1)
+        if rule.until is not None and day > rule.until:
+            return
+        yield day
+
+
+def occurrence_start(rule: RecurrenceRule, day: date) -> datetime:
+    """The UTC start of the occurrence on local ``day``.
+
+    A wall-clock time inside a spring-forward gap is moved forward by the gap
+    (what the clock reads an hour later); a doubled time takes its first pass.
+    """
+    zone = ZoneInfo(rule.timezone)
+    local = datetime.combine(day, rule.local_time).replace(tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def starts_after(rule: RecurrenceRule, after: datetime, limit: int) -> list[datetime]:
+    """Up to ``limit`` occurrence starts (UTC) strictly after ``after``."""
+    found: list[datetime] = []
+    for day in local_dates(rule):
+        start = occurrence_start(rule, day)
+        if start > after:
+            found.append(start)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def starts_between(rule: RecurrenceRule, begin: datetime, end: datetime) -> list[datetime]:
+    """Occurrence starts (UTC) with ``begin <= start < end``."""
+    found: list[datetime] = []
+    for day in local_dates(rule):
+        start = occurrence_start(rule, day)
+        if start >= end:
+            break
+        if start >= begin:
+            found.append(start)
+    return found
+
+
+def is_occurrence(rule: RecurrenceRule, start: datetime) -> bool:
+    """Whether ``start`` (UTC) is one of the rule's own occurrence starts."""
+    for day in local_dates(rule):
+        candidate = occurrence_start(rule, day)
+        if candidate == start:
+            return True
+        if candidate > start:
+            return False
+    return False
