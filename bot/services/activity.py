@@ -136,6 +136,7 @@ class ActivityService:
         self._flush_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._flush_waiters: list[asyncio.Future[None]] = []
         self.flushes = 0
 
     async def start(self) -> None:
@@ -207,6 +208,12 @@ class ActivityService:
                 batch.message_count, len(batch.threads), len(batch.participants), len(batch.hours)
             )
 
+    async def wait_for_flush(self) -> None:
+        """Return after the flush task's next round (for tests and benchmarks)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._flush_waiters.append(waiter)
+        await waiter
+
     async def _flush_forever(self) -> None:
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
@@ -217,3 +224,7 @@ class ActivityService:
                 # Kept in memory and retried next time; a broken database must
                 # not kill the loop that counts activity.
                 log.exception("activity flush failed; will retry")
+            waiters, self._flush_waiters = self._flush_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)

@@ -87,10 +87,6 @@ def _discussion(row: aiosqlite.Row) -> Discussion:
     )
 
 
-def _placeholders(count: int) -> str:
-    return ", ".join("?" * count)
-
-
 class DiscussionRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -237,24 +233,26 @@ class DiscussionRepository:
     async def top(
         self,
         guild_id: int,
-        initiative_ids: Sequence[int] | None,
+        cluster_id: int | None,
         since: int | None,
         until: int | None,
         limit: int,
         offset: int,
     ) -> list[RankedDiscussion]:
-        """Most messages in [since, until) first; ``since`` None means all time.
+        """Most messages in [since, until) first; no bounds means all time.
 
         All time reads the thread's own count, which includes messages that
         reconciliation found; periods read the hour buckets.
         """
         scope = ""
         scope_params: list[int] = []
-        if initiative_ids is not None:
-            if not initiative_ids:
-                return []
-            scope = f" AND d.initiative_id IN ({_placeholders(len(initiative_ids))})"
-            scope_params = list(initiative_ids)
+        if cluster_id is not None:
+            # Initiatives belong to the directory's schema (migration 001).
+            scope = (
+                " AND d.initiative_id IN"
+                " (SELECT i.id FROM initiatives i WHERE i.guild_id = ? AND i.cluster_id = ?)"
+            )
+            scope_params = [guild_id, cluster_id]
         params: list[int] = []
         if since is None and until is None:
             sql = (

@@ -125,10 +125,3 @@ class ActivityBatch:
 
     def is_empty(self) -> bool:
         return not self.threads
-
-
-@dataclass(frozen=True)
-class NudgeOptOut:
-    guild_id: int
-    user_id: int
-    opted_out_at: datetime

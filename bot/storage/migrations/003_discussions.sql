@@ -1,5 +1,8 @@
 -- Discussions (threads and forum posts of initiative channels), their message
--- activity, and discussion nudges. Agora never stores message content.
+-- activity, and when initiatives were last nudged. Agora never stores message
+-- content. Nudge opt-outs are dm_opt_outs rows of kind 'nudges' (001).
+-- Initiatives are referenced by id without a foreign key, as in 002, so this area
+-- does not depend on the directory's schema.
 -- Times are Unix seconds (UTC) so ranges and hour buckets are plain integer math.
 
 CREATE TABLE discussions (
@@ -53,14 +56,6 @@ CREATE TABLE discussion_activity (
 );
 
 CREATE INDEX discussion_activity_by_hour ON discussion_activity (guild_id, hour_start);
-
--- Leads who said /nudges off.
-CREATE TABLE nudge_opt_outs (
-    guild_id      INTEGER NOT NULL,
-    user_id       INTEGER NOT NULL,
-    opted_out_at  INTEGER NOT NULL,
-    PRIMARY KEY (guild_id, user_id)
-);
 
 -- When each initiative was last nudged, so a quiet one is nudged once per quiet period.
 CREATE TABLE initiative_nudges (

@@ -1,0 +1,485 @@
+"""Discussions: threads in initiative channels and posts in initiative forums.
+
+The cog forwards thread gateway events here; the service works out which
+initiative a thread belongs to, keeps the live per-initiative counts in memory
+(``/initiative info`` must answer in milliseconds), and after downtime
+reconciles what Agora knows with the thread listings Discord returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.errors import InvalidInput
+from bot.services.activity import ActivityService
+from bot.storage.discussions import DiscussionRepository
+from bot.storage.models_discussions import (
+    Discussion,
+    DiscussionState,
+    NewThread,
+    RankedDiscussion,
+    ThreadStateChange,
+    to_epoch,
+)
+
+MAX_PAGE_SIZE = 25
+
+
+class ChannelLookup(Protocol):
+    """Which initiative owns a channel (the core directory service provides this)."""
+
+    async def initiative_for_channel(self, guild_id: int, channel_id: int) -> int | None: ...
+
+
+class Period(StrEnum):
+    """Windows for "most active": rolling, ending now."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    ALL = "all"
+
+    @property
+    def length(self) -> timedelta | None:
+        return _PERIOD_LENGTHS[self]
+
+
+_PERIOD_LENGTHS = {
+    Period.DAY: timedelta(days=1),
+    Period.WEEK: timedelta(days=7),
+    Period.MONTH: timedelta(days=30),
+    Period.ALL: None,
+}
+
+
+@dataclass(frozen=True)
+class ThreadSnapshot:
+    """One thread as Discord lists it (active or archived threads endpoints)."""
+
+    thread_id: int
+    parent_channel_id: int
+    name: str
+    owner_id: int | None
+    archived: bool
+    locked: bool
+    message_count: int
+    created_at: datetime
+    archived_at: datetime | None = None
+    # From the thread's last_message_id snowflake, when Discord gives one.
+    last_message_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    """What changed while Agora was away, by thread id."""
+
+    created: tuple[int, ...] = ()
+    archived: tuple[int, ...] = ()
+    unarchived: tuple[int, ...] = ()
+    renamed: tuple[int, ...] = ()
+    deleted: tuple[int, ...] = ()
+    messages_added: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.created
+            or self.archived
+            or self.unarchived
+            or self.renamed
+            or self.deleted
+            or self.messages_added
+        )
+
+
+@dataclass(frozen=True)
+class DiscussionPage:
+    items: list[Discussion]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+@dataclass(frozen=True)
+class TopDiscussions:
+    """The most active discussions of a period, ranked from ``first_rank``."""
+
+    period: Period
+    since: datetime | None
+    until: datetime
+    items: list[RankedDiscussion]
+    page: int
+    page_size: int
+    has_more: bool
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+
+@dataclass
+class _LiveCounts:
+    """Discussions (not deleted) per initiative, per guild, kept in step with events."""
+
+    by_guild: dict[int, dict[int, int]] = field(default_factory=dict)
+
+    def add(self, guild_id: int, initiative_id: int, delta: int) -> None:
+        counts = self.by_guild.setdefault(guild_id, {})
+        counts[initiative_id] = max(0, counts.get(initiative_id, 0) + delta)
+
+
+class DiscussionService:
+    def __init__(
+        self,
+        discussions: DiscussionRepository,
+        activity: ActivityService,
+        channels: ChannelLookup,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._discussions = discussions
+        self._activity = activity
+        self._channels = channels
+        self._clock = clock
+        self._counts = _LiveCounts()
+
+    async def start(self) -> None:
+        """Load the live counts; call once before serving commands."""
+        counts = _LiveCounts()
+        for (guild_id, initiative_id), count in (
+            await self._discussions.counts_by_initiative()
+        ).items():
+            counts.add(guild_id, initiative_id, count)
+        self._counts = counts
+
+    # -- gateway events -------------------------------------------------------
+
+    async def thread_created(
+        self,
+        guild_id: int,
+        thread_id: int,
+        parent_channel_id: int,
+        name: str,
+        author_id: int | None,
+        created_at: datetime,
+    ) -> Discussion | None:
+        """Track a new thread; None if its channel is not an initiative's."""
+        initiative_id = await self._channels.initiative_for_channel(guild_id, parent_channel_id)
+        if initiative_id is None:
+            return None
+        # Tracked before the insert so replies racing the insert are counted;
+        # the batch writer ignores threads not yet in the database.
+        self._activity.track(guild_id, thread_id)
+        previous = await self._discussions.get(guild_id, thread_id)
+        discussion = await self._discussions.add(
+            guild_id,
+            NewThread(
+                thread_id=thread_id,
+                parent_channel_id=parent_channel_id,
+                initiative_id=initiative_id,
+                name=name,
+                author_id=author_id,
+                created_at=to_epoch(created_at),
+            ),
+        )
+        self._recount(previous, discussion)
+        return discussion
+
+    async def thread_updated(
+        self, guild_id: int, thread_id: int, name: str, archived: bool, locked: bool
+    ) -> Discussion | None:
+        """Apply a rename, archive, unarchive, lock or unlock; None if not a discussion."""
+        return await self._discussions.update_state(
+            guild_id, thread_id, name, archived, locked, to_epoch(self._clock())
+        )
+
+    async def thread_deleted(self, guild_id: int, thread_id: int) -> Discussion | None:
+        """Mark a discussion deleted; None if it was not one."""
+        self._activity.untrack(guild_id, thread_id)
+        discussion = await self._discussions.mark_deleted(
+            guild_id, thread_id, to_epoch(self._clock())
+        )
+        if discussion is not None:
+            self._counts.add(guild_id, discussion.initiative_id, -1)
+        return discussion
+
+    # -- after downtime -----------------------------------------------------
+
+    async def reconcile(
+        self,
+        guild_id: int,
+        active: Sequence[ThreadSnapshot],
+        archived: Sequence[ThreadSnapshot],
+        listed_parent_ids: Iterable[int],
+    ) -> ReconcileReport:
+        """Catch up with threads created, changed, archived or deleted while away.
+
+        ``active`` is the guild's active thread listing; ``archived`` the
+        archived listings of the channels in ``listed_parent_ids``, fetched in
+        full. A known discussion of one of those channels that is in neither
+        listing was deleted. Message counts only grow: Discord's count drops
+        when messages are deleted, Agora counts messages posted.
+        """
+        await self._activity.flush()  # so our counts are complete before comparing
+        now = to_epoch(self._clock())
+        listed_parents = set(listed_parent_ids)
+        known = {d.thread_id: d for d in await self._discussions.in_guild(guild_id, True)}
+        seen: dict[int, ThreadSnapshot] = {}
+        for snapshot in (*archived, *active):  # active wins if listed twice
+            seen[snapshot.thread_id] = snapshot
+
+        created: list[NewThread] = []
+        changes: list[ThreadStateChange] = []
+        report = _ReportBuilder()
+        initiative_of_parent: dict[int, int | None] = {}
+        for snapshot in seen.values():
+            parent = snapshot.parent_channel_id
+            if parent not in initiative_of_parent:
+                initiative_of_parent[parent] = await self._channels.initiative_for_channel(
+                    guild_id, parent
+                )
+            initiative_id = initiative_of_parent[parent]
+            current = known.get(snapshot.thread_id)
+            if current is None:
+                if initiative_id is not None:
+                    created.append(_new_thread(snapshot, initiative_id))
+                    report.created.append(snapshot.thread_id)
+                    report.messages_added += snapshot.message_count
+                continue
+            change = _state_change(current, snapshot, now, report)
+            if change is not None:
+                changes.append(change)
+
+        deleted = [
+            d.thread_id
+            for d in known.values()
+            if not d.deleted and d.parent_channel_id in listed_parents and d.thread_id not in seen
+        ]
+        report.deleted.extend(deleted)
+        await self._discussions.apply_reconciliation(guild_id, created, changes, deleted, now)
+
+        for thread in created:
+            self._activity.track(guild_id, thread.thread_id)
+            self._counts.add(guild_id, thread.initiative_id, 1)
+        for change in changes:
+            if change.restore:
+                self._activity.track(guild_id, change.thread_id)
+                self._counts.add(guild_id, known[change.thread_id].initiative_id, 1)
+        for thread_id in deleted:
+            self._activity.untrack(guild_id, thread_id)
+            self._counts.add(guild_id, known[thread_id].initiative_id, -1)
+        return report.build()
+
+    # -- queries ------------------------------------------------------------
+
+    def count_by_initiative(self, guild_id: int) -> dict[int, int]:
+        """Live number of discussions (open or archived) per initiative; from memory."""
+        return {
+            initiative_id: count
+            for initiative_id, count in self._counts.by_guild.get(guild_id, {}).items()
+            if count
+        }
+
+    def count_for_initiative(self, guild_id: int, initiative_id: int) -> int:
+        return self._counts.by_guild.get(guild_id, {}).get(initiative_id, 0)
+
+    async def get(self, guild_id: int, thread_id: int) -> Discussion | None:
+        return await self._discussions.get(guild_id, thread_id)
+
+    async def list_discussions(
+        self,
+        guild_id: int,
+        initiative_id: int | None = None,
+        state: str = DiscussionState.OPEN,
+        page: int = 1,
+        page_size: int = 10,
+    ) -> DiscussionPage:
+        """A page of discussions, most recently active first."""
+        parsed_state = _parse_state(state)
+        _check_paging(page, page_size)
+        total = await self._discussions.count(guild_id, initiative_id, parsed_state)
+        pages = max(1, math.ceil(total / page_size))
+        if page > pages:
+            raise InvalidInput(
+                f"There {'is' if pages == 1 else 'are'} only {pages}"
+                f" page{'' if pages == 1 else 's'} of discussions; pick a page from 1 to {pages}."
+            )
+        items = await self._discussions.page(
+            guild_id, initiative_id, parsed_state, page_size, (page - 1) * page_size
+        )
+        return DiscussionPage(items=items, page=page, page_size=page_size, total=total)
+
+    async def top_discussions(
+        self,
+        guild_id: int,
+        cluster_id: int | None = None,
+        period: str = Period.WEEK,
+        page: int = 1,
+        page_size: int = 10,
+    ) -> TopDiscussions:
+        """The discussions with the most messages in the last day/week/month or ever."""
+        parsed = _parse_period(period)
+        _check_paging(page, page_size)
+        now = self._clock()
+        length = parsed.length
+        since = None if length is None else now - length
+        ranked = await self.ranked_between(
+            guild_id, cluster_id, since, None, page_size + 1, (page - 1) * page_size
+        )
+        if not ranked and page > 1:
+            raise InvalidInput(
+                f"There are no more active discussions after page {page - 1}; pick a lower page."
+            )
+        return TopDiscussions(
+            period=parsed,
+            since=since,
+            until=now,
+            items=ranked[:page_size],
+            page=page,
+            page_size=page_size,
+            has_more=len(ranked) > page_size,
+        )
+
+    async def ranked_between(
+        self,
+        guild_id: int,
+        cluster_id: int | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+        offset: int = 0,
+    ) -> list[RankedDiscussion]:
+        """Discussions by messages posted in [since, until) (hour precision)."""
+        return await self._discussions.top(
+            guild_id,
+            cluster_id,
+            None if since is None else to_epoch(since),
+            None if until is None else to_epoch(until),
+            limit,
+            offset,
+        )
+
+    # -- internals ------------------------------------------------------------
+
+    def _recount(self, previous: Discussion | None, current: Discussion) -> None:
+        if previous is not None and not previous.deleted:
+            self._counts.add(previous.guild_id, previous.initiative_id, -1)
+        self._counts.add(current.guild_id, current.initiative_id, 1)
+
+
+@dataclass
+class _ReportBuilder:
+    created: list[int] = field(default_factory=list)
+    archived: list[int] = field(default_factory=list)
+    unarchived: list[int] = field(default_factory=list)
+    renamed: list[int] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    messages_added: int = 0
+
+    def build(self) -> ReconcileReport:
+        return ReconcileReport(
+            created=tuple(self.created),
+            archived=tuple(self.archived),
+            unarchived=tuple(self.unarchived),
+            renamed=tuple(self.renamed),
+            deleted=tuple(self.deleted),
+            messages_added=self.messages_added,
+        )
+
+
+def _new_thread(snapshot: ThreadSnapshot, initiative_id: int) -> NewThread:
+    created_at = to_epoch(snapshot.created_at)
+    last = max(
+        created_at,
+        *(
+            to_epoch(moment)
+            for moment in (snapshot.last_message_at, snapshot.archived_at)
+            if moment
+        ),
+    )
+    return NewThread(
+        thread_id=snapshot.thread_id,
+        parent_channel_id=snapshot.parent_channel_id,
+        initiative_id=initiative_id,
+        name=snapshot.name,
+        author_id=snapshot.owner_id,
+        created_at=created_at,
+        archived=snapshot.archived,
+        locked=snapshot.locked,
+        archived_at=None if snapshot.archived_at is None else to_epoch(snapshot.archived_at),
+        message_count=max(0, snapshot.message_count),
+        last_activity_at=last,
+    )
+
+
+def _state_change(
+    current: Discussion, snapshot: ThreadSnapshot, now: int, report: _ReportBuilder
+) -> ThreadStateChange | None:
+    extra = max(0, snapshot.message_count - current.message_count)
+    restore = current.deleted
+    if (
+        not extra
+        and not restore
+        and current.name == snapshot.name
+        and current.archived == snapshot.archived
+        and current.locked == snapshot.locked
+    ):
+        return None
+    if current.name != snapshot.name:
+        report.renamed.append(snapshot.thread_id)
+    if snapshot.archived and not current.archived:
+        report.archived.append(snapshot.thread_id)
+    if current.archived and not snapshot.archived:
+        report.unarchived.append(snapshot.thread_id)
+    report.messages_added += extra
+    if snapshot.archived:
+        archived_at = (
+            current.archived_at or snapshot.archived_at or datetime.fromtimestamp(now, UTC)
+        )
+        archived_epoch: int | None = to_epoch(archived_at)
+    else:
+        archived_epoch = None
+    # Messages posted while away happened after our last count; book them to
+    # their last known time, else to now.
+    booked = snapshot.last_message_at or snapshot.archived_at
+    return ThreadStateChange(
+        thread_id=snapshot.thread_id,
+        name=snapshot.name,
+        archived=snapshot.archived,
+        locked=snapshot.locked,
+        archived_at=archived_epoch,
+        extra_messages=extra,
+        extra_messages_at=now if booked is None else to_epoch(booked),
+        restore=restore,
+    )
+
+
+def _parse_state(state: str) -> DiscussionState:
+    try:
+        return DiscussionState(state.lower())
+    except ValueError:
+        raise InvalidInput(
+            f"“{state}” is not a discussion state; use open, archived or all."
+        ) from None
+
+
+def _parse_period(period: str) -> Period:
+    try:
+        return Period(period.lower())
+    except ValueError:
+        raise InvalidInput(f"“{period}” is not a period; use day, week, month or all.") from None
+
+
+def _check_paging(page: int, page_size: int) -> None:
+    if page < 1:
+        raise InvalidInput(f"Page {page} does not exist; pages start at 1.")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"Show between 1 and {MAX_PAGE_SIZE} discussions per page.")
