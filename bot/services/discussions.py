@@ -397,14 +397,8 @@ class _ReportBuilder:
 
 def _new_thread(snapshot: ThreadSnapshot, initiative_id: int) -> NewThread:
     created_at = to_epoch(snapshot.created_at)
-    last = max(
-        created_at,
-        *(
-            to_epoch(moment)
-            for moment in (snapshot.last_message_at, snapshot.archived_at)
-            if moment
-        ),
-    )
+    moments = (snapshot.created_at, snapshot.last_message_at, snapshot.archived_at)
+    last = max(to_epoch(moment) for moment in moments if moment is not None)
     return NewThread(
         thread_id=snapshot.thread_id,
         parent_channel_id=snapshot.parent_channel_id,
