@@ -1,0 +1,209 @@
+"""Turn a message create/edit body (as the bot sends it) into stored message fields,
+normalised the way Discord stores them (embed ``type``, component ``id``s, attachments
+from multipart files, mentions from content + ``allowed_mentions``)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from bot.sandbox.limits import check_embeds, empty_message
+from bot.sandbox.models import Attachment, Message
+from bot.sandbox.rest.errors import field_error, invalid_form_body
+
+if TYPE_CHECKING:
+    from bot.sandbox.rest.body import UploadedFile
+    from bot.sandbox.state import SandboxState
+
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+
+EPHEMERAL = 1 << 6
+SUPPRESS_EMBEDS = 1 << 2
+LOADING = 1 << 7
+SUPPRESS_NOTIFICATIONS = 1 << 12
+IS_COMPONENTS_V2 = 1 << 15
+_SETTABLE_FLAGS = EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+
+
+def normalise_embeds(embeds: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for embed in embeds or ():
+        if not isinstance(embed, dict):
+            continue
+        embed = dict(embed)
+        embed.setdefault("type", "rich")
+        if "fields" in embed:
+            embed["fields"] = [
+                {
+                    "name": f.get("name", ""),
+                    "value": f.get("value", ""),
+                    "inline": bool(f.get("inline", False)),
+                }
+                for f in embed["fields"] or ()
+                if isinstance(f, dict)
+            ]
+        out.append(embed)
+    return out
+
+
+def normalise_components(components: Any) -> list[dict[str, Any]]:
+    """Copy components, giving each one Discord's numeric ``id`` (depth-first, from 1)."""
+    counter = [0]
+    used = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("id"), int):
+                used.add(node["id"])
+            for child in node.get("components") or ():
+                collect(child)
+            if "component" in node:
+                collect(node["component"])
+            if "accessory" in node:
+                collect(node["accessory"])
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        node = dict(node)
+        if not isinstance(node.get("id"), int):
+            counter[0] += 1
+            while counter[0] in used:
+                counter[0] += 1
+            node["id"] = counter[0]
+        ctype = node.get("type")
+        if ctype in (3, 5, 6, 7, 8):  # select menus
+            node.setdefault("min_values", 1)
+            node.setdefault("max_values", 1)
+            if ctype == 3:
+                node["options"] = [
+                    {"default": False, **o}
+                    for o in node.get("options") or ()
+                    if isinstance(o, dict)
+                ]
+        if ctype == 4:  # text input
+            node.setdefault("min_length", 0)
+            node.setdefault("max_length", 4000)
+        if "components" in node:
+            node["components"] = [fix(c) for c in node["components"] or () if isinstance(c, dict)]
+        if isinstance(node.get("component"), dict):
+            node["component"] = fix(node["component"])
+        if isinstance(node.get("accessory"), dict):
+            node["accessory"] = fix(node["accessory"])
+        return node
+
+    if not isinstance(components, list):
+        return []
+    for c in components:
+        collect(c)
+    return [fix(c) for c in components if isinstance(c, dict)]
+
+
+def build_attachments(
+    state: SandboxState,
+    body: dict[str, Any],
+    files: list[UploadedFile],
+    keep: list[Attachment] | None = None,
+) -> list[Attachment] | None:
+    """Attachments for a create/edit; None when the body does not touch attachments."""
+    by_index = {f.index: f for f in files if f.index is not None}
+    listed = body.get("attachments")
+    if listed is None and not files:
+        return None
+    result: list[Attachment] = []
+    existing = {a.id: a for a in keep or ()}
+    if listed is None:
+        listed = [{"id": i} for i in sorted(by_index)]
+    for i, item in enumerate(listed):
+        if not isinstance(item, dict):
+            continue
+        att_id = str(item.get("id", i))
+        if att_id in existing:
+            result.append(existing[att_id])
+            continue
+        upload = by_index.get(int(att_id)) if att_id.isdigit() else None
+        if upload is None:
+            raise invalid_form_body(
+                field_error(["attachments", i], "ATTACHMENT_NOT_FOUND", "Attachment data not found")
+            )
+        new_id = state.ids.next()
+        filename = str(item.get("filename") or upload.filename)
+        att = Attachment(
+            id=new_id,
+            filename=filename,
+            data=upload.data,
+            content_type=upload.content_type,
+            description=item.get("description"),
+            url=f"{state.attachment_base_url}/{new_id}/{filename}",
+        )
+        state.attachments[new_id] = att
+        result.append(att)
+    return result
+
+
+def _mentions(state: SandboxState, content: str, allowed: Any) -> tuple[list[str], list[str], bool]:
+    users = [u for u in _USER_MENTION.findall(content) if u in state.users]
+    roles = _ROLE_MENTION.findall(content)
+    everyone = "@everyone" in content or "@here" in content
+    if isinstance(allowed, dict):
+        parse = allowed.get("parse") or []
+        allowed_users = {str(u) for u in allowed.get("users") or ()}
+        allowed_roles = {str(r) for r in allowed.get("roles") or ()}
+        users = [u for u in users if "users" in parse or u in allowed_users]
+        roles = [r for r in roles if "roles" in parse or r in allowed_roles]
+        everyone = everyone and "everyone" in parse
+    return list(dict.fromkeys(users)), list(dict.fromkeys(roles)), everyone
+
+
+def message_fields(
+    state: SandboxState,
+    body: dict[str, Any],
+    files: list[UploadedFile],
+    *,
+    existing: Message | None = None,
+    require_content: bool = True,
+) -> dict[str, Any]:
+    """Fields to set on a new message (``existing`` None) or to change on an edit."""
+    fields: dict[str, Any] = {}
+    if "content" in body:
+        fields["content"] = body["content"] or ""
+    if "embeds" in body or "embed" in body:
+        embeds = body.get("embeds") if "embeds" in body else [body.get("embed")]
+        check_embeds(embeds)
+        fields["embeds"] = normalise_embeds(embeds)
+    if "components" in body:
+        fields["components"] = normalise_components(body["components"])
+    attachments = build_attachments(
+        state, body, files, existing.attachments if existing is not None else None
+    )
+    if attachments is not None:
+        fields["attachments"] = attachments
+    if body.get("flags") is not None:
+        flags = int(body["flags"]) & _SETTABLE_FLAGS
+        if existing is not None:
+            flags |= existing.flags & ~_SETTABLE_FLAGS
+        fields["flags"] = flags
+    if "content" in fields:
+        users, roles, everyone = _mentions(state, fields["content"], body.get("allowed_mentions"))
+        fields.update(mentions=users, mention_roles=roles, mention_everyone=everyone)
+    if existing is None:
+        if body.get("tts"):
+            fields["tts"] = True
+        if body.get("nonce") is not None:
+            fields["nonce"] = body["nonce"]
+        ref = body.get("message_reference")
+        if isinstance(ref, dict) and ref.get("message_id"):
+            fields["message_reference"] = {
+                "type": 0,
+                "message_id": str(ref["message_id"]),
+                "channel_id": str(ref.get("channel_id") or ""),
+            }
+        if require_content and not (
+            fields.get("content")
+            or fields.get("embeds")
+            or fields.get("components")
+            or fields.get("attachments")
+            or body.get("sticker_ids")
+            or body.get("poll")
+        ):
+            raise empty_message()
+    return fields

@@ -1,0 +1,1 @@
+"""Discord REST API v10 routes served by the sandbox."""
