@@ -1,0 +1,358 @@
+"""The weekly digest of an Action Cluster, and when it is next due.
+
+The digest is built as sections of plain-text lines, then rendered here into a
+structure that already fits Discord's embed limits, so the cog only copies
+strings into an embed. Times are written as Discord timestamps (``<t:…:f>``),
+which every reader sees in their own time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.config import WEEKDAYS
+from bot.errors import InvalidInput, NotFound
+from bot.storage.models_core import Cluster, Initiative, ResourceKind
+from bot.storage.models_discussions import to_epoch
+from bot.storage.store import Store
+
+# Discord's embed limits.
+MAX_FIELDS = 25
+MAX_FIELD_VALUE = 1024
+MAX_FIELD_NAME = 256
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FOOTER = 2048
+MAX_TOTAL = 6000
+
+LIVELIEST_COUNT = 5
+_CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class MeetingLike(Protocol):
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+
+class UpcomingMeetings(Protocol):
+    """Meetings of a cluster starting in [since, until) (the meetings area provides it)."""
+
+    async def upcoming_for_cluster(
+        self, guild_id: int, cluster_id: int, since: datetime, until: datetime
+    ) -> Sequence[MeetingLike]: ...
+
+
+class NoMeetings:
+    """For when the meetings area is not wired: the digest just has no meetings."""
+
+    async def upcoming_for_cluster(
+        self, guild_id: int, cluster_id: int, since: datetime, until: datetime
+    ) -> Sequence[MeetingLike]:
+        return []
+
+
+class MeetingsFromRepository:
+    """UpcomingMeetings over the meetings repository (series listed once, by first date)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def upcoming_for_cluster(
+        self, guild_id: int, cluster_id: int, since: datetime, until: datetime
+    ) -> Sequence[MeetingLike]:
+        meetings = await self._store.meetings.list_meetings(
+            guild_id, since, upcoming=True, cluster_id=cluster_id
+        )
+        return [m for m in meetings if since <= m.starts_at < until]
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    title: str
+    lines: tuple[str, ...]
+    empty_text: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    guild_id: int
+    cluster_id: int
+    cluster_name: str
+    since: datetime
+    until: datetime
+    sections: tuple[DigestSection, ...]
+
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing happened and nothing is coming up: the cog may skip posting."""
+        return not any(section.lines for section in self.sections)
+
+    def section(self, title: str) -> DigestSection:
+        for section in self.sections:
+            if section.title == title:
+                return section
+        raise KeyError(title)
+
+
+@dataclass(frozen=True)
+class EmbedField:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class DigestEmbed:
+    """Strings that fit an embed as they are (every Discord limit already applied)."""
+
+    title: str
+    description: str
+    fields: tuple[EmbedField, ...]
+    footer: str
+
+    @property
+    def total_chars(self) -> int:
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer)
+            + sum(len(f.name) + len(f.value) for f in self.fields)
+        )
+
+
+NEW_INITIATIVES = "New initiatives"
+NEW_MEMBERS = "New members"
+NEW_DOCUMENTS = "New documents"
+NEW_PROJECTS = "New projects"
+LIVELIEST = "Liveliest discussions"
+UPCOMING = "Upcoming meetings"
+
+
+class DigestService:
+    def __init__(
+        self,
+        store: Store,
+        meetings: UpcomingMeetings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        upcoming_days: int = 14,
+    ) -> None:
+        self._store = store
+        self._meetings = meetings
+        self._clock = clock
+        self._upcoming = timedelta(days=upcoming_days)
+
+    async def build_all(self, guild_id: int, until: datetime | None = None) -> list[Digest]:
+        """One digest per cluster of the guild, for the week ending ``until`` (default now)."""
+        end = until or self._clock()
+        clusters = await self._store.directory.list_clusters(guild_id)
+        initiatives = await self._store.directory.list_initiatives(guild_id)
+        return [await self._build(cluster, initiatives, end) for cluster in clusters]
+
+    async def build(self, guild_id: int, cluster_id: int, until: datetime | None = None) -> Digest:
+        """The digest of one cluster for the week ending ``until`` (default now)."""
+        end = until or self._clock()
+        clusters = {c.id: c for c in await self._store.directory.list_clusters(guild_id)}
+        if cluster_id not in clusters:
+            raise NotFound(f"No Action Cluster with id {cluster_id} on this server.")
+        initiatives = await self._store.directory.list_initiatives(guild_id)
+        return await self._build(clusters[cluster_id], initiatives, end)
+
+    async def _build(
+        self, cluster: Cluster, everything: list[Initiative], until: datetime
+    ) -> Digest:
+        guild_id = cluster.guild_id
+        since = until - timedelta(days=7)
+        in_cluster = {i.id: i for i in everything if i.cluster_id == cluster.id}
+
+        def in_week(moment: datetime) -> bool:
+            return since <= moment < until
+
+        new_initiatives = [
+            f"**{i.name}**" + (f" — {_clip(_one_line(i.goal), 120)}" if i.goal else "")
+            for i in sorted(in_cluster.values(), key=lambda i: i.created_at)
+            if in_week(i.created_at)
+        ]
+
+        joined: dict[int, list[int]] = {}
+        for membership in sorted(
+            await self._store.memberships.current_for_guild(guild_id), key=lambda m: m.joined_at
+        ):
+            if (
+                membership.initiative_id in in_cluster
+                and membership.user_id is not None
+                and in_week(membership.joined_at)
+            ):
+                joined.setdefault(membership.initiative_id, []).append(membership.user_id)
+        new_members = [
+            f"**{in_cluster[initiative_id].name}**: " + ", ".join(f"<@{u}>" for u in users)
+            for initiative_id, users in joined.items()
+        ]
+
+        documents: list[str] = []
+        projects: list[str] = []
+        listings: tuple[tuple[ResourceKind, list[str]], ...] = (
+            ("document", documents),
+            ("project", projects),
+        )
+        for initiative in in_cluster.values():
+            for kind, lines in listings:
+                resources, _ = await self._store.resources.list_page(
+                    guild_id, initiative.id, kind, 50, 0
+                )
+                lines.extend(
+                    f"[{_clip(_one_line(r.title), 200)}]({r.url}) — {initiative.name}"
+                    for r in resources
+                    if in_week(r.added_at)
+                )
+
+        liveliest = [
+            f"<#{ranked.discussion.thread_id}> — {ranked.messages_in_period} messages"
+            f" ({in_cluster[ranked.discussion.initiative_id].name})"
+            if ranked.discussion.initiative_id in in_cluster
+            else f"<#{ranked.discussion.thread_id}> — {ranked.messages_in_period} messages"
+            for ranked in await self._store.discussions.top(
+                guild_id, cluster.id, to_epoch(since), to_epoch(until), LIVELIEST_COUNT, 0
+            )
+        ]
+
+        meetings = sorted(
+            await self._meetings.upcoming_for_cluster(
+                guild_id, cluster.id, until, until + self._upcoming
+            ),
+            key=lambda m: m.starts_at,
+        )
+        upcoming = [f"**{m.title}** — <t:{to_epoch(m.starts_at)}:f>" for m in meetings]
+
+        return Digest(
+            guild_id=guild_id,
+            cluster_id=cluster.id,
+            cluster_name=cluster.name,
+            since=since,
+            until=until,
+            sections=(
+                DigestSection(NEW_INITIATIVES, tuple(new_initiatives), "No new initiatives."),
+                DigestSection(NEW_MEMBERS, tuple(new_members), "Nobody joined this week."),
+                DigestSection(NEW_DOCUMENTS, tuple(documents), "No new documents."),
+                DigestSection(NEW_PROJECTS, tuple(projects), "No new projects."),
+                DigestSection(
+                    LIVELIEST,
+                    tuple(liveliest),
+                    "No discussion this week: start one with `/discussion start`.",
+                ),
+                DigestSection(UPCOMING, tuple(upcoming), "No meetings in the next two weeks."),
+            ),
+        )
+
+
+def render_digest(digest: Digest) -> DigestEmbed:
+    """Fit the digest into one embed: ≤ 25 fields, values ≤ 1024, total ≤ 6000."""
+    title = _clip(f"Weekly digest: {digest.cluster_name}", MAX_TITLE)
+    description = (
+        f"What happened in **{_clip(digest.cluster_name, 200)}**"
+        f" from <t:{to_epoch(digest.since)}:D> to <t:{to_epoch(digest.until)}:D>."
+    )
+    footer = "Agora weekly digest"
+    sections = list(digest.sections)
+    if len(sections) > MAX_FIELDS:
+        hidden = len(sections) - (MAX_FIELDS - 1)
+        sections = [
+            *sections[: MAX_FIELDS - 1],
+            DigestSection("More", (f"… and {hidden} more sections",), ""),
+        ]
+    fixed = len(title) + len(description) + len(footer)
+    names = [_clip(section.title, MAX_FIELD_NAME) for section in sections]
+    budget = MAX_TOTAL - fixed - sum(len(name) for name in names)
+    # Share what is left fairly: small sections keep all they need and give
+    # the rest to the big ones.
+    needs = sorted(range(len(sections)), key=lambda index: len(_full_value(sections[index])))
+    caps: dict[int, int] = {}
+    remaining, left = budget, len(sections)
+    for index in needs:
+        share = min(MAX_FIELD_VALUE, remaining // left)
+        caps[index] = min(share, len(_full_value(sections[index])))
+        remaining -= caps[index]
+        left -= 1
+    fields = tuple(
+        EmbedField(name, _fit_lines(section, caps[index]))
+        for index, (name, section) in enumerate(zip(names, sections, strict=True))
+    )
+    return DigestEmbed(title=title, description=description, fields=fields, footer=footer)
+
+
+def _full_value(section: DigestSection) -> str:
+    return "\n".join(section.lines) if section.lines else section.empty_text
+
+
+def _fit_lines(section: DigestSection, limit: int) -> str:
+    """As many whole lines as fit in ``limit``, then "… and N more"."""
+    if not section.lines:
+        return _clip(section.empty_text, limit)
+    full = _full_value(section)
+    if len(full) <= limit:
+        return full
+    kept: list[str] = []
+    used = 0
+    for position, line in enumerate(section.lines):
+        more = f"… and {len(section.lines) - position} more"
+        cost = len(line) + (1 if kept else 0)
+        if used + cost + 1 + len(more) > limit:
+            if kept:
+                return "\n".join([*kept, more])
+            # Not even the first line fits whole: clip it.
+            rest = len(section.lines) - 1
+            suffix = f"\n… and {rest} more" if rest else ""
+            return _clip(line, max(1, limit - len(suffix))) + suffix
+        kept.append(line)
+        used += cost
+    return "\n".join(kept)
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + "…" if limit > 0 else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _weekday_index(weekday: str) -> int:
+    try:
+        return WEEKDAYS.index(weekday.lower())
+    except ValueError:
+        raise InvalidInput(
+            f"“{weekday}” is not a weekday; use one of {', '.join(WEEKDAYS)}."
+        ) from None
+
+
+def next_digest_time(weekday: str, at: time, tz: str, now: datetime) -> datetime:
+    """The next ``weekday`` at local time ``at`` in ``tz`` strictly after ``now`` (aware)."""
+    zone = ZoneInfo(tz)
+    local_now = now.astimezone(zone)
+    days_ahead = (_weekday_index(weekday) - local_now.weekday()) % 7
+    for extra_weeks in (0, 1):
+        day = local_now.date() + timedelta(days=days_ahead + 7 * extra_weeks)
+        # Through UTC and back so a wall time inside a DST gap still lands on a real instant.
+        candidate = datetime.combine(day, at, zone).astimezone(UTC).astimezone(zone)
+        if candidate > local_now:
+            return candidate
+    raise AssertionError("unreachable: a week later is always in the future")
+
+
+def cron_kwargs(weekday: str, at: time, tz: str) -> dict[str, object]:
+    """Keyword arguments for APScheduler 3's ``CronTrigger`` firing the digest."""
+    return {
+        "day_of_week": _CRON_DAYS[_weekday_index(weekday)],
+        "hour": at.hour,
+        "minute": at.minute,
+        "second": 0,
+        "timezone": ZoneInfo(tz),
+    }
