@@ -7,12 +7,14 @@ time converted on its own date, so 09:00 stays 09:00 across DST. Pure code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
-from bot.storage.models_meetings import RecurrenceRule
+from bot.storage.models_meetings import OccurrenceException, RecurrenceRule
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
 _MAX_SCAN = 5000  # occurrences examined before giving up (a rule far past its end)
@@ -168,3 +170,73 @@ def is_occurrence(rule: RecurrenceRule, start: datetime) -> bool:
         if candidate > start:
             return False
     return False
+
+
+# A moved occurrence may land at most this far from its rule date, so a window
+# of rule dates this much wider than asked always finds it.
+MAX_MOVE = timedelta(days=28)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a meeting: its rule start (the key) and actual times."""
+
+    original_start: datetime
+    starts_at: datetime
+    ends_at: datetime
+    status: Literal["scheduled", "moved", "cancelled"]
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+
+def expand(
+    rule: RecurrenceRule,
+    exceptions: Sequence[OccurrenceException],
+    begin: datetime,
+    end: datetime,
+    include_cancelled: bool = False,
+) -> list[Occurrence]:
+    """Occurrences whose actual start is in ``[begin, end)``, exceptions applied, in order."""
+    changed = {exception.original_start: exception for exception in exceptions}
+    duration = timedelta(seconds=rule.duration_seconds)
+    found: list[Occurrence] = []
+    for original in starts_between(rule, begin - MAX_MOVE, end + MAX_MOVE):
+        exception = changed.get(original)
+        if exception is None:
+            occurrence = Occurrence(original, original, original + duration, "scheduled")
+        elif exception.status == "cancelled":
+            occurrence = Occurrence(original, original, original + duration, "cancelled")
+        else:
+            starts_at = exception.starts_at or original
+            ends_at = exception.ends_at or starts_at + duration
+            occurrence = Occurrence(original, starts_at, ends_at, "moved")
+        if occurrence.is_cancelled and not include_cancelled:
+            continue
+        if begin <= occurrence.starts_at < end:
+            found.append(occurrence)
+    found.sort(key=lambda occurrence: occurrence.starts_at)
+    return found
+
+
+def next_occurrences(
+    rule: RecurrenceRule,
+    exceptions: Sequence[OccurrenceException],
+    after: datetime,
+    limit: int,
+    include_cancelled: bool = False,
+) -> list[Occurrence]:
+    """The next ``limit`` occurrences that have not ended by ``after``."""
+    found: list[Occurrence] = []
+    window = timedelta(days=62 * rule.interval)
+    begin = after - timedelta(seconds=rule.duration_seconds)
+    for _ in range(120):  # at most ~20 years of windows
+        chunk = expand(rule, exceptions, begin, begin + window, include_cancelled)
+        found += [occurrence for occurrence in chunk if occurrence.ends_at > after]
+        if len(found) >= limit:
+            return found[:limit]
+        begin += window
+        if rule.until is not None and begin.date() > rule.until + MAX_MOVE:
+            break
+    return found[:limit]

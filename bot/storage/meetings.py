@@ -260,11 +260,11 @@ class MeetingRepository:
 
     async def search_titles(
         self, guild_id: int, text: str, now: datetime, limit: int = 25
-    ) -> list[tuple[int, str, datetime, str]]:
-        """(id, title, starts_at, status) matching ``text``, upcoming first, for autocomplete."""
+    ) -> list[tuple[int, str, datetime, str, str]]:
+        """(id, title, starts_at, status, timezone) matching ``text``, upcoming first."""
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = await self.db.fetch_all(
-            "SELECT m.id, m.title, m.starts_at, m.status FROM meetings m"
+            "SELECT m.id, m.title, m.starts_at, m.status, m.timezone FROM meetings m"
             " LEFT JOIN meeting_recurrences r ON r.meeting_id = m.id"
             " WHERE m.guild_id = ? AND m.title LIKE ? ESCAPE '\\'"
             f" ORDER BY {_NOT_OVER} DESC,"
@@ -272,7 +272,7 @@ class MeetingRepository:
             " LIMIT ?",
             [guild_id, f"%{escaped}%", *_not_over_params(now), *_not_over_params(now), limit],
         )
-        return [(row[0], row[1], _dt(row[2]), row[3]) for row in rows]
+        return [(row[0], row[1], _dt(row[2]), row[3], row[4]) for row in rows]
 
     async def live_meeting_ids(self, now: datetime) -> list[tuple[int, int]]:
         """(guild_id, meeting_id) of every scheduled meeting not over yet, all guilds."""
@@ -436,6 +436,15 @@ class MeetingRepository:
                     None if ends_at is None else _ts(ends_at),
                 ),
             )
+
+    async def clear_exceptions(self, guild_id: int, meeting_id: int) -> int:
+        """Forget every moved/cancelled occurrence (the series itself was re-timed)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM meeting_exceptions WHERE guild_id = ? AND meeting_id = ?",
+                (guild_id, meeting_id),
+            )
+            return cursor.rowcount
 
     async def exceptions(self, guild_id: int, meeting_id: int) -> list[OccurrenceException]:
         rows = await self.db.fetch_all(

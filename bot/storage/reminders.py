@@ -7,7 +7,6 @@ so a restart knows a send may have happened and re-sends with the same nonce.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -251,25 +250,6 @@ class ReminderRepository:
         return {row[0]: row[1] for row in rows}
 
     # -- settings -----------------------------------------------------------
-
-    async def guild_offsets(self, guild_id: int) -> tuple[int, ...] | None:
-        row = await self.db.fetch_one(
-            "SELECT offsets FROM reminder_guild_offsets WHERE guild_id = ?", (guild_id,)
-        )
-        return None if row is None else tuple(json.loads(row[0]))
-
-    async def set_guild_offsets(self, guild_id: int, offsets: tuple[int, ...] | None) -> None:
-        async with self.db.transaction() as conn:
-            if offsets is None:
-                await conn.execute(
-                    "DELETE FROM reminder_guild_offsets WHERE guild_id = ?", (guild_id,)
-                )
-            else:
-                await conn.execute(
-                    "INSERT INTO reminder_guild_offsets (guild_id, offsets) VALUES (?, ?)"
-                    " ON CONFLICT (guild_id) DO UPDATE SET offsets = excluded.offsets",
-                    (guild_id, json.dumps(list(offsets))),
-                )
 
     async def set_dm_opt_in(self, guild_id: int, user_id: int, on: bool, now: datetime) -> None:
         async with self.db.transaction() as conn:

@@ -20,7 +20,7 @@ CREATE TABLE meetings (
     location_channel_id INTEGER,
     organiser_id INTEGER,
     attendee_cap INTEGER CHECK (attendee_cap IS NULL OR attendee_cap > 0),
-    -- NULL: the guild's offsets (or the configured default); otherwise a JSON list of seconds.
+    -- NULL: guild_settings.reminder_offsets, else the configured default; JSON seconds list.
     reminder_offsets TEXT,
     status TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled', 'cancelled')),
     created_at INTEGER NOT NULL,
@@ -139,11 +139,7 @@ CREATE UNIQUE INDEX reminders_one_live_per_slot ON reminders (meeting_id, slot)
 CREATE INDEX reminders_live_by_fire ON reminders (fire_at) WHERE state IN ('pending', 'sending');
 CREATE INDEX reminders_by_meeting ON reminders (meeting_id, state);
 
-CREATE TABLE reminder_guild_offsets (
-    guild_id INTEGER PRIMARY KEY,
-    offsets TEXT NOT NULL                -- JSON list of seconds before the start
-);
-
+-- Guild-wide reminder offsets live in guild_settings.reminder_offsets (migration 001).
 CREATE TABLE reminder_dm_optins (
     guild_id INTEGER NOT NULL,
     user_id INTEGER NOT NULL,
