@@ -1,0 +1,144 @@
+"""Scenario files end to end: the real sandbox, a bare discord.py bot, JSON lines out."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox import Sandbox
+from bot.sandbox.scenario import ScenarioError, parse_scenario, run_scenario
+from tests.sandbox.test_scenario_bare_bot import RunningBareBot, start_bare_bot
+
+EXAMPLE = Path(__file__).parent / "scenarios" / "bare_bot.jsonl"
+REQUIRED_KEYS = {"step", "kind", "channel", "content", "embeds", "components", "ephemeral"}
+
+
+async def _run(sandbox: Sandbox, script: Path) -> tuple[int, list[dict[str, Any]], RunningBareBot]:
+    first = await start_bare_bot(sandbox)
+    out = io.StringIO()
+
+    async def factory() -> RunningBareBot:
+        return await start_bare_bot(sandbox)
+
+    try:
+        code = await run_scenario(script, sandbox, factory, out=out, running=first)
+    finally:
+        await first.stop()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    for line in lines:
+        assert REQUIRED_KEYS <= line.keys(), line
+    return code, lines, first
+
+
+def _by_step(lines: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:
+    return [line for line in lines if line["step"] == step]
+
+
+async def test_example_scenario(pointed_at: Sandbox) -> None:
+    code, lines, _ = await _run(pointed_at, EXAMPLE)
+    assert code == 0, lines
+    (choices,) = _by_step(lines, 0)
+    assert choices["kind"] == "autocomplete"
+    assert choices["choices"] == ["Humble Lamppost", "Lamp Library"]
+    (info,) = _by_step(lines, 1)
+    assert info["kind"] == "response" and info["channel"] == "general"
+    assert info["embeds"][0]["title"] == "Humble Lamppost"
+    labels = [c["label"] for c in info["components"][0]["components"]]
+    assert labels == ["Going", "Maybe"]
+    going = {line["kind"]: line for line in _by_step(lines, 2)}
+    assert going["role"]["role"] == "going"
+    assert going["member_roles"]["user"] == "alice"
+    assert going["response"]["ephemeral"] is True
+    (maybe,) = _by_step(lines, 3)
+    assert maybe["kind"] == "update" and maybe["content"] == "Someone is unsure."
+    (pong,) = _by_step(lines, 4)
+    assert (pong["kind"], pong["channel"], pong["content"]) == ("message", "general", "pong")
+    (noted,) = _by_step(lines, 5)
+    assert noted["channel"] == "Pilot results"
+    assert _by_step(lines, 6)[0]["channel"] == "Pilot results"
+    (modal,) = _by_step(lines, 7)
+    assert modal["kind"] == "modal" and modal["fields"] == ["Title"]
+    submitted = [(line["kind"], line["channel"], line["content"]) for line in _by_step(lines, 8)]
+    assert ("response", "general", "Proposed Bike Racks.") in submitted
+    assert ("message", "announcements", "New proposal: Bike Racks") in submitted
+    slow = [line["kind"] for line in _by_step(lines, 9)]
+    assert (slow[0] == "response" and "followup" in slow) or "edit" in slow
+    (welcome,) = _by_step(lines, 10)
+    assert welcome["kind"] == "dm" and welcome["channel"] == "@carol"
+    restart = [line["kind"] for line in _by_step(lines, 13)]
+    assert "commands" in restart
+    (after,) = _by_step(lines, 14)
+    assert after["embeds"][0]["title"] == "Green Roofs"
+
+
+def _script(tmp_path: Path, *steps: str) -> Path:
+    path = tmp_path / "scenario.jsonl"
+    path.write_text("\n".join(steps) + "\n", encoding="utf-8")
+    return path
+
+
+async def test_unknown_command_fails_the_step(
+    pointed_at: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = _script(
+        tmp_path,
+        '{"user": "alice", "say": "ping", "channel": "general"}',
+        '{"user": "alice", "slash": "no-such-command"}',
+        '{"user": "alice", "say": "ping", "channel": "general"}',
+    )
+    code, lines, _ = await _run(pointed_at, script)
+    assert code == 1
+    assert lines[-1]["kind"] == "error" and lines[-1]["step"] == 1
+    assert "no-such-command" in lines[-1]["content"]
+    assert not _by_step(lines, 2)  # the run stops at the failed step
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("scenario: step 1 (line 2) failed:")
+
+
+async def test_unanswered_interaction_fails(pointed_at: Sandbox, tmp_path: Path) -> None:
+    pointed_at.interactions.response_deadline = 0.3
+    code, lines, _ = await _run(pointed_at, _script(tmp_path, '{"user": "bob", "slash": "silent"}'))
+    assert code == 1
+    assert any(line["kind"] == "error" and "silent" in line["content"] for line in lines)
+
+
+async def test_refused_request_fails(pointed_at: Sandbox, tmp_path: Path) -> None:
+    code, lines, _ = await _run(pointed_at, _script(tmp_path, '{"user": "bob", "slash": "shout"}'))
+    assert code == 1
+    refused = [line for line in lines if line["kind"] == "error" and line.get("status") == 400]
+    assert refused and refused[0]["error"]["code"] == 50035
+
+
+async def test_malformed_json_is_refused_before_running(
+    pointed_at: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = _script(tmp_path, '{"user": "alice", "say": "ping", "channel": "general"}', "{oops")
+    code, lines, _ = await _run(pointed_at, script)
+    assert code == 2
+    assert [line["kind"] for line in lines] == ["error"]
+    assert "line 2" in lines[0]["content"]
+    assert not pointed_at.log.find("POST", "/channels/{channel_id}/messages")
+    assert "malformed JSON" in capsys.readouterr().err
+
+
+def test_parse_scenario_shapes() -> None:
+    steps = parse_scenario(
+        '# comment\n\n{"user": "a", "thread": "T", "channel": "c", "say": "x"}\n{"wait": 1}\n'
+    )
+    assert [(step.index, step.line, step.kind) for step in steps] == [
+        (0, 3, "thread"),
+        (1, 4, "wait"),
+    ]
+    for bad in (
+        '{"user": "a"}',
+        '{"slash": "x"}',
+        '{"user": "a", "say": "x"}',
+        "[1]",
+        '{"wait": "x"}',
+    ):
+        with pytest.raises(ScenarioError):
+            parse_scenario(bad)
