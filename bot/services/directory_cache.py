@@ -1,0 +1,222 @@
+"""The hot directory data of each guild, in memory.
+
+``/initiative info`` and its autocomplete must answer in a few milliseconds
+with 10,000 initiatives and 100,000 memberships, so lookups, names, leads and
+live counts (members, documents, projects) never touch SQL. A guild's data is
+loaded once on first use (or at start) and then updated by the services right
+after each successful write; the database stays the source of truth and
+``reload`` rebuilds a guild from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bot.services.fuzzy import NameIndex
+from bot.storage.models_core import Cluster, Initiative, Membership, ResourceKind
+from bot.storage.store import Store
+
+
+@dataclass
+class GuildDirectory:
+    """One guild's directory and counters. Mutated only through its methods."""
+
+    guild_id: int
+    clusters: dict[int, Cluster] = field(default_factory=dict)
+    initiatives: dict[int, Initiative] = field(default_factory=dict)
+    names: NameIndex = field(default_factory=NameIndex)
+    _cluster_by_slug: dict[str, int] = field(default_factory=dict)
+    _cluster_by_name: dict[str, int] = field(default_factory=dict)
+    _cluster_by_category: dict[int, int] = field(default_factory=dict)
+    _by_slug: dict[str, int] = field(default_factory=dict)
+    _by_name: dict[str, int] = field(default_factory=dict)
+    _by_channel: dict[int, int] = field(default_factory=dict)
+    _by_role: dict[int, int] = field(default_factory=dict)
+    _members: dict[int, set[int]] = field(default_factory=dict)  # initiative -> users
+    _leads: dict[int, set[int]] = field(default_factory=dict)  # initiative -> users
+    _member_of: dict[int, set[int]] = field(default_factory=dict)  # user -> initiatives
+    _lead_of: dict[int, set[int]] = field(default_factory=dict)  # user -> initiatives
+    _resources: Counter[tuple[int, ResourceKind]] = field(default_factory=Counter)
+
+    # --- clusters --------------------------------------------------------
+
+    def put_cluster(self, cluster: Cluster) -> None:
+        old = self.clusters.get(cluster.id)
+        if old is not None:
+            self._cluster_by_name.pop(old.name.casefold(), None)
+            if old.category_channel_id is not None:
+                self._cluster_by_category.pop(old.category_channel_id, None)
+        self.clusters[cluster.id] = cluster
+        self._cluster_by_slug[cluster.slug] = cluster.id
+        self._cluster_by_name[cluster.name.casefold()] = cluster.id
+        if cluster.category_channel_id is not None:
+            self._cluster_by_category[cluster.category_channel_id] = cluster.id
+
+    def cluster_by_slug_or_name(self, text: str) -> Cluster | None:
+        key = text.strip()
+        cluster_id = self._cluster_by_slug.get(key.lower())
+        if cluster_id is None:
+            cluster_id = self._cluster_by_name.get(key.casefold())
+        return None if cluster_id is None else self.clusters[cluster_id]
+
+    def cluster_for_category(self, category_channel_id: int) -> Cluster | None:
+        cluster_id = self._cluster_by_category.get(category_channel_id)
+        return None if cluster_id is None else self.clusters[cluster_id]
+
+    def initiatives_of_cluster(self, cluster_id: int) -> list[Initiative]:
+        found = [i for i in self.initiatives.values() if i.cluster_id == cluster_id]
+        return sorted(found, key=lambda initiative: initiative.name.casefold())
+
+    # --- initiatives -----------------------------------------------------
+
+    def put_initiative(self, initiative: Initiative) -> None:
+        old = self.initiatives.get(initiative.id)
+        if old is not None:
+            self._by_name.pop(old.name.casefold(), None)
+            self._by_slug.pop(old.slug, None)
+            if old.channel_id is not None:
+                self._by_channel.pop(old.channel_id, None)
+            if old.role_id is not None:
+                self._by_role.pop(old.role_id, None)
+        self.initiatives[initiative.id] = initiative
+        self._by_slug[initiative.slug] = initiative.id
+        self._by_name[initiative.name.casefold()] = initiative.id
+        if initiative.channel_id is not None:
+            self._by_channel[initiative.channel_id] = initiative.id
+        if initiative.role_id is not None:
+            self._by_role[initiative.role_id] = initiative.id
+        if old is None or old.name != initiative.name or old.slug != initiative.slug:
+            self.names.add(initiative.id, initiative.name, initiative.slug)
+
+    def remove_initiative(self, initiative_id: int) -> None:
+        old = self.initiatives.pop(initiative_id, None)
+        if old is None:
+            return
+        self._by_name.pop(old.name.casefold(), None)
+        self._by_slug.pop(old.slug, None)
+        if old.channel_id is not None:
+            self._by_channel.pop(old.channel_id, None)
+        if old.role_id is not None:
+            self._by_role.pop(old.role_id, None)
+        self.names.remove(initiative_id)
+        for user_id in self._members.pop(initiative_id, set()):
+            self._member_of.get(user_id, set()).discard(initiative_id)
+        for user_id in self._leads.pop(initiative_id, set()):
+            self._lead_of.get(user_id, set()).discard(initiative_id)
+        for kind in ("document", "project"):
+            self._resources.pop((initiative_id, kind), None)
+
+    def by_slug_or_name(self, text: str) -> Initiative | None:
+        key = text.strip()
+        initiative_id = self._by_slug.get(key.lower())
+        if initiative_id is None:
+            initiative_id = self._by_name.get(key.casefold())
+        return None if initiative_id is None else self.initiatives[initiative_id]
+
+    def by_channel(self, channel_id: int) -> Initiative | None:
+        initiative_id = self._by_channel.get(channel_id)
+        return None if initiative_id is None else self.initiatives[initiative_id]
+
+    def by_role(self, role_id: int) -> Initiative | None:
+        initiative_id = self._by_role.get(role_id)
+        return None if initiative_id is None else self.initiatives[initiative_id]
+
+    def role_ids(self) -> dict[int, int]:
+        """{role id: initiative id} of every mapped role."""
+        return dict(self._by_role)
+
+    # --- memberships -----------------------------------------------------
+
+    def add_membership(self, membership: Membership) -> None:
+        if membership.user_id is None or not membership.is_current:
+            return
+        initiative_id, user_id = membership.initiative_id, membership.user_id
+        self._members.setdefault(initiative_id, set()).add(user_id)
+        self._member_of.setdefault(user_id, set()).add(initiative_id)
+        self.set_lead(initiative_id, user_id, membership.role == "lead")
+
+    def remove_membership(self, initiative_id: int, user_id: int) -> None:
+        self._members.get(initiative_id, set()).discard(user_id)
+        self._member_of.get(user_id, set()).discard(initiative_id)
+        self.set_lead(initiative_id, user_id, False)
+
+    def set_lead(self, initiative_id: int, user_id: int, is_lead: bool) -> None:
+        if is_lead:
+            self._leads.setdefault(initiative_id, set()).add(user_id)
+            self._lead_of.setdefault(user_id, set()).add(initiative_id)
+        else:
+            self._leads.get(initiative_id, set()).discard(user_id)
+            self._lead_of.get(user_id, set()).discard(initiative_id)
+
+    def member_count(self, initiative_id: int) -> int:
+        return len(self._members.get(initiative_id, ()))
+
+    def is_member(self, initiative_id: int, user_id: int) -> bool:
+        return user_id in self._members.get(initiative_id, ())
+
+    def leads(self, initiative_id: int) -> frozenset[int]:
+        return frozenset(self._leads.get(initiative_id, ()))
+
+    def member_of(self, user_id: int) -> frozenset[int]:
+        return frozenset(self._member_of.get(user_id, ()))
+
+    def lead_of(self, user_id: int) -> frozenset[int]:
+        return frozenset(self._lead_of.get(user_id, ()))
+
+    # --- documents and projects -----------------------------------------
+
+    def adjust_resources(self, initiative_id: int, kind: ResourceKind, delta: int) -> None:
+        self._resources[(initiative_id, kind)] += delta
+
+    def resource_count(self, initiative_id: int, kind: ResourceKind) -> int:
+        return self._resources[(initiative_id, kind)]
+
+
+class DirectoryCache:
+    """GuildDirectory per guild, loaded from the store on first use."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._guilds: dict[int, GuildDirectory] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def get(self, guild_id: int) -> GuildDirectory:
+        directory = self._guilds.get(guild_id)
+        if directory is not None:
+            return directory
+        lock = self._locks.setdefault(guild_id, asyncio.Lock())
+        async with lock:
+            directory = self._guilds.get(guild_id)
+            if directory is None:
+                directory = await self._load(guild_id)
+                self._guilds[guild_id] = directory
+        return directory
+
+    async def reload(self, guild_id: int) -> GuildDirectory:
+        """Rebuild the guild from the database (after a bulk import, or to recover)."""
+        lock = self._locks.setdefault(guild_id, asyncio.Lock())
+        async with lock:
+            directory = await self._load(guild_id)
+            self._guilds[guild_id] = directory
+        return directory
+
+    async def warm(self) -> int:
+        """Load every guild that has a directory; returns how many."""
+        guild_ids = await self._store.directory.guild_ids()
+        for guild_id in guild_ids:
+            await self.get(guild_id)
+        return len(guild_ids)
+
+    async def _load(self, guild_id: int) -> GuildDirectory:
+        directory = GuildDirectory(guild_id=guild_id)
+        for cluster in await self._store.directory.list_clusters(guild_id):
+            directory.put_cluster(cluster)
+        for initiative in await self._store.directory.list_initiatives(guild_id):
+            directory.put_initiative(initiative)
+        for membership in await self._store.memberships.current_for_guild(guild_id):
+            directory.add_membership(membership)
+        for (initiative_id, kind), count in (await self._store.resources.counts(guild_id)).items():
+            directory.adjust_resources(initiative_id, kind, count)
+        return directory

@@ -1,0 +1,317 @@
+"""Memberships: join, leave, leads, member lists, Discord role sync, and user privacy.
+
+History is kept: leaving ends a membership (with a date and a reason) instead
+of deleting it. Every write goes to the database first, then to the in-memory
+directory, so live member counts and permission checks need no SQL.
+
+Privacy (``describe_user`` / ``forget_user``) covers everything this area
+stores about a person: memberships and their history, the documents and
+projects they added, and their DM opt-outs. "Anonymous counts" means: after
+``forget_user`` no row here holds their user id, but the membership history
+rows stay without a user (so "12 people joined Humble Lamppost in 2025" stays
+true) and the documents/projects they shared stay without an author.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.errors import Conflict, NotFound
+from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
+from bot.services.directory_cache import DirectoryCache
+from bot.services.permissions import Actor, require_manage_initiative
+from bot.storage.models_core import Initiative, LeaveReason, Membership, Resource
+from bot.storage.store import Store
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    """A membership that started or ended, with its initiative (to grant/remove its role)."""
+
+    initiative: Initiative
+    membership: Membership
+
+
+@dataclass(frozen=True)
+class MyInitiative:
+    initiative: Initiative
+    role: str  # 'member' | 'lead'
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class RoleSync:
+    started: tuple[MembershipChange, ...] = ()
+    ended: tuple[MembershipChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class MembershipRecord:
+    """One stint in the user's history, for /privacy describe."""
+
+    initiative_name: str
+    role: str
+    joined_at: datetime
+    join_reason: str
+    left_at: datetime | None
+    left_reason: str | None
+
+
+@dataclass(frozen=True)
+class UserDescription:
+    user_id: int
+    memberships: tuple[MembershipRecord, ...]
+    resources: tuple[Resource, ...]
+    dm_opt_outs: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        """Plain-text lines a cog can show as is."""
+        lines = [f"Memberships ({len(self.memberships)}):"]
+        for record in self.memberships:
+            until = (
+                "now"
+                if record.left_at is None
+                else f"{record.left_at:%Y-%m-%d} ({record.left_reason})"
+            )
+            lines.append(
+                f"- {record.initiative_name}: {record.role}, from {record.joined_at:%Y-%m-%d}"
+                f" ({record.join_reason}) until {until}"
+            )
+        lines.append(f"Documents and projects you added ({len(self.resources)}):")
+        lines.extend(f"- {r.kind} #{r.id}: {r.title} <{r.url}>" for r in self.resources)
+        opt_outs = ", ".join(self.dm_opt_outs) or "none"
+        lines.append(f"Direct messages you opted out of: {opt_outs}")
+        return lines
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    memberships_anonymised: int
+    resources_anonymised: int
+    dm_opt_outs_deleted: int
+    # Initiative roles the person still holds in Discord: the cog removes them,
+    # or the next role sync would make them a member again.
+    role_ids_to_remove: tuple[int, ...]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MembershipService:
+    def __init__(
+        self, store: Store, cache: DirectoryCache, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
+        self._store = store
+        self._cache = cache
+        self._clock = clock
+
+    async def actor(
+        self, guild_id: int, user_id: int, *, is_admin: bool = False, is_organiser: bool = False
+    ) -> Actor:
+        """The permission view of a user: Discord flags from the cog, initiatives from memory."""
+        directory = await self._cache.get(guild_id)
+        return Actor(
+            user_id=user_id,
+            is_admin=is_admin,
+            is_organiser=is_organiser,
+            lead_of=directory.lead_of(user_id),
+            member_of=directory.member_of(user_id),
+        )
+
+    async def join(self, guild_id: int, user_id: int, initiative_text: str) -> MembershipChange:
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        if directory.is_member(initiative.id, user_id):
+            raise Conflict(f"You are already a member of {initiative.name}.")
+        membership = await self._store.memberships.start(
+            guild_id, initiative.id, user_id, "member", "joined", self._clock()
+        )
+        directory.add_membership(membership)
+        return MembershipChange(initiative, membership)
+
+    async def leave(self, guild_id: int, user_id: int, initiative_text: str) -> MembershipChange:
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        if not directory.is_member(initiative.id, user_id):
+            raise NotFound(
+                f"You are not a member of {initiative.name}, so there is nothing to leave."
+            )
+        return await self._end_one(guild_id, initiative, user_id, "left")
+
+    async def remove_member(
+        self, guild_id: int, actor: Actor, initiative_text: str, user_id: int
+    ) -> MembershipChange:
+        """A lead or organiser takes someone off the initiative (reason 'removed')."""
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        require_manage_initiative(actor, initiative.id, initiative.name, "remove members")
+        if not directory.is_member(initiative.id, user_id):
+            raise NotFound(f"<@{user_id}> is not a member of {initiative.name}.")
+        return await self._end_one(guild_id, initiative, user_id, "removed")
+
+    async def set_lead(
+        self, guild_id: int, actor: Actor, initiative_text: str, user_id: int, is_lead: bool = True
+    ) -> MembershipChange:
+        """Make someone a lead (joining them if needed) or back a plain member."""
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        require_manage_initiative(actor, initiative.id, initiative.name, "choose its leads")
+        now = self._clock()
+        if not directory.is_member(initiative.id, user_id):
+            if not is_lead:
+                raise NotFound(f"<@{user_id}> is not a member of {initiative.name}.")
+            membership = await self._store.memberships.start(
+                guild_id, initiative.id, user_id, "lead", "appointed", now
+            )
+        else:
+            if (user_id in directory.leads(initiative.id)) == is_lead:
+                state = "already a lead" if is_lead else "not a lead"
+                raise Conflict(f"<@{user_id}> is {state} of {initiative.name}.")
+            updated = await self._store.memberships.set_role(
+                guild_id, initiative.id, user_id, "lead" if is_lead else "member"
+            )
+            if updated is None:  # left between the check and the write
+                raise NotFound(f"<@{user_id}> is not a member of {initiative.name}.")
+            membership = updated
+        directory.add_membership(membership)
+        return MembershipChange(initiative, membership)
+
+    async def members(
+        self, guild_id: int, initiative_text: str, page: int = 1, page_size: int = 20
+    ) -> Page[Membership]:
+        """Current members, leads first, then by join date."""
+        check_page(page, page_size)
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        page = clamp_page(page, page_size, directory.member_count(initiative.id))
+        items, total = await self._store.memberships.list_current(
+            guild_id, initiative.id, page_size, (page - 1) * page_size
+        )
+        return Page(items=tuple(items), total=total, page=page, page_size=page_size)
+
+    async def my_initiatives(self, guild_id: int, user_id: int) -> list[MyInitiative]:
+        """The user's current initiatives, by name."""
+        directory = await self._cache.get(guild_id)
+        history = await self._store.memberships.history_for_user(guild_id, user_id)
+        mine = [
+            MyInitiative(directory.initiatives[m.initiative_id], m.role, m.joined_at)
+            for m in history
+            if m.is_current and m.initiative_id in directory.initiatives
+        ]
+        return sorted(mine, key=lambda item: item.initiative.name.casefold())
+
+    async def history(self, guild_id: int, user_id: int) -> list[Membership]:
+        return await self._store.memberships.history_for_user(guild_id, user_id)
+
+    # --- Discord events ----------------------------------------------------
+
+    async def sync_member_roles(
+        self,
+        guild_id: int,
+        user_id: int,
+        role_ids: Iterable[int],
+        *,
+        before: Iterable[int] | None = None,
+    ) -> RoleSync:
+        """Follow initiative roles given or taken by hand in Discord.
+
+        Pass ``before`` (the roles before the change, as on_member_update has
+        them) to act only on what changed: that cannot undo a /join whose role
+        grant is still in flight. Without it the memberships are made to match
+        the mapped roles exactly.
+        """
+        directory = await self._cache.get(guild_id)
+        mapped = directory.role_ids()
+        after_ids = {mapped[r] for r in role_ids if r in mapped}
+        current = directory.member_of(user_id)
+        if before is None:
+            roles_of = {i for i in current if directory.initiatives[i].role_id is not None}
+            to_start, to_end = after_ids - current, roles_of - after_ids
+        else:
+            before_ids = {mapped[r] for r in before if r in mapped}
+            to_start = (after_ids - before_ids) - current
+            to_end = (before_ids - after_ids) & current
+        if not to_start and not to_end:
+            return RoleSync()
+        started, ended = await self._store.memberships.sync(
+            guild_id, user_id, sorted(to_start), sorted(to_end), self._clock()
+        )
+        for membership in started:
+            directory.add_membership(membership)
+        for membership in ended:
+            directory.remove_membership(membership.initiative_id, user_id)
+        return RoleSync(
+            started=tuple(self._change(directory.initiatives, m) for m in started),
+            ended=tuple(self._change(directory.initiatives, m) for m in ended),
+        )
+
+    async def member_left_server(self, guild_id: int, user_id: int) -> list[MembershipChange]:
+        directory = await self._cache.get(guild_id)
+        if not directory.member_of(user_id):
+            return []
+        ended = await self._store.memberships.end(
+            guild_id, user_id, None, "left_server", self._clock()
+        )
+        for membership in ended:
+            directory.remove_membership(membership.initiative_id, user_id)
+        return [self._change(directory.initiatives, m) for m in ended]
+
+    # --- privacy -----------------------------------------------------------
+
+    async def describe_user(self, guild_id: int, user_id: int) -> UserDescription:
+        directory = await self._cache.get(guild_id)
+        history = await self._store.memberships.history_for_user(guild_id, user_id)
+        records = tuple(
+            MembershipRecord(
+                initiative_name=_name(directory.initiatives, m.initiative_id),
+                role=m.role,
+                joined_at=m.joined_at,
+                join_reason=m.join_reason,
+                left_at=m.left_at,
+                left_reason=m.left_reason,
+            )
+            for m in history
+        )
+        resources = await self._store.resources.added_by(guild_id, user_id)
+        opt_outs = await self._store.guilds.dm_opt_outs(guild_id, user_id)
+        return UserDescription(user_id, records, tuple(resources), tuple(sorted(opt_outs)))
+
+    async def forget_user(self, guild_id: int, user_id: int) -> ForgetReport:
+        directory = await self._cache.get(guild_id)
+        roles = tuple(
+            role_id
+            for i in sorted(directory.member_of(user_id))
+            if (role_id := directory.initiatives[i].role_id) is not None
+        )
+        memberships = await self._store.memberships.forget_user(guild_id, user_id, self._clock())
+        resources = await self._store.resources.forget_author(guild_id, user_id)
+        opt_outs = await self._store.guilds.forget_user(guild_id, user_id)
+        for initiative_id in directory.member_of(user_id):
+            directory.remove_membership(initiative_id, user_id)
+        return ForgetReport(memberships, resources, opt_outs, roles)
+
+    # --- helpers -----------------------------------------------------------
+
+    async def _end_one(
+        self, guild_id: int, initiative: Initiative, user_id: int, reason: LeaveReason
+    ) -> MembershipChange:
+        directory = await self._cache.get(guild_id)
+        ended = await self._store.memberships.end(
+            guild_id, user_id, [initiative.id], reason, self._clock()
+        )
+        directory.remove_membership(initiative.id, user_id)
+        if not ended:
+            raise NotFound(f"<@{user_id}> is not a member of {initiative.name}.")
+        return MembershipChange(initiative, ended[0])
+
+    @staticmethod
+    def _change(initiatives: dict[int, Initiative], membership: Membership) -> MembershipChange:
+        return MembershipChange(initiatives[membership.initiative_id], membership)
+
+
+def _name(initiatives: dict[int, Initiative], initiative_id: int) -> str:
+    initiative = initiatives.get(initiative_id)
+    return f"(deleted initiative #{initiative_id})" if initiative is None else initiative.name

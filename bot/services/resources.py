@@ -1,0 +1,142 @@
+"""Documents and projects of initiatives: a title and an http(s) link each.
+
+Members of an initiative may add; the author, the initiative's leads and
+organisers may edit or remove (see ``permissions``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from bot.errors import InvalidInput
+from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
+from bot.services.directory_cache import DirectoryCache
+from bot.services.permissions import Actor, require_add_resource, require_change_resource
+from bot.storage.models_core import Resource, ResourceKind
+from bot.storage.store import Store
+
+MAX_TITLE_LENGTH = 100
+MAX_URL_LENGTH = 512
+KINDS: tuple[ResourceKind, ...] = ("document", "project")
+
+
+def title_problem(title: str) -> str | None:
+    if not title.strip():
+        return "the title is empty"
+    if len(title) > MAX_TITLE_LENGTH:
+        return f"the title is {len(title)} characters long; the limit is {MAX_TITLE_LENGTH}"
+    if "\n" in title or "\r" in title:
+        return "the title must be on one line"
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not an acceptable http(s) link, or None."""
+    if not url:
+        return "the link is empty"
+    if len(url) > MAX_URL_LENGTH:
+        return f"the link is {len(url)} characters long; the limit is {MAX_URL_LENGTH}"
+    if any(char.isspace() or ord(char) < 32 for char in url):
+        return "the link contains spaces; paste it again without them (or write %20)"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        return f"`{url}` is not a valid link"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "the link must start with http:// or https://"
+    if not parts.hostname:
+        return "the link has no host; write it like https://example.org/report.pdf"
+    return None
+
+
+def _kind(kind: str) -> ResourceKind:
+    for known in KINDS:
+        if kind == known:
+            return known
+    raise InvalidInput(f"Unknown kind {kind!r}; use document or project.")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ResourceService:
+    def __init__(
+        self, store: Store, cache: DirectoryCache, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
+        self._store = store
+        self._cache = cache
+        self._clock = clock
+
+    async def add(
+        self, guild_id: int, actor: Actor, initiative_text: str, kind: str, title: str, url: str
+    ) -> Resource:
+        resource_kind = _kind(kind)
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        require_add_resource(actor, initiative.id, initiative.name, resource_kind)
+        title, url = title.strip(), url.strip()
+        problem = title_problem(title) or url_problem(url)
+        if problem:
+            raise InvalidInput(f"Cannot add the {resource_kind}: {problem}.")
+        resource = await self._store.resources.add(
+            guild_id, initiative.id, resource_kind, title, url, actor.user_id, self._clock()
+        )
+        directory.adjust_resources(initiative.id, resource_kind, 1)
+        return resource
+
+    async def list_resources(
+        self, guild_id: int, initiative_text: str, kind: str, page: int = 1, page_size: int = 10
+    ) -> Page[Resource]:
+        """Newest first."""
+        resource_kind = _kind(kind)
+        check_page(page, page_size)
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        total = directory.resource_count(initiative.id, resource_kind)
+        page = clamp_page(page, page_size, total)
+        items, total = await self._store.resources.list_page(
+            guild_id, initiative.id, resource_kind, page_size, (page - 1) * page_size
+        )
+        return Page(items=tuple(items), total=total, page=page, page_size=page_size)
+
+    async def get(self, guild_id: int, resource_id: int) -> Resource:
+        return await self._store.resources.get(guild_id, resource_id)
+
+    async def edit(
+        self,
+        guild_id: int,
+        actor: Actor,
+        resource_id: int,
+        *,
+        title: str | None = None,
+        url: str | None = None,
+    ) -> Resource:
+        resource = await self._store.resources.get(guild_id, resource_id)
+        directory = await self._cache.get(guild_id)
+        name = directory.initiatives[resource.initiative_id].name
+        require_change_resource(
+            actor, resource.initiative_id, resource.added_by, name, resource.kind
+        )
+        new_title = resource.title if title is None else title.strip()
+        new_url = resource.url if url is None else url.strip()
+        problem = title_problem(new_title) or url_problem(new_url)
+        if problem:
+            raise InvalidInput(f"Cannot change {resource.kind} #{resource.id}: {problem}.")
+        return await self._store.resources.update(
+            guild_id, resource_id, new_title, new_url, self._clock()
+        )
+
+    async def remove(self, guild_id: int, actor: Actor, resource_id: int) -> Resource:
+        resource = await self._store.resources.get(guild_id, resource_id)
+        directory = await self._cache.get(guild_id)
+        name = directory.initiatives[resource.initiative_id].name
+        require_change_resource(
+            actor, resource.initiative_id, resource.added_by, name, resource.kind
+        )
+        removed = await self._store.resources.remove(guild_id, resource_id)
+        directory.adjust_resources(removed.initiative_id, removed.kind, -1)
+        return removed
