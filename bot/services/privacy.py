@@ -1,0 +1,133 @@
+"""Members' data rights: ``/privacy show`` and ``/privacy forget`` across every area.
+
+Each area erases what names the person and keeps anonymous counts: membership
+history rows lose their user, documents and threads lose their author, RSVPs
+become anonymous answers, a thread's message count stays while the rows saying
+who posted go. The calls are listed explicitly, one per area that stores user
+data, so adding an area means adding a line here (and the privacy test scans
+every table to catch a forgotten one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services.activity import ActivityService
+from bot.services.memberships import MembershipService
+from bot.services.permissions import Actor, require_admin
+from bot.storage.store import Store
+
+
+@dataclass(frozen=True)
+class PrivacySection:
+    area: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PrivacyReport:
+    """What Agora holds about one person on one server, area by area."""
+
+    guild_id: int
+    user_id: int
+    sections: tuple[PrivacySection, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(section.lines for section in self.sections)
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    guild_id: int
+    user_id: int
+    # Rows erased or anonymised per area (where the area reports it).
+    erased: dict[str, int]
+    # Initiative roles the person still holds in Discord; the cog removes them,
+    # or the next role sync would make them a member again.
+    role_ids_to_remove: tuple[int, ...]
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"Done: Agora no longer holds anything naming <@{self.user_id}> on this server."
+            " Counts (members who joined, messages posted, RSVPs) stay, without a name."
+        )
+
+
+class PrivacyService:
+    def __init__(
+        self, store: Store, memberships: MembershipService, activity: ActivityService
+    ) -> None:
+        self._store = store
+        self._memberships = memberships
+        self._activity = activity
+
+    async def describe_user(self, guild_id: int, user_id: int, actor: Actor) -> PrivacyReport:
+        """Everything held about ``user_id``; someone else's only for an admin."""
+        _check_actor(actor, user_id, "see another member's data")
+        # Pending participation is written first so the report is complete.
+        await self._activity.flush()
+        membership = await self._memberships.describe_user(guild_id, user_id)
+        holds_any = membership.memberships or membership.resources or membership.dm_opt_outs
+        meetings = await self._meeting_lines(guild_id, user_id)
+        reminders = await self._store.reminders.describe_user(guild_id, user_id)
+        discussions = await self._store.discussions.describe_user(guild_id, user_id)
+        return PrivacyReport(
+            guild_id=guild_id,
+            user_id=user_id,
+            sections=(
+                PrivacySection(
+                    "Initiatives, documents and DMs",
+                    tuple(membership.lines()) if holds_any else (),
+                ),
+                PrivacySection("Meetings", tuple(meetings)),
+                PrivacySection(
+                    "Reminders",
+                    ("You asked for meeting reminders by DM.",) if reminders.dm_opted_in else (),
+                ),
+                PrivacySection("Discussions", tuple(discussions)),
+            ),
+        )
+
+    async def forget_user(self, guild_id: int, user_id: int, actor: Actor) -> ForgetResult:
+        """Erase what names ``user_id`` in every area; someone else's only for an admin."""
+        _check_actor(actor, user_id, "erase another member's data")
+        # Participation still in memory would otherwise be written back after the erase.
+        self._activity.discard_user(guild_id, user_id)
+        memberships = await self._memberships.forget_user(guild_id, user_id)
+        await self._store.meetings.forget_user(guild_id, user_id)
+        await self._store.reminders.forget_user(guild_id, user_id)
+        discussions = await self._store.discussions.forget_user(guild_id, user_id)
+        return ForgetResult(
+            guild_id=guild_id,
+            user_id=user_id,
+            erased={
+                "memberships": memberships.memberships_anonymised,
+                "documents and projects": memberships.resources_anonymised,
+                "DM opt-outs": memberships.dm_opt_outs_deleted,
+                "discussions": discussions,
+            },
+            role_ids_to_remove=memberships.role_ids_to_remove,
+        )
+
+    async def _meeting_lines(self, guild_id: int, user_id: int) -> list[str]:
+        record = await self._store.meetings.describe_user(guild_id, user_id)
+        ids = sorted({r.meeting_id for r in record.rsvps} | set(record.organised_meeting_ids))
+        titles = {m.id: m.title for m in await self._store.meetings.get_many(guild_id, ids)}
+
+        def title(meeting_id: int) -> str:
+            return titles.get(meeting_id, f"meeting #{meeting_id}")
+
+        lines = [f"Organiser of “{title(m)}”" for m in record.organised_meeting_ids]
+        lines += [
+            f"Answered “{rsvp.answer}” for “{title(rsvp.meeting_id)}”"
+            f" on {rsvp.answered_at:%Y-%m-%d}"
+            for rsvp in record.rsvps
+        ]
+        return lines
+
+
+def _check_actor(actor: Actor, user_id: int, action: str) -> None:
+    if actor.user_id != user_id:
+        require_admin(actor, action)
