@@ -1,0 +1,100 @@
+"""Shared setup for the core-area tests (directory, memberships, resources, import).
+
+The helpers live in a test module so the area's files keep the ``test_core_``
+prefix; it has a test of its own so it is never an empty module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.services.directory import DirectoryService
+from bot.services.directory_cache import DirectoryCache
+from bot.services.importer import DirectoryImporter, bundled_seed
+from bot.services.memberships import MembershipService
+from bot.services.permissions import Actor
+from bot.services.resources import ResourceService
+from bot.storage.store import Store
+
+GUILD = 111
+OTHER_GUILD = 222
+ADMIN = Actor(user_id=1, is_admin=True)
+ORGANISER = Actor(user_id=2, is_organiser=True)
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class FixedDiscussionCounts:
+    """Stands in for the discussions service's in-memory counts (another area)."""
+
+    counts: dict[int, dict[int, int]] = field(default_factory=dict)
+
+    def count_for_initiative(self, guild_id: int, initiative_id: int) -> int:
+        return self.counts.get(guild_id, {}).get(initiative_id, 0)
+
+    def count_by_initiative(self, guild_id: int) -> dict[int, int]:
+        return dict(self.counts.get(guild_id, {}))
+
+
+@dataclass
+class Core:
+    store: Store
+    cache: DirectoryCache
+    clock: Clock
+    directory: DirectoryService
+    memberships: MembershipService
+    resources: ResourceService
+    importer: DirectoryImporter
+    discussions: FixedDiscussionCounts
+
+    async def seed(self, guild_id: int = GUILD) -> None:
+        await self.importer.import_directory(guild_id, bundled_seed(), "eip-scc.toml")
+
+    async def restart(self) -> Core:
+        """Fresh services and cache over the same database, as after a restart."""
+        return build(self.store, self.clock, self.discussions)
+
+
+def build(store: Store, clock: Clock, discussions: FixedDiscussionCounts) -> Core:
+    cache = DirectoryCache(store)
+    return Core(
+        store=store,
+        cache=cache,
+        clock=clock,
+        directory=DirectoryService(store, cache, discussions, clock),
+        memberships=MembershipService(store, cache, clock),
+        resources=ResourceService(store, cache, clock),
+        importer=DirectoryImporter(store, cache, clock),
+        discussions=discussions,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_core(path: Path) -> AsyncIterator[Core]:
+    store = await Store.open(path / "agora.db")
+    try:
+        yield build(store, Clock(), FixedDiscussionCounts())
+    finally:
+        await store.close()
+
+
+async def test_open_core_seeds_the_bundled_directory(tmp_path: Path) -> None:
+    async with open_core(tmp_path) as core:
+        await core.seed()
+        assert len(await core.directory.all_clusters(GUILD)) == 6
+        assert len(await core.directory.all_initiatives(GUILD)) == 9
+        assert await core.directory.all_initiatives(OTHER_GUILD) == []
