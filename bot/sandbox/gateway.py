@@ -59,6 +59,7 @@ class GatewaySession:
     backlog: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=BACKLOG_LIMIT))
     outbox: list[str] = field(default_factory=list)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    idle: asyncio.Event = field(default_factory=asyncio.Event)  # outbox fully written
     ws: web.WebSocketResponse | None = None
     transport: asyncio.BaseTransport | None = None
 
@@ -68,6 +69,7 @@ class GatewaySession:
         self.backlog.append((self.seq, frame))
         if self.ws is not None:
             self.outbox.append(frame)
+            self.idle.clear()
             self.wake.set()
 
 
@@ -144,6 +146,12 @@ class Gateway:
         future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
         self._waiters.append(EventWaiter(event, predicate, future))
         return future
+
+    async def drain(self) -> None:
+        """Wait until every connected session's pending events are written to its socket."""
+        for session in self.connected_sessions:
+            if session.outbox:
+                await session.idle.wait()
 
     @property
     def connected_sessions(self) -> list[GatewaySession]:
@@ -232,6 +240,8 @@ class Gateway:
                 frames, session.outbox = session.outbox, []
                 for frame in frames:
                     await ws.send_str(frame)
+                if not session.outbox:
+                    session.idle.set()
         except (ConnectionResetError, RuntimeError):
             return
 

@@ -14,6 +14,7 @@ from bot.sandbox.events import EventEmitter
 from bot.sandbox.gateway import Gateway
 from bot.sandbox.interactions import InteractionFailure, InteractionManager
 from bot.sandbox.models import ChannelType, Guild
+from bot.sandbox.nonces import NonceCache
 from bot.sandbox.permissions import Permission
 from bot.sandbox.rest import routes
 from bot.sandbox.rest.app import build_app
@@ -60,6 +61,7 @@ class Sandbox(AdminActions):
         self.faults = FaultInjector()
         self.log = RestLog()
         self.failures: list[InteractionFailure] = []
+        self.nonces = NonceCache()
         self.gateway = Gateway(
             self.state, self.bot_token, lambda: self.gateway_url, heartbeat_interval_ms
         )
@@ -166,6 +168,10 @@ class Sandbox(AdminActions):
         """Wait for the next gateway dispatch ``event`` (e.g. "MESSAGE_CREATE") matching."""
         future = self.gateway.wait_for(event, predicate or (lambda _d: True))
         return await asyncio.wait_for(future, timeout)
+
+    async def drain_gateway(self) -> None:
+        """Wait until all dispatched events have been written to the bot's socket(s)."""
+        await self.gateway.drain()
 
     async def wait_for_call(
         self,

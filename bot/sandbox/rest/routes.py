@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.sandbox.rest import routes_interactions, routes_meta
+from bot.sandbox.rest import (
+    routes_channels,
+    routes_events,
+    routes_guilds,
+    routes_interactions,
+    routes_messages,
+    routes_meta,
+)
 from bot.sandbox.rest.app import RouteSpec
 
 if TYPE_CHECKING:
@@ -14,7 +21,15 @@ if TYPE_CHECKING:
 
 
 def all_routes() -> list[RouteSpec]:
-    modules = [routes_meta, routes_interactions]
+    # Order matters where templates overlap: literal segments (@me, pins) come first.
+    modules = [
+        routes_meta,
+        routes_interactions,
+        routes_messages,
+        routes_channels,
+        routes_guilds,
+        routes_events,
+    ]
     return [spec for module in modules for spec in module.ROUTES]
 
 
