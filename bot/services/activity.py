@@ -11,14 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.storage.activity import ActivityRepository
 from bot.storage.discussions import DiscussionRepository, hour_of
 from bot.storage.models_discussions import ActivityBatch, to_epoch
 
 log = logging.getLogger(__name__)
+
+# Hour buckets serve "most active this day/week/month" and the weekly digest;
+# older ones are deleted (all-time totals live on the thread itself).
+BUCKET_RETENTION = timedelta(days=35)
+_PRUNE_EVERY_SECONDS = 3600.0
 
 ThreadKey = tuple[int, int]  # (guild_id, thread_id)
 
@@ -125,6 +131,7 @@ class ActivityService:
         activity: ActivityRepository,
         discussions: DiscussionRepository,
         flush_interval_seconds: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if flush_interval_seconds <= 0:
             raise ValueError("flush_interval_seconds must be positive")
@@ -137,6 +144,8 @@ class ActivityService:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._flush_waiters: list[asyncio.Future[None]] = []
+        self._clock = clock
+        self._last_prune = float("-inf")  # so the first round prunes
         self.flushes = 0
 
     async def start(self) -> None:
@@ -208,6 +217,11 @@ class ActivityService:
                 batch.message_count, len(batch.threads), len(batch.participants), len(batch.hours)
             )
 
+    async def prune(self) -> int:
+        """Delete activity buckets older than the retention; returns how many went."""
+        cutoff = to_epoch(self._clock() - BUCKET_RETENTION)
+        return await self._activity.prune_hours(cutoff)
+
     async def wait_for_flush(self) -> None:
         """Return after the flush task's next round (for tests and benchmarks)."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -220,6 +234,10 @@ class ActivityService:
                 await asyncio.wait_for(self._stopping.wait(), self.flush_interval_seconds)
             try:
                 await self.flush()
+                loop_time = asyncio.get_running_loop().time()
+                if loop_time - self._last_prune >= _PRUNE_EVERY_SECONDS:
+                    self._last_prune = loop_time
+                    await self.prune()
             except Exception:
                 # Kept in memory and retried next time; a broken database must
                 # not kill the loop that counts activity.

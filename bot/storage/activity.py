@@ -53,6 +53,14 @@ class ActivityRepository:
             await conn.executemany(_ADD_PARTICIPANT, batch.participants)
             await conn.executemany(_ADD_HOUR, batch.hours)
 
+    async def prune_hours(self, before: int) -> int:
+        """Delete hour buckets that started before ``before``; returns how many went."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM discussion_activity WHERE hour_start < ?", (before,)
+            )
+            return cursor.rowcount
+
     # -- nudges -------------------------------------------------------------
 
     async def last_nudges(self, guild_id: int) -> dict[int, int]:

@@ -122,7 +122,7 @@ async def test_counts_survive_a_restart(world: World, tmp_path: Path) -> None:
 async def make_world_on(store: Store, tmp_path: Path) -> World:
     """Fresh services over the same database, as after a restart."""
     clock = Clock(START + timedelta(days=1))
-    activity = ActivityService(store.activity, store.discussions, 3600)
+    activity = ActivityService(store.activity, store.discussions, 3600, clock)
     discussions = DiscussionService(store.discussions, activity, DirectoryChannels(store), clock)
     await activity.start()
     await discussions.start()

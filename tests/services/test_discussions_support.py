@@ -119,7 +119,7 @@ _INITIATIVES = {
 async def make_world(tmp_path: Path, flush_interval_seconds: float = 3600.0) -> World:
     store = await Store.open(tmp_path / "agora.db")
     clock = Clock(START)
-    activity = ActivityService(store.activity, store.discussions, flush_interval_seconds)
+    activity = ActivityService(store.activity, store.discussions, flush_interval_seconds, clock)
     discussions = DiscussionService(store.discussions, activity, DirectoryChannels(store), clock)
     world = World(store, clock, activity, discussions)
     for slug, name in (
