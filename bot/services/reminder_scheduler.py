@@ -92,6 +92,7 @@ class ReminderScheduler:
         send_timeout_seconds: float = 60.0,
         max_attempts: int = 5,
         retry_delay_seconds: int = 30,
+        on_dispatch: Callable[[DispatchReport], None] | None = None,
     ) -> None:
         self.store = store
         self.reminders = reminders
@@ -103,6 +104,8 @@ class ReminderScheduler:
         self.send_timeout = send_timeout_seconds
         self.max_attempts = max_attempts
         self.retry_delay = timedelta(seconds=retry_delay_seconds)
+        # Told after each pass has recorded its outcomes (metrics, tests, benchmark).
+        self.on_dispatch = on_dispatch
         self._armed_at: datetime | None = None
         self._dispatching = False
         self._running = False
@@ -241,6 +244,8 @@ class ReminderScheduler:
                 finished_at,
             )
         await self.store.reminders.finish(outcomes, finished_at)
+        if self.on_dispatch is not None:
+            self.on_dispatch(report)
         await self._extend_series(sending)
         return report
 
