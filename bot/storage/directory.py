@@ -148,11 +148,12 @@ class DirectoryRepository:
                     " WHERE guild_id = ? AND slug = ?",
                     (cluster.name, cluster.description, db_time(now), guild_id, cluster.slug),
                 )
-            # Renames go through a unique placeholder first so that two initiatives
-            # swapping names in one file do not trip the unique name index.
+            # Renames go through a unique placeholder first (no valid name starts
+            # with a newline) so two initiatives swapping names in one file do not
+            # trip the unique name index.
             for draft in changes.changed_initiatives:
                 await conn.execute(
-                    "UPDATE initiatives SET name = '\x00' || slug WHERE guild_id = ? AND slug = ?"
+                    "UPDATE initiatives SET name = char(10) || slug WHERE guild_id = ? AND slug = ?"
                     " AND name <> ?",
                     (guild_id, draft.slug, draft.name),
                 )
