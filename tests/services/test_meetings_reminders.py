@@ -13,7 +13,7 @@ import pytest
 from bot.errors import Conflict
 from bot.services.meetings import MeetingDraft, MeetingEdit, RepeatSpec
 from bot.services.programme import SessionDraft
-from bot.services.reminder_scheduler import ReminderScheduler
+from bot.services.reminder_scheduler import ReminderScheduler, SendCallback
 from bot.storage.models_core import GuildSettings
 from bot.storage.models_meetings import Reminder
 from tests.services.test_meetings_support import (
@@ -148,7 +148,7 @@ async def test_cancel_cancels_pending_and_queues_one_notice(area: Area) -> None:
 
 def _recorder(
     discord: FakeDiscord, channels: tuple[int, ...] = (500,)
-) -> tuple[list[Reminder], object]:
+) -> tuple[list[Reminder], SendCallback]:
     sent: list[Reminder] = []
 
     async def send(reminder: Reminder) -> None:
@@ -163,7 +163,7 @@ async def test_downtime_sends_late_if_not_started_and_skips_otherwise(area: Area
     meeting_id = await _meeting(area)
     discord = FakeDiscord()
     sent, send = _recorder(discord)
-    scheduler = ReminderScheduler(area.store, area.reminders, send)  # type: ignore[arg-type]
+    scheduler = ReminderScheduler(area.store, area.reminders, send)
     # Agora was down from before the 1-day reminder until 30 minutes before the start.
     area.clock.now = START - timedelta(minutes=30)
     report = await scheduler.dispatch_all_due()
@@ -181,7 +181,7 @@ async def test_on_time_reminder_is_sent_once(area: Area) -> None:
     meeting_id = await _meeting(area)
     discord = FakeDiscord()
     sent, send = _recorder(discord)
-    scheduler = ReminderScheduler(area.store, area.reminders, send)  # type: ignore[arg-type]
+    scheduler = ReminderScheduler(area.store, area.reminders, send)
     area.clock.now = START - timedelta(days=1) + timedelta(seconds=2)
     report = await scheduler.dispatch_all_due()
     assert len(report.sent) == 1
@@ -229,10 +229,10 @@ async def test_exactly_once_across_crashes_between_steps(tmp_path: Path) -> None
     await second.store.close()
 
     third = await open_area(path, clock)
-    sent, send = _recorder(discord, channels)
-    scheduler = ReminderScheduler(third.store, third.reminders, send)  # type: ignore[arg-type]
+    resent, send = _recorder(discord, channels)
+    scheduler = ReminderScheduler(third.store, third.reminders, send)
     report = await scheduler.dispatch_all_due()
-    assert len(report.sent) + len(report.late_sent) == 2
+    assert len(report.sent) + len(report.late_sent) == 2 == len(resent)
     assert (await scheduler.dispatch_all_due()).handled == 0
     # Sent several times, but Discord holds exactly one message per reminder per channel.
     assert discord.posts > len(discord.messages)
@@ -243,7 +243,7 @@ async def test_exactly_once_across_crashes_between_steps(tmp_path: Path) -> None
 
 
 async def test_failed_send_is_retried_with_the_same_row(area: Area) -> None:
-    meeting_id = await _meeting(area)
+    await _meeting(area)
     attempts: list[int] = []
 
     async def flaky(reminder: Reminder) -> None:
@@ -293,9 +293,10 @@ async def test_series_reminders_cover_the_horizon_and_extend(area: Area) -> None
     # Clock is 1 June; horizon 8 days + 1 h: only the 6 June occurrence.
     assert [r.occurrence_start for r in live] == [datetime(2017, 6, 6, 7, tzinfo=UTC)]
     sent, send = _recorder(FakeDiscord())
-    scheduler = ReminderScheduler(area.store, area.reminders, send)  # type: ignore[arg-type]
+    scheduler = ReminderScheduler(area.store, area.reminders, send)
     area.clock.now = datetime(2017, 6, 6, 6, 0, 1, tzinfo=UTC)
     await scheduler.dispatch_all_due()
+    assert len(sent) == 1
     live = await area.store.reminders.for_meeting(meeting_id, ("pending",))
     assert [r.occurrence_start for r in live] == [datetime(2017, 6, 13, 7, tzinfo=UTC)]
     # Cancelling that occurrence cancels its reminder and queues a notice for it.
