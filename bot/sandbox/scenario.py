@@ -559,7 +559,7 @@ class StepFailed(Exception):
 
 
 @dataclass
-class _Bots:
+class BotLifecycle:
     """The running bot, restarted on demand; remembers the instances it started itself."""
 
     factory: BotFactory
@@ -585,7 +585,7 @@ async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-async def perform_step(sandbox: Sandbox, step: Step, bots: _Bots) -> None:
+async def perform_step(sandbox: Sandbox, step: Step, bots: BotLifecycle) -> None:
     """Carry out one step's user or world action (not the waiting for the bot)."""
     spec = step.spec
     kind = step.kind
@@ -642,7 +642,7 @@ def _fail(out: TextIO, step: Step | None, reason: str) -> None:
     _write(out, {"step": step.index if step is not None else None, **line})
 
 
-async def run_steps(sandbox: Sandbox, steps: list[Step], bots: _Bots, out: TextIO) -> int:
+async def run_steps(sandbox: Sandbox, steps: list[Step], bots: BotLifecycle, out: TextIO) -> int:
     for step in steps:
         observation = Observation.start(sandbox)
         refused_by_driver: str | None = None
@@ -684,7 +684,7 @@ async def run_scenario(
     except (OSError, UnicodeDecodeError, ScenarioError) as error:
         _fail(out, None, str(error))
         return 2
-    bots = _Bots(agora_factory, running)
+    bots = BotLifecycle(agora_factory, running)
     try:
         return await run_steps(sandbox, steps, bots, out)
     finally:

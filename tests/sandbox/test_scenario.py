@@ -41,9 +41,9 @@ def _by_step(lines: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:
 async def test_example_scenario(pointed_at: Sandbox) -> None:
     code, lines, _ = await _run(pointed_at, EXAMPLE)
     assert code == 0, lines
-    (choices,) = _by_step(lines, 0)
-    assert choices["kind"] == "autocomplete"
-    assert choices["choices"] == ["Humble Lamppost", "Lamp Library"]
+    first = {line["kind"]: line for line in _by_step(lines, 0)}
+    assert first["dm"]["channel"] == "@alice"  # alice joined on first mention
+    assert first["autocomplete"]["choices"] == ["Humble Lamppost", "Lamp Library"]
     (info,) = _by_step(lines, 1)
     assert info["kind"] == "response" and info["channel"] == "general"
     assert info["embeds"][0]["title"] == "Humble Lamppost"
@@ -53,8 +53,9 @@ async def test_example_scenario(pointed_at: Sandbox) -> None:
     assert going["role"]["role"] == "going"
     assert going["member_roles"]["user"] == "alice"
     assert going["response"]["ephemeral"] is True
-    (maybe,) = _by_step(lines, 3)
-    assert maybe["kind"] == "update" and maybe["content"] == "Someone is unsure."
+    maybe = {line["kind"]: line for line in _by_step(lines, 3)}
+    assert maybe["update"]["content"] == "Someone is unsure."
+    assert maybe["dm"]["content"] == "Welcome, bob!"  # bob joined on first mention
     (pong,) = _by_step(lines, 4)
     assert (pong["kind"], pong["channel"], pong["content"]) == ("message", "general", "pong")
     (noted,) = _by_step(lines, 5)
