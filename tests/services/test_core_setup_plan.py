@@ -1,0 +1,279 @@
+"""The setup plan: create, adopt by name, skip with reasons, never duplicate, converge."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.services.setup_plan import (
+    ChannelKind,
+    ExistingChannel,
+    ExistingRole,
+    SetupPlan,
+    channel_name,
+    plan_setup,
+)
+from bot.storage.models_core import Cluster, Initiative, SourceCounts
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def cluster(cluster_id: int, slug: str, name: str, category: int | None = None) -> Cluster:
+    return Cluster(cluster_id, 1, slug, name, "", category, T0, T0)
+
+
+def initiative(
+    initiative_id: int, slug: str, name: str, cluster_id: int, **kw: object
+) -> Initiative:
+    base = Initiative(
+        initiative_id,
+        1,
+        slug,
+        name,
+        False,
+        "A goal",
+        False,
+        cluster_id,
+        None,
+        None,
+        SourceCounts(),
+        "",
+        T0,
+        T0,
+    )
+    return dataclasses.replace(base, **kw)  # type: ignore[arg-type]
+
+
+CLUSTERS = [
+    cluster(1, "citizen-focus", "Citizen Focus"),
+    cluster(2, "iip", "Integrated Infrastructures"),
+]
+INITIATIVES = [
+    initiative(10, "humble-lamppost", "Humble Lamppost", 2),
+    initiative(11, "small-giants", "Small Giants", 2),
+    initiative(12, "innovate-city", "Innovate.City - European Network", 1),
+]
+
+
+class FakeGuild:
+    """Carries out a plan the way the cog would: create things with new ids and link them."""
+
+    def __init__(self, channels: list[ExistingChannel], roles: list[ExistingRole]) -> None:
+        self.channels = channels
+        self.roles = roles
+        self.ids = itertools.count(9000)
+
+    def apply(
+        self, plan: SetupPlan, clusters: list[Cluster], initiatives: list[Initiative]
+    ) -> tuple[list[Cluster], list[Initiative]]:
+        category = {c.slug: c.category_channel_id for c in clusters}
+        channel = {i.slug: i.channel_id for i in initiatives}
+        role = {i.slug: i.role_id for i in initiatives}
+        for item in plan.create_categories:
+            new_id = next(self.ids)
+            self.channels.append(ExistingChannel(new_id, item.name, "category"))
+            category[item.cluster_slug] = new_id
+        for adopted in plan.adopt:
+            target = {"category": category, "channel": channel, "role": role}[adopted.kind]
+            target[adopted.slug] = adopted.id
+        for made in plan.create_channels:
+            new_id = next(self.ids)
+            parent = made.category_id or category[made.cluster_slug]
+            self.channels.append(ExistingChannel(new_id, made.name, made.kind, parent))
+            channel[made.initiative_slug] = new_id
+        for made_role in plan.create_roles:
+            new_id = next(self.ids)
+            self.roles.append(ExistingRole(new_id, made_role.name))
+            role[made_role.initiative_slug] = new_id
+        return (
+            [dataclasses.replace(c, category_channel_id=category[c.slug]) for c in clusters],
+            [
+                dataclasses.replace(i, channel_id=channel[i.slug], role_id=role[i.slug])
+                for i in initiatives
+            ],
+        )
+
+
+def plan_for(
+    channels: list[ExistingChannel],
+    roles: list[ExistingRole],
+    kind: ChannelKind = "text",
+    clusters: list[Cluster] = CLUSTERS,
+    initiatives: list[Initiative] = INITIATIVES,
+) -> SetupPlan:
+    return plan_setup(
+        clusters,
+        initiatives,
+        channel_kind=kind,
+        category_prefix="AC · ",
+        channels=channels,
+        roles=roles,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Humble Lamppost", "humble-lamppost"),
+        ("Innovate.City - European Network", "innovatecity-european-network"),
+        ("  Lots   of   space  ", "lots-of-space"),
+        ("Café & Co!", "café-co"),
+        ("under_score", "under_score"),
+        ("x" * 150, "x" * 100),
+    ],
+)
+def test_channel_name_follows_discord(name: str, expected: str) -> None:
+    assert channel_name(name) == expected
+
+
+def test_empty_guild_gets_everything_created() -> None:
+    plan = plan_for([], [])
+    assert [c.name for c in plan.create_categories] == [
+        "AC · Citizen Focus",
+        "AC · Integrated Infrastructures",
+    ]
+    assert [c.name for c in plan.create_channels] == [
+        "humble-lamppost",
+        "small-giants",
+        "innovate-city",
+    ]
+    assert {c.kind for c in plan.create_channels} == {"text"}
+    assert plan.create_channels[0].topic == "Humble Lamppost: A goal"
+    assert plan.create_channels[0].category_id is None  # its category is created by this plan
+    assert [r.name for r in plan.create_roles] == [
+        "Humble Lamppost",
+        "Small Giants",
+        "Innovate.City - European Network",
+    ]
+    assert plan.adopt == () and plan.skipped == ()
+
+
+def test_forum_kind_is_used_for_new_channels() -> None:
+    plan = plan_for([], [], kind="forum")
+    assert {c.kind for c in plan.create_channels} == {"forum"}
+
+
+def test_existing_things_with_the_same_names_are_adopted() -> None:
+    channels = [
+        ExistingChannel(1, "ac · citizen focus", "category"),
+        ExistingChannel(2, "humble-lamppost", "text", None),
+    ]
+    roles = [ExistingRole(3, "small giants")]
+    plan = plan_for(channels, roles)
+    adopted = {(a.kind, a.slug): a.id for a in plan.adopt}
+    assert adopted == {
+        ("category", "citizen-focus"): 1,
+        ("channel", "humble-lamppost"): 2,
+        ("role", "small-giants"): 3,
+    }
+    assert "humble-lamppost" not in [c.name for c in plan.create_channels]
+    innovate = next(c for c in plan.create_channels if c.initiative_slug == "innovate-city")
+    assert innovate.category_id == 1
+
+
+def test_wrong_kinds_and_ambiguities_are_skipped_with_reasons() -> None:
+    channels = [
+        ExistingChannel(1, "Humble Lamppost", "voice"),
+        ExistingChannel(2, "small-giants", "text"),
+        ExistingChannel(3, "small-giants", "text"),
+    ]
+    roles = [ExistingRole(4, "Innovate.City - European Network", managed=True)]
+    plan = plan_for(channels, roles)
+    reasons = {(s.kind, s.slug): s.reason for s in plan.skipped}
+    assert "a voice channel is named #humble-lamppost" in reasons[("channel", "humble-lamppost")]
+    assert "2 text channels are named #small-giants" in reasons[("channel", "small-giants")]
+    assert "belongs to a bot" in reasons[("role", "innovate-city")]
+    created = {c.initiative_slug for c in plan.create_channels}
+    assert created == {"innovate-city"}  # skipped ones are never created alongside
+
+
+def test_a_text_channel_is_not_adopted_when_forums_are_configured() -> None:
+    plan = plan_for([ExistingChannel(2, "humble-lamppost", "text")], [], kind="forum")
+    assert [s.slug for s in plan.skipped] == ["humble-lamppost"]
+    assert "text channel" in plan.skipped[0].reason
+
+
+def test_linked_things_are_left_alone_and_stale_links_are_replanned() -> None:
+    channels = [ExistingChannel(50, "renamed-by-hand", "text")]
+    initiatives = [
+        initiative(10, "humble-lamppost", "Humble Lamppost", 2, channel_id=50, role_id=777),
+    ]
+    plan = plan_for(channels, [], initiatives=initiatives)
+    assert plan.linked == 1  # the channel, found by id despite its new name
+    assert [r.initiative_slug for r in plan.create_roles] == ["humble-lamppost"]  # role 777 is gone
+    assert plan.create_channels == ()
+
+
+def test_a_channel_linked_to_one_initiative_is_not_adopted_by_another() -> None:
+    channels = [ExistingChannel(50, "small-giants", "text")]
+    initiatives = [
+        initiative(10, "humble-lamppost", "Humble Lamppost", 2, channel_id=50),
+        initiative(11, "small-giants", "Small Giants", 2),
+    ]
+    plan = plan_for(channels, [], initiatives=initiatives)
+    assert [c.initiative_slug for c in plan.create_channels] == ["small-giants"]
+
+
+def test_running_the_plan_again_has_nothing_to_do() -> None:
+    guild = FakeGuild(
+        [ExistingChannel(1, "humble-lamppost", "text")], [ExistingRole(2, "Small Giants")]
+    )
+    clusters, initiatives = list(CLUSTERS), list(INITIATIVES)
+    first = plan_for(guild.channels, guild.roles, clusters=clusters, initiatives=initiatives)
+    assert first.has_work
+    clusters, initiatives = guild.apply(first, clusters, initiatives)
+    second = plan_for(guild.channels, guild.roles, clusters=clusters, initiatives=initiatives)
+    assert not second.has_work and second.skipped == ()
+    assert second.linked == 2 + 3 * 2
+
+
+def test_a_rerun_after_losing_the_links_adopts_instead_of_duplicating() -> None:
+    guild = FakeGuild([], [])
+    first = plan_for(guild.channels, guild.roles)
+    guild.apply(first, list(CLUSTERS), list(INITIATIVES))
+    # The links were never saved (say, a crash): everything is found by name.
+    again = plan_for(guild.channels, guild.roles)
+    assert (
+        again.create_categories == () and again.create_channels == () and again.create_roles == ()
+    )
+    assert len(again.adopt) == 2 + 3 * 2
+
+
+@given(
+    names=st.lists(
+        st.text(alphabet="abcdeé .-_!ABC", min_size=1, max_size=30).filter(
+            lambda s: channel_name(s)
+        ),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda s: channel_name(s),
+    ),
+    existing=st.lists(st.sampled_from(["text", "voice", "forum"]), max_size=8),
+)
+def test_plans_converge_and_never_duplicate(names: list[str], existing: list[str]) -> None:
+    initiatives = [
+        initiative(100 + n, channel_name(name), f"Initiative {n}", 1)
+        for n, name in enumerate(names)
+    ]
+    channels = [
+        ExistingChannel(500 + n, names[n % len(names)], kind) for n, kind in enumerate(existing)
+    ]
+    guild = FakeGuild(list(channels), [])
+    clusters = [cluster(1, "c", "C")]
+    first = plan_for(guild.channels, guild.roles, clusters=clusters, initiatives=initiatives)
+    planned = [c.name for c in first.create_channels] + [
+        a.name for a in first.adopt if a.kind == "channel"
+    ]
+    assert len(planned) == len(set(planned))
+    clusters, done = guild.apply(first, clusters, initiatives)
+    second = plan_for(guild.channels, guild.roles, clusters=clusters, initiatives=done)
+    assert (
+        second.create_channels == ()
+        and second.create_roles == ()
+        and second.create_categories == ()
+    )
