@@ -194,11 +194,21 @@ class DiscussionService:
         return discussion
 
     async def thread_updated(
-        self, guild_id: int, thread_id: int, name: str, archived: bool, locked: bool
+        self,
+        guild_id: int,
+        thread_id: int,
+        name: str,
+        archived: bool,
+        locked: bool,
+        archived_at: datetime | None = None,
     ) -> Discussion | None:
-        """Apply a rename, archive, unarchive, lock or unlock; None if not a discussion."""
+        """Apply a rename, archive, unarchive, lock or unlock; None if not a discussion.
+
+        ``archived_at`` is Discord's archive_timestamp when known; else now.
+        """
+        at = archived_at or self._clock()
         return await self._discussions.update_state(
-            guild_id, thread_id, name, archived, locked, to_epoch(self._clock())
+            guild_id, thread_id, name, archived, locked, to_epoch(at)
         )
 
     async def thread_deleted(self, guild_id: int, thread_id: int) -> Discussion | None:
@@ -210,6 +220,14 @@ class DiscussionService:
         if discussion is not None:
             self._counts.add(guild_id, discussion.initiative_id, -1)
         return discussion
+
+    async def initiative_deleted(self, guild_id: int, initiative_id: int) -> int:
+        """Drop the discussions of a deleted initiative (the threads stay in Discord)."""
+        thread_ids = await self._discussions.delete_initiative(guild_id, initiative_id)
+        for thread_id in thread_ids:
+            self._activity.untrack(guild_id, thread_id)
+        self._counts.by_guild.get(guild_id, {}).pop(initiative_id, None)
+        return len(thread_ids)
 
     # -- after downtime -----------------------------------------------------
 

@@ -184,6 +184,25 @@ class DiscussionRepository:
                 [(at, guild_id, thread_id) for thread_id in deleted_thread_ids],
             )
 
+    async def delete_initiative(self, guild_id: int, initiative_id: int) -> list[int]:
+        """Delete an initiative's discussions and their activity; returns their thread ids."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT thread_id FROM discussions WHERE guild_id = ? AND initiative_id = ?",
+                (guild_id, initiative_id),
+            ) as cursor:
+                thread_ids = [int(row[0]) for row in await cursor.fetchall()]
+            # Participants and hour buckets go with them (ON DELETE CASCADE).
+            await conn.execute(
+                "DELETE FROM discussions WHERE guild_id = ? AND initiative_id = ?",
+                (guild_id, initiative_id),
+            )
+            await conn.execute(
+                "DELETE FROM initiative_nudges WHERE guild_id = ? AND initiative_id = ?",
+                (guild_id, initiative_id),
+            )
+        return thread_ids
+
     # -- reads ----------------------------------------------------------------
 
     async def get(self, guild_id: int, thread_id: int) -> Discussion | None:

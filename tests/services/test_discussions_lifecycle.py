@@ -168,3 +168,30 @@ async def test_list_discussions_rejects_bad_input(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         await world.discussions.list_discussions(GUILD, None, state, page, page_size)
+
+
+async def test_deleting_an_initiative_drops_its_discussions(world: World) -> None:
+    channel = world.channels["small-giants"]
+    giants = world.initiatives["small-giants"]
+    await world.discussions.thread_created(GUILD, 9300, channel, "Pilot", ALICE, world.clock.now)
+    world.activity.record_message(GUILD, 9300, BOB, world.clock.now)
+    await world.activity.flush()
+    await world.discussions.thread_created(
+        GUILD, 9301, world.channels["humble-lamppost"], "Stays", ALICE, world.clock.now
+    )
+
+    assert await world.discussions.initiative_deleted(GUILD, giants) == 1
+
+    assert world.discussions.count_for_initiative(GUILD, giants) == 0
+    assert not world.activity.is_tracked(GUILD, 9300)
+    assert await world.store.discussions.get(GUILD, 9300) is None
+    assert await world.store.discussions.describe_user(GUILD, BOB) == []
+    assert world.discussions.count_by_initiative(GUILD) == {world.initiatives["humble-lamppost"]: 1}
+
+
+async def test_archive_time_comes_from_discord_when_given(world: World) -> None:
+    channel = world.channels["small-giants"]
+    await world.discussions.thread_created(GUILD, 9400, channel, "Pilot", ALICE, world.clock.now)
+    stamp = world.clock.now - timedelta(minutes=3)
+    archived = await world.discussions.thread_updated(GUILD, 9400, "Pilot", True, False, stamp)
+    assert archived is not None and archived.archived_at == stamp
