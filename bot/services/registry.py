@@ -2,23 +2,96 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.config import Config
+from bot.services.activity import ActivityService
+from bot.services.digest import DigestService, MeetingsFromRepository
+from bot.services.directory import DirectoryService
+from bot.services.directory_cache import DirectoryCache
+from bot.services.discussions import DiscussionService
+from bot.services.importer import DirectoryImporter
+from bot.services.meetings import MeetingService
+from bot.services.memberships import MembershipService
+from bot.services.nudges import NudgeService
+from bot.services.privacy import PrivacyService
+from bot.services.programme import ProgrammeService
+from bot.services.reminders import ReminderService
+from bot.services.resources import ResourceService
+from bot.services.rsvp import RsvpService
 from bot.storage.store import Store
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
 class Services:
     store: Store
     config: Config
+    cache: DirectoryCache
+    directory: DirectoryService
+    importer: DirectoryImporter
+    memberships: MembershipService
+    resources: ResourceService
+    activity: ActivityService
+    discussions: DiscussionService
+    digest: DigestService
+    nudges: NudgeService
+    privacy: PrivacyService
+    reminders: ReminderService
+    meetings: MeetingService
+    programme: ProgrammeService
+    rsvp: RsvpService
 
     @classmethod
-    def build(cls, *, store: Store, config: Config) -> Services:
-        return cls(store=store, config=config)
+    def build(cls, *, store: Store, config: Config, clock: Clock = utc_now) -> Services:
+        cache = DirectoryCache(store)
+        directory = DirectoryService(store, cache, clock=clock)
+        memberships = MembershipService(store, cache, clock=clock)
+        activity = ActivityService(
+            store.activity, store.discussions, config.activity.flush_interval_seconds, clock=clock
+        )
+        discussions = DiscussionService(store.discussions, activity, directory, clock=clock)
+        # The directory shows live discussion counts; the two depend on each other.
+        directory.use_discussion_counts(discussions)
+        reminders = ReminderService(store, clock, config.meetings.reminder_offsets)
+        return cls(
+            store=store,
+            config=config,
+            cache=cache,
+            directory=directory,
+            importer=DirectoryImporter(store, cache, clock=clock),
+            memberships=memberships,
+            resources=ResourceService(store, cache, clock=clock),
+            activity=activity,
+            discussions=discussions,
+            digest=DigestService(store, MeetingsFromRepository(store), clock=clock),
+            nudges=NudgeService(store, config.nudges.quiet_days, clock=clock),
+            privacy=PrivacyService(store, memberships, activity),
+            reminders=reminders,
+            meetings=MeetingService(
+                store,
+                clock,
+                config.community.timezone,
+                reminders,
+                config.meetings.allow_past_with_confirmation,
+            ),
+            programme=ProgrammeService(store, clock, reminders),
+            rsvp=RsvpService(store, clock),
+        )
 
     async def start(self) -> None:
         """Warm the in-memory caches before the first interaction arrives."""
+        await self.cache.warm()
+        await self.activity.start()
+        await self.discussions.start()
 
     async def close(self) -> None:
-        """Flush what is buffered (activity counts) before the database closes."""
+        """Flush buffered message counts before the database closes."""
+        await self.activity.close()
