@@ -153,8 +153,11 @@ class AdminActions:
     async def create_role(
         self, name: str, permissions: int = 0, guild: Guild | str | None = None, **kw: Any
     ) -> Role:
-        role = self.state.create_role(self._guild(guild), name, permissions, **kw)
+        shifted: list[Role] = []
+        role = self.state.create_role(self._guild(guild), name, permissions, shifted=shifted, **kw)
         self.events.role_create(role)
+        for other in shifted:
+            self.events.role_update(other)
         return role
 
     async def delete_role(self, role: str | Role, guild: Guild | str | None = None) -> None:

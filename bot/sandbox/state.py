@@ -121,13 +121,17 @@ class SandboxState:
         mentionable: bool = False,
         position: int | None = None,
         bot_id: str | None = None,
+        shifted: list[Role] | None = None,
     ) -> Role:
         """Create a role; like Discord, a new role goes just above @everyone (position 1)
-        unless a position is given, and the roles at or above it move up by one."""
+        unless a position is given, and the roles at or above it move up by one (collected
+        in ``shifted``, for GUILD_ROLE_UPDATE)."""
         pos = 1 if position is None else max(1, position)
         for other in guild.roles.values():
             if other.id != guild.id and other.position >= pos:
                 other.position += 1
+                if shifted is not None:
+                    shifted.append(other)
         role = Role(
             id=self.ids.next(),
             guild_id=guild.id,

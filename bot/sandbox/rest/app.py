@@ -87,6 +87,9 @@ def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaita
                 reason=request.headers.get("X-Audit-Log-Reason"),
             )
             reply = await spec.handler(ctx)
+            # Write the gateway events this request caused before its reply, as Discord
+            # usually delivers them: clients see consistent caches right after a request.
+            await sb.gateway.drain()
         except _RateLimited as limited:
             reply = Reply(
                 429,

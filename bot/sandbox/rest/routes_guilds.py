@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.models import ChannelType, Overwrite
+from bot.sandbox.models import ChannelType, Overwrite, Role
 from bot.sandbox.permissions import Permission, base_permissions
 from bot.sandbox.rest import access
 from bot.sandbox.rest.app import RouteSpec
@@ -154,6 +154,7 @@ async def create_role(ctx: RequestContext) -> Reply:
     everyone = g.roles[g.id].permissions
     permissions = int(body["permissions"]) if body.get("permissions") is not None else everyone
     _check_role_permissions(ctx, g, permissions)
+    shifted: list[Role] = []
     role = ctx.sb.state.create_role(
         g,
         str(body.get("name") or "new role"),
@@ -161,8 +162,11 @@ async def create_role(ctx: RequestContext) -> Reply:
         color=int(body.get("color") or 0),
         hoist=bool(body.get("hoist", False)),
         mentionable=bool(body.get("mentionable", False)),
+        shifted=shifted,
     )
     ctx.sb.events.role_create(role)
+    for other in shifted:
+        ctx.sb.events.role_update(other)
     return Reply(200, role_json(role))
 
 
