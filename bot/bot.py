@@ -81,6 +81,12 @@ class AgoraBot(commands.Bot):
         )
 
     async def on_ready(self) -> None:
+        seed_file = self.config.community.seed_file
+        if seed_file:
+            for guild in self.guilds:
+                report = await self.services.importer.import_seed_if_empty(guild.id, seed_file)
+                if report is not None:
+                    log.info("seeded %s from %s: %s", guild.name, seed_file, report.summary())
         log.info("Agora is ready as %s in %d guild(s)", self.user, len(self.guilds))
         self.agora_ready.set()
 

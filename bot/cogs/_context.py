@@ -1,0 +1,61 @@
+"""What every cog needs from an interaction: the guild, the bot's services, the actor."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.bot import AgoraBot
+from bot.errors import InvalidInput
+from bot.services.permissions import Actor
+from bot.services.registry import Services
+
+
+def services_of(interaction: discord.Interaction) -> Services:
+    client = interaction.client
+    assert isinstance(client, AgoraBot)
+    return client.services
+
+
+def agora_of(interaction: discord.Interaction) -> AgoraBot:
+    client = interaction.client
+    assert isinstance(client, AgoraBot)
+    return client
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise InvalidInput("This command only works inside a server, not in direct messages.")
+    return interaction.guild_id
+
+
+def is_organiser(interaction: discord.Interaction) -> bool:
+    """The organiser role (by name, from config) or Manage Events / Manage Server."""
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return False
+    permissions = member.guild_permissions
+    if permissions.administrator or permissions.manage_guild or permissions.manage_events:
+        return True
+    role_name = agora_of(interaction).config.community.organiser_role.casefold()
+    return any(role.name.casefold() == role_name for role in member.roles)
+
+
+def is_admin(interaction: discord.Interaction) -> bool:
+    """Manage Server or Administrator, or the configured organiser role (as the README says)."""
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return False
+    permissions = member.guild_permissions
+    if permissions.administrator or permissions.manage_guild:
+        return True
+    role_name = agora_of(interaction).config.community.organiser_role.casefold()
+    return any(role.name.casefold() == role_name for role in member.roles)
+
+
+async def actor_of(interaction: discord.Interaction) -> Actor:
+    return await services_of(interaction).memberships.actor(
+        guild_id_of(interaction),
+        interaction.user.id,
+        is_admin=is_admin(interaction),
+        is_organiser=is_organiser(interaction),
+    )

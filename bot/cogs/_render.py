@@ -1,0 +1,79 @@
+"""Embeds for the directory: how initiatives and clusters read in Discord."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.services.directory import ClusterInfo, InitiativeInfo, LiveCounts
+
+AGORA_COLOUR = discord.Colour(0x2E86AB)
+MISSING_TITLE_NOTE = "The source listing gives this initiative no title."
+TRUNCATED_GOAL_NOTE = "The source cuts this goal off mid-sentence."
+
+
+def counts_line(counts: LiveCounts) -> str:
+    """The marketplace's own words: Members, Documents, Projects, Discussions."""
+    discussions = "–" if counts.discussions is None else str(counts.discussions)
+    return (
+        f"Members: {counts.members} · Documents: {counts.documents} · "
+        f"Projects: {counts.projects} · Discussions: {discussions}"
+    )
+
+
+def mention_list(user_ids: tuple[int, ...] | list[int], empty: str) -> str:
+    if not user_ids:
+        return empty
+    return ", ".join(f"<@{user_id}>" for user_id in user_ids)
+
+
+def initiative_embed(info: InitiativeInfo) -> discord.Embed:
+    initiative = info.initiative
+    goal = initiative.goal or "No main goal recorded yet."
+    if initiative.goal_truncated:
+        goal = f"{goal}…\n*{TRUNCATED_GOAL_NOTE}*"
+    embed = discord.Embed(title=initiative.name, description=goal, colour=AGORA_COLOUR)
+    embed.add_field(name="Lead cluster", value=info.cluster.name, inline=True)
+    embed.add_field(
+        name="Channel",
+        value=f"<#{initiative.channel_id}>" if initiative.channel_id else "not set up yet",
+        inline=True,
+    )
+    embed.add_field(name="Leads", value=mention_list(info.leads, "none yet"), inline=False)
+    embed.add_field(name="Activity", value=counts_line(info.counts), inline=False)
+    if initiative.title_missing:
+        embed.set_footer(text=MISSING_TITLE_NOTE)
+    return embed
+
+
+def cluster_embed(info: ClusterInfo) -> discord.Embed:
+    embed = discord.Embed(
+        title=info.cluster.name,
+        description=info.cluster.description or None,
+        colour=AGORA_COLOUR,
+    )
+    lines = [
+        f"**{summary.initiative.name}**: {summary.counts.members} members"
+        for summary in info.initiatives
+    ]
+    embed.add_field(
+        name=f"Initiatives ({len(info.initiatives)})",
+        value=truncate_lines(lines, 1024) or "none yet",
+        inline=False,
+    )
+    embed.add_field(name="Totals", value=counts_line(info.totals), inline=False)
+    return embed
+
+
+def truncate_lines(lines: list[str], limit: int) -> str:
+    """Join lines, ending with "… and N more" when they would not fit in ``limit`` chars."""
+    shown: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        remaining = len(lines) - index
+        more = f"… and {remaining} more"
+        if used + len(line) + 1 + len(more) > limit and remaining > 1 or used + len(line) > limit:
+            shown.append(more)
+            break
+        shown.append(line)
+        used += len(line) + 1
+    return "\n".join(shown)

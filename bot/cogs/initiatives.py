@@ -1,0 +1,220 @@
+"""/initiative: look up, list, search, join and leave initiatives, and list their members."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import AgoraBot
+from bot.cogs._context import guild_id_of, services_of
+from bot.cogs._pagination import Page, page_buttons, page_count
+from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed, truncate_lines
+
+LIST_PAGE_SIZE = 10
+MEMBERS_PAGE_SIZE = 20
+
+
+async def initiative_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Typo-tolerant, best first, at most 25 (Discord's limit)."""
+    if interaction.guild_id is None:
+        return []
+    choices = await services_of(interaction).directory.autocomplete(interaction.guild_id, current)
+    return [app_commands.Choice(name=c.name[:100], value=c.value) for c in choices]
+
+
+async def cluster_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    choices = await services_of(interaction).directory.cluster_autocomplete(
+        interaction.guild_id, current
+    )
+    return [app_commands.Choice(name=c.name[:100], value=c.value) for c in choices]
+
+
+class InitiativeCog(commands.GroupCog, group_name="initiative"):
+    """Initiatives: each has a main goal, members, documents, projects and discussions."""
+
+    def __init__(self, bot: AgoraBot) -> None:
+        self.bot = bot
+        bot.page_renderers["initiatives"] = self.render_list_page
+        bot.page_renderers["members"] = self.render_members_page
+        super().__init__()
+
+    @app_commands.command(
+        name="info", description="An initiative's goal, cluster, leads and activity"
+    )
+    @app_commands.describe(initiative="The initiative (start typing its name)")
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    @app_commands.guild_only()
+    async def info(self, interaction: discord.Interaction, initiative: str) -> None:
+        info = await services_of(interaction).directory.initiative_info(
+            guild_id_of(interaction), initiative
+        )
+        await interaction.response.send_message(embed=initiative_embed(info))
+
+    @app_commands.command(name="list", description="All initiatives, or those of one cluster")
+    @app_commands.describe(cluster="Only initiatives led by this Action Cluster")
+    @app_commands.autocomplete(cluster=cluster_autocomplete)
+    @app_commands.guild_only()
+    async def list_initiatives(
+        self, interaction: discord.Interaction, cluster: str | None = None
+    ) -> None:
+        page = await self.render_list_page(interaction, cluster or "", 0)
+        await self._send_page(interaction, "initiatives", cluster or "", page)
+
+    async def render_list_page(
+        self, interaction: discord.Interaction, cluster: str, page: int
+    ) -> Page:
+        result = await services_of(interaction).directory.list_initiatives(
+            guild_id_of(interaction), cluster or None, page + 1, LIST_PAGE_SIZE
+        )
+        title = "Initiatives" if not cluster else f"Initiatives of {cluster}"
+        if result.items and cluster:
+            title = f"Initiatives of {result.items[0].cluster.name}"
+        lines = [
+            f"**{summary.initiative.name}** · {summary.cluster.name}\n{counts_line(summary.counts)}"
+            for summary in result.items
+        ]
+        embed = discord.Embed(
+            title=title,
+            description=truncate_lines(lines, 4000) or "No initiatives yet.",
+            colour=AGORA_COLOUR,
+        )
+        embed.set_footer(text=f"Page {result.page} of {result.pages} · {result.total} in all")
+        return Page(embed, result.page - 1, result.pages)
+
+    @app_commands.command(name="search", description="Full-text search over names and goals")
+    @app_commands.describe(query="Words to look for, e.g. lighting data citizens")
+    @app_commands.guild_only()
+    async def search(
+        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]
+    ) -> None:
+        result = await services_of(interaction).directory.search(
+            guild_id_of(interaction), query, 1, LIST_PAGE_SIZE
+        )
+        if not result.items:
+            await interaction.response.send_message(
+                f"Nothing matches “{discord.utils.escape_markdown(query)}”. "
+                "Try fewer or shorter words, or browse with /initiative list.",
+                ephemeral=True,
+            )
+            return
+        lines = [
+            f"**{hit.initiative.name}** · {hit.cluster.name}\n{_short(hit.initiative.goal)}"
+            for hit in result.items
+        ]
+        embed = discord.Embed(
+            title=f"Initiatives matching “{_short(query, 200)}”",
+            description=truncate_lines(lines, 4000),
+            colour=AGORA_COLOUR,
+        )
+        embed.set_footer(text=f"{result.total} found, best first")
+        await interaction.response.send_message(embed=embed)
+
+    @app_commands.command(name="join", description="Join an initiative: you get its role")
+    @app_commands.describe(initiative="The initiative to join")
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    @app_commands.guild_only()
+    async def join(self, interaction: discord.Interaction, initiative: str) -> None:
+        services = services_of(interaction)
+        change = await services.memberships.join(
+            guild_id_of(interaction), interaction.user.id, initiative
+        )
+        note = await self._set_role(interaction, change.initiative.role_id, add=True)
+        await interaction.response.send_message(
+            f"Welcome to **{change.initiative.name}**!{note}", ephemeral=True
+        )
+
+    @app_commands.command(name="leave", description="Leave an initiative: its role is removed")
+    @app_commands.describe(initiative="The initiative to leave")
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    @app_commands.guild_only()
+    async def leave(self, interaction: discord.Interaction, initiative: str) -> None:
+        services = services_of(interaction)
+        change = await services.memberships.leave(
+            guild_id_of(interaction), interaction.user.id, initiative
+        )
+        note = await self._set_role(interaction, change.initiative.role_id, add=False)
+        await interaction.response.send_message(
+            f"You have left **{change.initiative.name}**.{note}", ephemeral=True
+        )
+
+    async def _set_role(
+        self, interaction: discord.Interaction, role_id: int | None, *, add: bool
+    ) -> str:
+        """Grant or remove the initiative's role; a note for the user when that was not possible."""
+        member = interaction.user
+        if role_id is None or not isinstance(member, discord.Member):
+            return " (This initiative has no role yet; an admin can run /admin setup.)"
+        role = member.guild.get_role(role_id)
+        if role is None:
+            return " (Its role no longer exists; an admin can run /admin setup.)"
+        reason = "joined with /initiative join" if add else "left with /initiative leave"
+        try:
+            if add:
+                await member.add_roles(role, reason=reason)
+            else:
+                await member.remove_roles(role, reason=reason)
+        except discord.Forbidden:
+            return (
+                f" (Agora could not {'grant' if add else 'remove'} the {role.name} role: "
+                "it needs Manage Roles and a role above it. Ask an admin.)"
+            )
+        return ""
+
+    @app_commands.command(name="members", description="An initiative's leads and members")
+    @app_commands.describe(initiative="The initiative")
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    @app_commands.guild_only()
+    async def members(self, interaction: discord.Interaction, initiative: str) -> None:
+        target = await services_of(interaction).directory.get_initiative(
+            guild_id_of(interaction), initiative
+        )
+        page = await self.render_members_page(interaction, target.slug, 0)
+        await self._send_page(interaction, "members", target.slug, page)
+
+    async def render_members_page(
+        self, interaction: discord.Interaction, slug: str, page: int
+    ) -> Page:
+        services = services_of(interaction)
+        guild_id = guild_id_of(interaction)
+        target = await services.directory.get_initiative(guild_id, slug)
+        result = await services.memberships.members(guild_id, slug, page + 1, MEMBERS_PAGE_SIZE)
+        lines = [
+            f"<@{m.user_id}>{' · lead' if m.role == 'lead' else ''} · since "
+            f"{discord.utils.format_dt(m.joined_at, 'd')}"
+            for m in result.items
+            if m.user_id is not None
+        ]
+        embed = discord.Embed(
+            title=f"Members of {target.name}",
+            description="\n".join(lines) or "No members yet. Be the first: /initiative join",
+            colour=AGORA_COLOUR,
+        )
+        pages = page_count(result.total, MEMBERS_PAGE_SIZE)
+        embed.set_footer(text=f"Page {result.page} of {pages} · {result.total} members")
+        return Page(embed, result.page - 1, pages)
+
+    async def _send_page(
+        self, interaction: discord.Interaction, kind: str, argument: str, page: Page
+    ) -> None:
+        view = page_buttons(kind, argument, page)
+        if view is None:
+            await interaction.response.send_message(embed=page.embed)
+        else:
+            await interaction.response.send_message(embed=page.embed, view=view)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, AgoraBot)
+    await bot.add_cog(InitiativeCog(bot))

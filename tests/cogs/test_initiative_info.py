@@ -1,0 +1,32 @@
+"""/initiative info end to end: autocomplete, the embed, unknown names."""
+
+from __future__ import annotations
+
+from bot.runtime import RunningAgora
+from bot.sandbox import Sandbox
+
+
+async def test_info_shows_goal_and_counts(sandbox: Sandbox, agora: RunningAgora) -> None:
+    result = await sandbox.user("alice").slash("initiative info", initiative="Humble Lamppost")
+    embed = result.embed
+    assert embed is not None
+    assert embed["title"] == "Humble Lamppost"
+    assert "10 Million Smart Lampposts across EU Cities" in embed["description"]
+    activity = next(f for f in embed["fields"] if f["name"] == "Activity")
+    assert "Members: 0" in activity["value"] and "Discussions: 0" in activity["value"]
+    assert not result.ephemeral
+
+
+async def test_autocomplete_tolerates_typos(sandbox: Sandbox, agora: RunningAgora) -> None:
+    choices = await sandbox.user("alice").autocomplete(
+        "initiative info", "initiative", "humble lampost"
+    )
+    assert choices[0]["value"] == "humble-lamppost"
+    assert len(choices) <= 25
+
+
+async def test_unknown_initiative_names_closest(sandbox: Sandbox, agora: RunningAgora) -> None:
+    result = await sandbox.user("alice").slash("initiative info", initiative="Humble Lampole")
+    assert result.ephemeral
+    assert "No initiative named" in (result.content or "")
+    assert "Humble Lamppost" in (result.content or "")
