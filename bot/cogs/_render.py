@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.services.directory import ClusterInfo, InitiativeInfo, LiveCounts
+from bot.services.text_fit import fit_lines
 
 AGORA_COLOUR = discord.Colour(0x2E86AB)
 MISSING_TITLE_NOTE = "The source listing gives this initiative no title."
@@ -57,23 +58,8 @@ def cluster_embed(info: ClusterInfo) -> discord.Embed:
     ]
     embed.add_field(
         name=f"Initiatives ({len(info.initiatives)})",
-        value=truncate_lines(lines, 1024) or "none yet",
+        value=fit_lines(lines, 1024) or "none yet",
         inline=False,
     )
     embed.add_field(name="Totals", value=counts_line(info.totals), inline=False)
     return embed
-
-
-def truncate_lines(lines: list[str], limit: int) -> str:
-    """Join lines, ending with "… and N more" when they would not fit in ``limit`` chars."""
-    shown: list[str] = []
-    used = 0
-    for index, line in enumerate(lines):
-        remaining = len(lines) - index
-        more = f"… and {remaining} more"
-        if used + len(line) + 1 + len(more) > limit and remaining > 1 or used + len(line) > limit:
-            shown.append(more)
-            break
-        shown.append(line)
-        used += len(line) + 1
-    return "\n".join(shown)

@@ -9,7 +9,8 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
 from bot.cogs._pagination import Page, page_buttons, page_count
-from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed, truncate_lines
+from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed
+from bot.services.text_fit import fit_lines
 
 LIST_PAGE_SIZE = 10
 MEMBERS_PAGE_SIZE = 20
@@ -82,7 +83,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         ]
         embed = discord.Embed(
             title=title,
-            description=truncate_lines(lines, 4000) or "No initiatives yet.",
+            description=fit_lines(lines, 4000) or "No initiatives yet.",
             colour=AGORA_COLOUR,
         )
         embed.set_footer(text=f"Page {result.page} of {result.pages} · {result.total} in all")
@@ -110,7 +111,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         ]
         embed = discord.Embed(
             title=f"Initiatives matching “{_short(query, 200)}”",
-            description=truncate_lines(lines, 4000),
+            description=fit_lines(lines, 4000),
             colour=AGORA_COLOUR,
         )
         embed.set_footer(text=f"{result.total} found, best first")

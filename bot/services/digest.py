@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import WEEKDAYS
 from bot.errors import InvalidInput, NotFound
+from bot.services.text_fit import clip, fit_lines
 from bot.storage.models_core import Cluster, Initiative, ResourceKind
 from bot.storage.models_discussions import to_epoch
 from bot.storage.store import Store
@@ -175,7 +176,7 @@ class DigestService:
             return since <= moment < until
 
         new_initiatives = [
-            f"**{i.name}**" + (f" — {_clip(_one_line(i.goal), 120)}" if i.goal else "")
+            f"**{i.name}**" + (f" — {clip(_one_line(i.goal), 120)}" if i.goal else "")
             for i in sorted(in_cluster.values(), key=lambda i: i.created_at)
             if in_week(i.created_at)
         ]
@@ -207,7 +208,7 @@ class DigestService:
                     guild_id, initiative.id, kind, 50, 0
                 )
                 lines.extend(
-                    f"[{_clip(_one_line(r.title), 200)}]({r.url}) — {initiative.name}"
+                    f"[{clip(_one_line(r.title), 200)}]({r.url}) — {initiative.name}"
                     for r in resources
                     if in_week(r.added_at)
                 )
@@ -253,9 +254,9 @@ class DigestService:
 
 def render_digest(digest: Digest) -> DigestEmbed:
     """Fit the digest into one embed: ≤ 25 fields, values ≤ 1024, total ≤ 6000."""
-    title = _clip(f"Weekly digest: {digest.cluster_name}", MAX_TITLE)
+    title = clip(f"Weekly digest: {digest.cluster_name}", MAX_TITLE)
     description = (
-        f"What happened in **{_clip(digest.cluster_name, 200)}**"
+        f"What happened in **{clip(digest.cluster_name, 200)}**"
         f" from <t:{to_epoch(digest.since)}:D> to <t:{to_epoch(digest.until)}:D>."
     )
     footer = "Agora weekly digest"
@@ -267,7 +268,7 @@ def render_digest(digest: Digest) -> DigestEmbed:
             DigestSection("More", (f"… and {hidden} more sections",), ""),
         ]
     fixed = len(title) + len(description) + len(footer)
-    names = [_clip(section.title, MAX_FIELD_NAME) for section in sections]
+    names = [clip(section.title, MAX_FIELD_NAME) for section in sections]
     budget = MAX_TOTAL - fixed - sum(len(name) for name in names)
     # Share what is left fairly: small sections keep all they need and give
     # the rest to the big ones.
@@ -293,31 +294,8 @@ def _full_value(section: DigestSection) -> str:
 def _fit_lines(section: DigestSection, limit: int) -> str:
     """As many whole lines as fit in ``limit``, then "… and N more"."""
     if not section.lines:
-        return _clip(section.empty_text, limit)
-    full = _full_value(section)
-    if len(full) <= limit:
-        return full
-    kept: list[str] = []
-    used = 0
-    for position, line in enumerate(section.lines):
-        more = f"… and {len(section.lines) - position} more"
-        cost = len(line) + (1 if kept else 0)
-        if used + cost + 1 + len(more) > limit:
-            if kept:
-                return "\n".join([*kept, more])
-            # Not even the first line fits whole: clip it.
-            rest = len(section.lines) - 1
-            suffix = f"\n… and {rest} more" if rest else ""
-            return _clip(line, max(1, limit - len(suffix))) + suffix
-        kept.append(line)
-        used += cost
-    return "\n".join(kept)
-
-
-def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - 1)].rstrip() + "…" if limit > 0 else ""
+        return clip(section.empty_text, limit)
+    return fit_lines(section.lines, limit)
 
 
 def _one_line(text: str) -> str:
