@@ -52,6 +52,9 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+_NO_TAG = object()
+
+
 class UnsupportedSchemaError(Exception):
     """The schema uses a keyword these checks do not implement."""
 
@@ -145,6 +148,30 @@ class SchemaCompiler:
             else:
                 raise UnsupportedSchemaError(f"unsupported keyword {keyword!r}")
         return _all_of_checks(checks)
+
+    def type_tags(self, schema: Any) -> frozenset[Any] | None:
+        """The values a branch allows for its ``type`` property, when it pins them with
+        ``enum``/``const`` of ints or strings at its top level (through ``$ref``s)."""
+        seen = 0
+        while isinstance(schema, dict) and "$ref" in schema and seen < 16:
+            if set(schema) - {"$ref", "description", "title"}:
+                return None  # siblings of $ref: not a plain alias, do not guess
+            schema = self._resolve(str(schema["$ref"])[1:])
+            seen += 1
+        if not isinstance(schema, dict):
+            return None
+        tag_schema = (schema.get("properties") or {}).get("type")
+        if not isinstance(tag_schema, dict):
+            return None
+        if "enum" in tag_schema:
+            values = list(tag_schema["enum"])
+        elif "const" in tag_schema:
+            values = [tag_schema["const"]]
+        else:
+            return None
+        if not all(type(v) is int or type(v) is str for v in values):
+            return None
+        return frozenset(values)
 
     def compile_subschema(self, schema: Any) -> Check:
         if isinstance(schema, dict) and set(schema) == {"$ref"}:
@@ -368,30 +395,64 @@ def _build_all_of(compiler: SchemaCompiler, value: Any, schema: Mapping[str, Any
 
 
 def _build_any_of(compiler: SchemaCompiler, value: Any, schema: Mapping[str, Any]) -> Check:
-    branches = tuple(compiler.compile_subschema(sub) for sub in value)
-
-    def check_any_of(instance: Any) -> bool:
-        for branch in branches:
-            if branch(instance):
-                return True
-        return False
-
-    return check_any_of
+    return _union_check(compiler, value, exactly_one=False)
 
 
 def _build_one_of(compiler: SchemaCompiler, value: Any, schema: Mapping[str, Any]) -> Check:
-    branches = tuple(compiler.compile_subschema(sub) for sub in value)
+    return _union_check(compiler, value, exactly_one=True)
 
-    def check_one_of(instance: Any) -> bool:
+
+def _constants_only(branches: Any) -> list[Any] | None:
+    """The values of a union whose branches are all distinct bare ``const``s, else None."""
+    values: list[Any] = []
+    for branch in branches:
+        if not isinstance(branch, dict) or "const" not in branch:
+            return None
+        if set(branch) - {"const", "title", "description"}:
+            return None
+        if any(json_equal(branch["const"], seen) for seen in values):
+            return None
+        values.append(branch["const"])
+    return values
+
+
+def _union_check(compiler: SchemaCompiler, value: Any, *, exactly_one: bool) -> Check:
+    """``anyOf`` / ``oneOf``. Discord's unions of objects are tagged by their ``type`` field
+    (components, interaction callbacks, command options): when every branch pins ``type``
+    with ``enum``/``const``, only the branches accepting the instance's tag are tried. The
+    others would fail on that very property, so skipping them changes no answer."""
+    constants = _constants_only(value)
+    if constants is not None:
+        # Discord's enums are unions of titled constants ({"title": "PONG", "const": 1}):
+        # with distinct values at most one branch can match, so it is one ``enum`` check.
+        return _build_enum(compiler, constants, {})
+    branches = tuple(compiler.compile_subschema(sub) for sub in value)
+    tags = [compiler.type_tags(sub) for sub in value]
+    by_tag: dict[Any, tuple[Check, ...]] | None = None
+    if all(branch_tags is not None for branch_tags in tags):
+        grouped: dict[Any, list[Check]] = {}
+        for branch, branch_tags in zip(branches, tags, strict=True):
+            for tag in branch_tags or ():
+                grouped.setdefault(tag, []).append(branch)
+        by_tag = {tag: tuple(checks) for tag, checks in grouped.items()}
+
+    def check_union(instance: Any) -> bool:
+        candidates = branches
+        if by_tag is not None and type(instance) is dict:
+            tag = instance.get("type", _NO_TAG)
+            if type(tag) is int or type(tag) is str:
+                candidates = by_tag.get(tag, ())
         matched = False
-        for branch in branches:
+        for branch in candidates:
             if branch(instance):
+                if not exactly_one:
+                    return True
                 if matched:
                     return False
                 matched = True
         return matched
 
-    return check_one_of
+    return check_union
 
 
 def _build_not(compiler: SchemaCompiler, value: Any, schema: Mapping[str, Any]) -> Check:

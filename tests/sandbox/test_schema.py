@@ -314,6 +314,13 @@ def test_fast_checks_agree_with_jsonschema() -> None:
         {"allowed_mentions": {"parse": ["users", "users"]}},
         {"allowed_mentions": {"parse": ["nobody"]}},
         {"message_reference": {"message_id": "1", "type": 0}},
+        {"components": [{"type": 1, "components": [{"type": 2, "style": 9, "custom_id": "x"}]}]},
+        {"components": [{"type": 1, "components": [{"type": 3, "custom_id": "s"}]}]},
+        {"components": [{"type": 1, "components": [{"type": "2", "style": 1}]}]},
+        {"components": [{"type": 1.0, "components": [{"type": 2, "style": 1, "label": "a"}]}]},
+        {"components": [{"type": True, "components": []}]},
+        {"components": [{"type": 10, "content": "text display"}]},
+        {"components": [{"components": [{"type": 2, "style": 1, "custom_id": "x"}]}]},
     ]
     for variant in variants:
         assert fast(variant) == slow.is_valid(variant), json.dumps(variant)[:200]
