@@ -41,8 +41,9 @@ class Permission:
     CREATE_PRIVATE_THREADS = 1 << 36
     SEND_MESSAGES_IN_THREADS = 1 << 38
     CREATE_EVENTS = 1 << 44
+    PIN_MESSAGES = 1 << 51
 
-    ALL = (1 << 51) - 1
+    ALL = (1 << 52) - 1
 
     # What @everyone gets in a freshly created Discord server (abridged to the bits that matter).
     EVERYONE_DEFAULT = (

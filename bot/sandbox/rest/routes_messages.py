@@ -147,6 +147,15 @@ async def delete_message(ctx: RequestContext) -> Reply:
 
 
 # ---- pins -------------------------------------------------------------------------------------
+def _require_pin(ctx: RequestContext, ch: Channel) -> None:
+    """Pinning takes Pin Messages (or, historically, Manage Messages)."""
+    if ch.guild_id is None:
+        return
+    perms = ctx.sb.state.permissions_in(ch, ctx.sb.state.bot_user_id)
+    if not perms & (Permission.PIN_MESSAGES | Permission.MANAGE_MESSAGES):
+        raise missing_permissions()
+
+
 def _pinned(ctx: RequestContext, ch: Channel) -> list[Message]:
     msgs = [m for m in ctx.sb.state.messages.get(ch.id, {}).values() if m.pinned]
     msgs.sort(key=lambda m: m.pinned_at or "", reverse=True)
@@ -181,8 +190,7 @@ async def list_pins_legacy(ctx: RequestContext) -> Reply:
 async def pin(ctx: RequestContext) -> Reply:
     ch = access.channel(ctx)
     msg = access.message(ctx, ch)
-    if ch.guild_id is not None:
-        access.require_channel(ctx, ch, Permission.MANAGE_MESSAGES)
+    _require_pin(ctx, ch)
     state = ctx.sb.state
     if not msg.pinned:
         if len(_pinned(ctx, ch)) >= 250:
@@ -205,8 +213,7 @@ async def pin(ctx: RequestContext) -> Reply:
 async def unpin(ctx: RequestContext) -> Reply:
     ch = access.channel(ctx)
     msg = access.message(ctx, ch)
-    if ch.guild_id is not None:
-        access.require_channel(ctx, ch, Permission.MANAGE_MESSAGES)
+    _require_pin(ctx, ch)
     if msg.pinned:
         msg.pinned = False
         msg.pinned_at = None
