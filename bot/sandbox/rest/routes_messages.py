@@ -13,6 +13,7 @@ from bot.sandbox.rest.errors import (
     field_error,
     invalid_form_body,
     missing_access,
+    missing_permissions,
     unknown,
 )
 from bot.sandbox.serialize import channel_json, message_json
