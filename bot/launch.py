@@ -1,4 +1,4 @@
-"""What each ``run_bot.py`` mode does: Discord, the sandbox (console or scenario), import, export."""
+"""What each ``run_bot.py`` mode does: Discord, the sandbox (console, scenario), import, export."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.runtime import RunningAgora, start_agora
+from bot.services.importer import ExportFormat
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ async def run_discord(config: Config) -> int:
     return 0
 
 
-def sandbox_config(config: Config, *, api_base: str, gateway_url: str, token: str, guild_id: int) -> Config:
+def sandbox_config(
+    config: Config, *, api_base: str, gateway_url: str, token: str, guild_id: int
+) -> Config:
     """The config Agora runs with inside the sandbox: its URLs, its token, its guild."""
     return dataclasses.replace(
         config,
@@ -134,7 +137,14 @@ async def import_file(config: Config, file: str, guild_id: int) -> int:
     from bot.services.registry import Services
 
     configure_logging(config)
-    data = Path(file).read_bytes()
+    try:
+        data = await asyncio.to_thread(Path(file).read_bytes)
+    except OSError as error:
+        print(
+            f"import refused, nothing changed: cannot read {file}: {error.strerror}",
+            file=sys.stderr,
+        )
+        return 1
     store = await Store.open(config.database.path)
     try:
         services = Services.build(store=store, config=config)
@@ -144,7 +154,7 @@ async def import_file(config: Config, file: str, guild_id: int) -> int:
         except AgoraError as error:
             print(f"import refused, nothing changed: {error.message}", file=sys.stderr)
             return 1
-        print(report.as_text())
+        print("\n".join(report.lines()))
         return 0
     finally:
         await store.close()
@@ -158,8 +168,9 @@ async def export_file(config: Config, file: str, guild_id: int) -> int:
     try:
         services = Services.build(store=store, config=config)
         await services.start()
-        fmt = "json" if file.endswith(".json") else "toml"
-        Path(file).write_bytes(await services.importer.export_directory(guild_id, fmt))
+        fmt: ExportFormat = "json" if file.endswith(".json") else "toml"
+        data = await services.importer.export_directory(guild_id, fmt)
+        await asyncio.to_thread(Path(file).write_bytes, data)
         print(f"exported to {file}")
         return 0
     finally:

@@ -1,0 +1,129 @@
+"""Carrying out a setup plan in Discord: create, then link each thing as soon as it exists."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import discord
+
+from bot.services.directory import DirectoryService
+from bot.services.setup_plan import ExistingChannel, ExistingRole, SetupPlan
+
+log = logging.getLogger(__name__)
+
+_CHANNEL_TYPES = {
+    discord.ChannelType.text: "text",
+    discord.ChannelType.forum: "forum",
+    discord.ChannelType.voice: "voice",
+    discord.ChannelType.stage_voice: "stage",
+    discord.ChannelType.category: "category",
+    discord.ChannelType.news: "news",
+}
+
+
+@dataclass
+class SetupOutcome:
+    created: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def missing_setup_permissions(permissions: discord.Permissions) -> list[str]:
+    missing = []
+    if not permissions.manage_channels:
+        missing.append("Manage Channels")
+    if not permissions.manage_roles:
+        missing.append("Manage Roles")
+    return missing
+
+
+def existing_layout(guild: discord.Guild) -> tuple[list[ExistingChannel], list[ExistingRole]]:
+    channels = [
+        ExistingChannel(
+            id=channel.id,
+            name=channel.name,
+            type=_CHANNEL_TYPES.get(channel.type, str(channel.type)),
+            parent_id=channel.category_id,
+        )
+        for channel in guild.channels
+    ]
+    roles = [
+        ExistingRole(id=role.id, name=role.name, managed=role.managed or role.is_default())
+        for role in guild.roles
+    ]
+    return channels, roles
+
+
+async def carry_out_setup(
+    guild: discord.Guild, plan: SetupPlan, directory: DirectoryService
+) -> SetupOutcome:
+    """Create what the plan says, linking each item right away so a rerun never duplicates."""
+    outcome = SetupOutcome()
+    guild_id = guild.id
+    clusters = {c.slug: c for c in await directory.all_clusters(guild_id)}
+    initiatives = {i.slug: i for i in await directory.all_initiatives(guild_id)}
+    reason = "Agora /admin setup"
+
+    for adopt in plan.adopt:
+        if adopt.kind == "category":
+            await directory.link_category(guild_id, clusters[adopt.slug].id, adopt.id)
+        elif adopt.kind == "channel":
+            await directory.link_channel(guild_id, initiatives[adopt.slug].id, adopt.id)
+        else:
+            await directory.link_role(guild_id, initiatives[adopt.slug].id, adopt.id)
+        outcome.adopted.append(f"{adopt.kind} {adopt.name}")
+    outcome.skipped.extend(f"{s.kind} {s.name}: {s.reason}" for s in plan.skipped)
+
+    category_ids: dict[str, int] = {}
+    for create_category in plan.create_categories:
+        try:
+            created = await guild.create_category(create_category.name, reason=reason)
+        except discord.HTTPException as error:
+            outcome.failed.append(f"category {create_category.name}: {error.text}")
+            continue
+        category_ids[create_category.cluster_slug] = created.id
+        await directory.link_category(
+            guild_id, clusters[create_category.cluster_slug].id, created.id
+        )
+        outcome.created.append(f"category {created.name}")
+
+    for create_channel in plan.create_channels:
+        parent_id = create_channel.category_id or category_ids.get(create_channel.cluster_slug)
+        parent = guild.get_channel(parent_id) if parent_id else None
+        home = parent if isinstance(parent, discord.CategoryChannel) else None
+        try:
+            if create_channel.kind == "forum":
+                channel: discord.abc.GuildChannel = await guild.create_forum(
+                    create_channel.name,
+                    category=home,
+                    topic=create_channel.topic,
+                    reason=reason,
+                )
+            else:
+                channel = await guild.create_text_channel(
+                    create_channel.name,
+                    category=home,
+                    topic=create_channel.topic,
+                    reason=reason,
+                )
+        except discord.HTTPException as error:
+            outcome.failed.append(f"channel #{create_channel.name}: {error.text}")
+            continue
+        await directory.link_channel(
+            guild_id, initiatives[create_channel.initiative_slug].id, channel.id
+        )
+        outcome.created.append(f"channel #{channel.name}")
+
+    for create_role in plan.create_roles:
+        try:
+            role = await guild.create_role(name=create_role.name, mentionable=False, reason=reason)
+        except discord.HTTPException as error:
+            outcome.failed.append(f"role {create_role.name}: {error.text}")
+            continue
+        await directory.link_role(guild_id, initiatives[create_role.initiative_slug].id, role.id)
+        outcome.created.append(f"role {role.name}")
+    if outcome.failed:
+        log.warning("setup in %s: %d failures: %s", guild.name, len(outcome.failed), outcome.failed)
+    return outcome

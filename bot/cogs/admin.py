@@ -1,0 +1,174 @@
+"""/admin: lay out the server (setup, link) and move the directory in and out (import, export)."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import AgoraBot
+from bot.cogs._admin_setup import carry_out_setup, existing_layout, missing_setup_permissions
+from bot.cogs._context import guild_id_of, is_admin, services_of
+from bot.cogs._render import AGORA_COLOUR
+from bot.cogs.initiatives import initiative_autocomplete
+from bot.errors import InvalidInput, PermissionDenied
+from bot.services.importer import ExportFormat, ImportReport
+from bot.services.setup_plan import plan_setup
+from bot.services.text_fit import fit_lines
+
+MAX_IMPORT_BYTES = 1_000_000
+
+
+def require_admin(interaction: discord.Interaction) -> None:
+    if not is_admin(interaction):
+        raise PermissionDenied(
+            "Only members with Manage Server or the organiser role can use /admin."
+        )
+
+
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
+class AdminCog(commands.GroupCog, group_name="admin"):
+    """Server layout and directory administration."""
+
+    def __init__(self, bot: AgoraBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(
+        name="setup",
+        description="Create a category per cluster, a channel and a role per initiative",
+    )
+    async def setup(self, interaction: discord.Interaction) -> None:
+        require_admin(interaction)
+        guild = interaction.guild
+        assert guild is not None
+        missing = missing_setup_permissions(guild.me.guild_permissions)
+        if missing:
+            raise PermissionDenied(
+                f"Agora lacks {' and '.join(missing)}, so nothing was changed. "
+                "Give Agora's role these permissions (Server Settings → Roles) and run "
+                "/admin setup again."
+            )
+        services = services_of(interaction)
+        guild_id = guild_id_of(interaction)
+        clusters = await services.directory.all_clusters(guild_id)
+        initiatives = await services.directory.all_initiatives(guild_id)
+        if not initiatives:
+            raise InvalidInput("The directory is empty: load initiatives first with /admin import.")
+        channels, roles = existing_layout(guild)
+        config = self.bot.config.channels
+        plan = plan_setup(
+            clusters,
+            initiatives,
+            channel_kind="forum" if config.initiative_channel_kind == "forum" else "text",
+            category_prefix=config.category_prefix,
+            channels=channels,
+            roles=roles,
+        )
+        # Creating dozens of channels takes longer than Discord's 3 s to answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await carry_out_setup(guild, plan, services.directory)
+        embed = discord.Embed(title="Server setup", colour=AGORA_COLOUR)
+        embed.description = (
+            "Nothing to create: everything is already in place."
+            if not outcome.created
+            else f"Created {len(outcome.created)} channels, categories and roles."
+        )
+        for title, lines in (
+            ("Created", outcome.created),
+            ("Adopted (existing, by name)", outcome.adopted),
+            ("Skipped", outcome.skipped),
+            ("Failed", outcome.failed),
+        ):
+            if lines:
+                embed.add_field(name=f"{title} ({len(lines)})", value=fit_lines(lines, 1024))
+        embed.set_footer(text=f"{plan.linked} already linked · nothing is ever deleted")
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="link", description="Map an existing channel to an initiative")
+    @app_commands.describe(initiative="The initiative", channel="Its channel (text or forum)")
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    async def link(
+        self,
+        interaction: discord.Interaction,
+        initiative: str,
+        channel: discord.TextChannel | discord.ForumChannel,
+    ) -> None:
+        require_admin(interaction)
+        services = services_of(interaction)
+        guild_id = guild_id_of(interaction)
+        target = await services.directory.get_initiative(guild_id, initiative)
+        taken = await services.directory.initiative_by_channel(guild_id, channel.id)
+        if taken is not None and taken.id != target.id:
+            raise InvalidInput(
+                f"{channel.mention} already belongs to {taken.name}. "
+                f"Link {taken.name} to another channel first."
+            )
+        await services.directory.link_channel(guild_id, target.id, channel.id)
+        await interaction.response.send_message(
+            f"{channel.mention} is now the channel of **{target.name}**.", ephemeral=True
+        )
+
+    @app_commands.command(name="import", description="Load clusters and initiatives from a file")
+    @app_commands.describe(file="A TOML or JSON file in the format of /admin export")
+    async def import_directory(
+        self, interaction: discord.Interaction, file: discord.Attachment
+    ) -> None:
+        require_admin(interaction)
+        if file.size > MAX_IMPORT_BYTES:
+            raise InvalidInput(
+                f"{file.filename} is {file.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await file.read()
+        report = await services_of(interaction).importer.import_directory(
+            guild_id_of(interaction), data, file.filename
+        )
+        text = import_report_text(report)
+        if len(text) <= 1900:
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.followup.send(
+                report.summary() + ". The full report is attached.",
+                file=discord.File(io.BytesIO(text.encode()), filename="import-report.txt"),
+                ephemeral=True,
+            )
+
+    @app_commands.command(name="export", description="Download clusters and initiatives as a file")
+    @app_commands.describe(format="TOML (default) or JSON")
+    @app_commands.choices(
+        format=[
+            app_commands.Choice(name="TOML", value="toml"),
+            app_commands.Choice(name="JSON", value="json"),
+        ]
+    )
+    async def export_directory(
+        self,
+        interaction: discord.Interaction,
+        format: app_commands.Choice[str] | None = None,
+    ) -> None:
+        require_admin(interaction)
+        fmt: ExportFormat = "json" if format is not None and format.value == "json" else "toml"
+        data = await services_of(interaction).importer.export_directory(
+            guild_id_of(interaction), fmt
+        )
+        await interaction.response.send_message(
+            "The directory, in the format /admin import reads.",
+            file=discord.File(io.BytesIO(data), filename=f"directory.{fmt}"),
+            ephemeral=True,
+        )
+
+
+def import_report_text(report: ImportReport) -> str:
+    lines = report.lines()
+    if report.unchanged:
+        lines.append("Unchanged: " + ", ".join(str(row) for row in report.unchanged) + ".")
+    return "\n".join(lines)
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, AgoraBot)
+    await bot.add_cog(AdminCog(bot))
