@@ -21,6 +21,7 @@ def apply_leniency(spec: dict[str, Any]) -> None:
     """Patch the loaded spec in place."""
     _accept_integer_snowflakes(spec["components"]["schemas"])
     _accept_string_permissions(spec)
+    _accept_media_channels(spec["components"]["schemas"])
 
 
 def _accept_integer_snowflakes(schemas: dict[str, Any]) -> None:
@@ -55,3 +56,12 @@ def _add_digit_string(schema: Any) -> None:
     if "integer" in names and "string" not in names:
         schema["type"] = [*names, "string"]
         schema.setdefault("pattern", _DIGITS)  # applies to strings only
+
+
+def _accept_media_channels(schemas: dict[str, Any]) -> None:
+    """Discord documents GUILD_MEDIA (16) as a channel type, and discord.py puts it in a
+    command option's ``channel_types`` for a ``ForumChannel`` parameter; the spec's
+    ``ChannelTypes`` enum predates it."""
+    variants = schemas["ChannelTypes"].get("oneOf", [])
+    if not any(variant.get("const") == 16 for variant in variants):
+        variants.append({"title": "GUILD_MEDIA", "description": "A media channel", "const": 16})
