@@ -219,4 +219,5 @@ class DirectoryCache:
             directory.add_membership(membership)
         for (initiative_id, kind), count in (await self._store.resources.counts(guild_id)).items():
             directory.adjust_resources(initiative_id, kind, count)
+        directory.names.prepare()
         return directory

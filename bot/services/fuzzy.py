@@ -24,7 +24,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -102,6 +102,8 @@ class _Entry:
 
 _CACHE_SIZE = 4096
 _MAX_CLOSE_WORDS = 24
+# Below this many candidates, filtering them beats another index lookup.
+_FILTER_BELOW = 300
 
 
 class NameIndex:
@@ -120,7 +122,8 @@ class NameIndex:
         self._name_trigrams: dict[str, set[int]] = {}
         self._sorted_words: list[str] | None = None
         self._sorted_names: list[tuple[str, int]] | None = None
-        self._order: dict[int, int] | None = None
+        # Ties are broken by this key: shorter names first, then alphabetical.
+        self._order: dict[int, tuple[int, str]] = {}
         self._results: dict[tuple[str, int], list[Match]] = {}
 
     def __len__(self) -> int:
@@ -139,6 +142,9 @@ class NameIndex:
             words=frozenset(folded.split()) | frozenset(slug_folded.split()),
         )
         self._entries[key] = entry
+        self._order[key] = (len(folded), folded)
+        if self._sorted_names is not None:
+            bisect.insort(self._sorted_names, (folded, key))
         if slug_folded:
             self._slug_keys[slug_folded] = key
         for word in entry.words:
@@ -146,6 +152,8 @@ class NameIndex:
             if not keys:
                 for gram in trigrams(word):
                     self._word_trigrams.setdefault(gram, set()).add(word)
+                if self._sorted_words is not None:
+                    bisect.insort(self._sorted_words, word)
             keys.add(key)
         for gram in trigrams(folded):
             self._name_trigrams.setdefault(gram, set()).add(key)
@@ -155,12 +163,17 @@ class NameIndex:
         entry = self._entries.pop(key, None)
         if entry is None:
             return
+        del self._order[key]
+        if self._sorted_names is not None:
+            _remove_sorted(self._sorted_names, (entry.folded, key))
         if self._slug_keys.get(entry.slug) == key:
             del self._slug_keys[entry.slug]
         for word in entry.words:
             if _discard(self._word_keys, word, key):
                 for gram in trigrams(word):
                     _discard(self._word_trigrams, gram, word)
+                if self._sorted_words is not None:
+                    _remove_sorted(self._sorted_words, word)
         for gram in trigrams(entry.folded):
             _discard(self._name_trigrams, gram, key)
         self._changed()
@@ -191,17 +204,16 @@ class NameIndex:
 
     # --- internals -------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Build the sorted views now (after a bulk load) rather than on the first keystroke."""
+        self._names()
+        self._words()
+
     def _changed(self) -> None:
-        self._sorted_words = None
-        self._sorted_names = None
-        self._order = None
+        # Sorted views, once built, are kept up to date in place; only results go.
         self._results.clear()
 
-    def _ordering(self) -> dict[int, int]:
-        """Rank of every key among equals: shorter names first, then alphabetical."""
-        if self._order is None:
-            ranked = sorted(self._entries.values(), key=lambda e: (len(e.folded), e.folded))
-            self._order = {entry.key: rank for rank, entry in enumerate(ranked)}
+    def _ordering(self) -> dict[int, tuple[int, str]]:
         return self._order
 
     def _names(self) -> list[tuple[str, int]]:
@@ -222,7 +234,7 @@ class NameIndex:
         taken: set[int] = set()
 
         def take(tier: int, keys: Iterable[int]) -> None:
-            fresh = [key for key in keys if key not in taken]
+            fresh = {key for key in keys if key not in taken}
             for key in heapq.nsmallest(limit - len(result), fresh, key=order.__getitem__):
                 taken.add(key)
                 result.append(Match(key, tier, 0))
@@ -255,14 +267,22 @@ class NameIndex:
             yield words[index]
 
     def _word_prefix_keys(self, query_words: list[str]) -> set[int]:
-        # Longest words first: they select the fewest names, so the intersection
-        # shrinks fast even when a one-letter word matches half the directory.
+        # Longest words first: they select the fewest names. Once few candidates
+        # are left, the shorter words are checked against those names directly
+        # instead of collecting every name with a word starting with "a".
         result: set[int] | None = None
         for query_word in sorted(set(query_words), key=len, reverse=True):
-            keys: set[int] = set()
-            for word in self._words_with_prefix(query_word):
-                keys |= self._word_keys[word]
-            result = keys if result is None else result & keys
+            if result is not None and len(result) <= _FILTER_BELOW:
+                result = {
+                    key
+                    for key in result
+                    if any(word.startswith(query_word) for word in self._entries[key].words)
+                }
+            else:
+                keys: set[int] = set()
+                for word in self._words_with_prefix(query_word):
+                    keys |= self._word_keys[word]
+                result = keys if result is None else result & keys
             if not result:
                 return set()
         return result or set()
@@ -303,29 +323,40 @@ class NameIndex:
         return close
 
     def _typo_matches(self, query_words: list[str], taken: set[int], limit: int) -> list[Match]:
-        # For each query word: {key: edits to its closest word in that name}, built
-        # with C-level dict updates (largest distance first, so smaller ones win).
-        distances: list[dict[int, int]] = []
-        for query_word in query_words:
+        """Names where every query word is close to one of their words, fewest edits first."""
+        totals: dict[int, int] | None = None  # key -> edits so far
+        for query_word in sorted(set(query_words), key=len, reverse=True):
             close = self._close_words(query_word)
-            by_key: dict[int, int] = {}
-            for word in sorted(close, key=close.__getitem__, reverse=True):
-                by_key.update(dict.fromkeys(self._word_keys[word], close[word]))
-            if not by_key:
+            if totals is not None and len(totals) <= _FILTER_BELOW:
+                narrowed: dict[int, int] = {}
+                for key, edits in totals.items():
+                    found = [close[w] for w in self._entries[key].words if w in close]
+                    if found:
+                        narrowed[key] = edits + min(found)
+                totals = narrowed
+            else:
+                # {key: edits to its closest word}, built with C-level dict updates
+                # (largest distance first, so the smaller ones overwrite).
+                by_key: dict[int, int] = {}
+                for word in sorted(close, key=close.__getitem__, reverse=True):
+                    by_key.update(dict.fromkeys(self._word_keys[word], close[word]))
+                if totals is None:
+                    totals = by_key
+                else:
+                    totals = {k: e + by_key[k] for k, e in totals.items() if k in by_key}
+            if not totals:
                 return []
-            distances.append(by_key)
-        distances.sort(key=len)
-        keys = set(distances[0]).difference(taken)
-        for by_key in distances[1:]:
-            keys.intersection_update(by_key)
         order = self._ordering()
-        if len(distances) == 1:
-            only = distances[0]
-            ranked = heapq.nsmallest(limit, keys, key=lambda key: (only[key], order[key]))
-            return [Match(key, TYPO, only[key]) for key in ranked]
-        scored = [(sum(by_key[key] for by_key in distances), key) for key in keys]
-        best = heapq.nsmallest(limit, scored, key=lambda item: (item[0], order[item[1]]))
-        return [Match(key, TYPO, distance) for distance, key in best]
+        final = totals or {}
+        candidates = [key for key in final if key not in taken]
+        best = heapq.nsmallest(limit, candidates, key=lambda key: (final[key], order[key]))
+        return [Match(key, TYPO, final[key]) for key in best]
+
+
+def _remove_sorted(items: list[Any], item: Any) -> None:
+    index = bisect.bisect_left(items, item)
+    if index < len(items) and items[index] == item:
+        del items[index]
 
 
 def _discard(index: dict[str, set[T]], token: str, item: T) -> bool:
