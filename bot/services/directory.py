@@ -434,7 +434,7 @@ class DirectoryService:
         ):
             return ClearedMappings()
         cleared = await self._store.directory.clear_channel(guild_id, channel_id, self._clock())
-        await self._cache.reload(guild_id)
+        await self._cache.refresh_directory(guild_id)
         return cleared
 
     async def role_deleted(self, guild_id: int, role_id: int) -> ClearedMappings:
@@ -443,7 +443,7 @@ class DirectoryService:
         if directory.by_role(role_id) is None:
             return ClearedMappings()
         cleared = await self._store.directory.clear_role(guild_id, role_id, self._clock())
-        await self._cache.reload(guild_id)
+        await self._cache.refresh_directory(guild_id)
         return cleared
 
     async def channel_renamed(self, guild_id: int, channel_id: int) -> Initiative | None:

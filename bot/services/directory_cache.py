@@ -202,6 +202,19 @@ class DirectoryCache:
             self._guilds[guild_id] = directory
         return directory
 
+    async def refresh_directory(self, guild_id: int) -> GuildDirectory:
+        """Re-read clusters and initiatives only (after an import or a mapping change).
+
+        Cheaper than ``reload``: memberships and counters, the bulk of the data,
+        stay as they are. Initiatives are never deleted by these writes.
+        """
+        directory = await self.get(guild_id)
+        for cluster in await self._store.directory.list_clusters(guild_id):
+            directory.put_cluster(cluster)
+        for initiative in await self._store.directory.list_initiatives(guild_id):
+            directory.put_initiative(initiative)
+        return directory
+
     async def warm(self) -> int:
         """Load every guild that has a directory; returns how many."""
         guild_ids = await self._store.directory.guild_ids()

@@ -213,7 +213,7 @@ class DirectoryImporter:
         changes, report = _diff(plan, directory)
         if report.changed:
             await self._store.directory.apply(guild_id, changes, self._clock())
-            await self._cache.reload(guild_id)
+            await self._cache.refresh_directory(guild_id)
         return report
 
     async def import_seed_if_empty(self, guild_id: int, path: str | Path) -> ImportReport | None:

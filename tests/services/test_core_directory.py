@@ -321,3 +321,12 @@ async def test_category_mapping_is_cleared_when_the_category_is_deleted(core: Co
 async def test_deleting_an_unmapped_channel_changes_nothing(core: Core) -> None:
     cleared = await core.directory.channel_deleted(GUILD, 424242)
     assert cleared.initiative_ids == () and cleared.cluster_ids == ()
+
+
+async def test_cluster_autocomplete_matches_names_and_slugs(core: Core) -> None:
+    choices = await core.directory.cluster_autocomplete(GUILD, "integrated")
+    assert [c.value for c in choices] == [
+        "integrated-infrastructures-processes",
+        "integrated-planning-policy-regulations",
+    ]
+    assert len(await core.directory.cluster_autocomplete(GUILD, "")) == 6
