@@ -1,0 +1,78 @@
+"""How discussions, digests and privacy reports read in Discord (embeds and lines)."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.cogs._render import AGORA_COLOUR
+from bot.services.digest import DigestEmbed
+from bot.services.privacy import PrivacyReport
+from bot.services.text_fit import clip, fit_lines
+from bot.storage.models_discussions import Discussion, to_epoch
+
+STATE_LABELS = {"open": "open", "archived": "archived", "all": "open and archived"}
+PERIOD_LABELS = {
+    "day": "the last 24 hours",
+    "week": "the last 7 days",
+    "month": "the last 30 days",
+    "all": "all time",
+}
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def discussion_line(discussion: Discussion, initiative_name: str | None) -> str:
+    """``#thread · Initiative · archived`` then counts and last activity."""
+    where = f" · {initiative_name}" if initiative_name else ""
+    state = " · archived" if discussion.archived else ""
+    locked = " · locked" if discussion.locked else ""
+    author = f" · by <@{discussion.author_id}>" if discussion.author_id else ""
+    return (
+        f"<#{discussion.thread_id}>{where}{state}{locked}\n"
+        f"{plural(discussion.message_count, 'message')} · "
+        f"{plural(discussion.participant_count, 'participant')} · last active "
+        f"<t:{to_epoch(discussion.last_activity_at)}:R>{author}"
+    )
+
+
+def list_embed(title: str, lines: list[str], empty: str, footer: str) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(title, 256), description=fit_lines(lines, 4000) or empty, colour=AGORA_COLOUR
+    )
+    embed.set_footer(text=footer)
+    return embed
+
+
+def digest_embed(rendered: DigestEmbed) -> discord.Embed:
+    """The service already fitted every string to Discord's limits."""
+    embed = discord.Embed(
+        title=rendered.title, description=rendered.description, colour=AGORA_COLOUR
+    )
+    for field in rendered.fields:
+        embed.add_field(name=field.name, value=field.value, inline=field.inline)
+    embed.set_footer(text=rendered.footer)
+    return embed
+
+
+def privacy_embed(report: PrivacyReport, about_self: bool) -> discord.Embed:
+    whose = "you" if about_self else f"<@{report.user_id}>"
+    embed = discord.Embed(
+        title="What Agora holds about " + ("you" if about_self else "this member"),
+        colour=AGORA_COLOUR,
+    )
+    if report.is_empty:
+        embed.description = f"Nothing on this server names {whose}."
+    else:
+        embed.description = (
+            f"Everything Agora stores on this server that names {whose}. Agora never stores"
+            " message content. `/privacy forget` erases all of it and keeps only anonymous"
+            " counts."
+        )
+    for section in report.sections:
+        if section.lines:
+            embed.add_field(
+                name=section.area, value=fit_lines(list(section.lines), 1024), inline=False
+            )
+    return embed
