@@ -115,8 +115,10 @@ async def run_sandbox(config: Config, *, script: str | None = None) -> int:
             await prepare_seed_guild(sandbox)
             try:
                 if script is not None:
-                    return await run_scenario(script, sandbox, agora_factory, out=sys.stdout)
-                return await run_console(sandbox, agora_factory)
+                    return await run_scenario(
+                        script, sandbox, agora_factory, out=sys.stdout, running=running
+                    )
+                return await run_console(sandbox, agora_factory, running=running)
             finally:
                 await running.stop()
         finally:

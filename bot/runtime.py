@@ -40,8 +40,13 @@ class RunningAgora:
 
     bot: AgoraBot
     task: asyncio.Task[None]
+    stopped: bool = False
 
     async def stop(self) -> None:
+        """Idempotent: a scenario's restart and the launcher may both stop the same Agora."""
+        if self.stopped:
+            return
+        self.stopped = True
         if not self.bot.is_closed():
             await self.bot.close()
         try:
