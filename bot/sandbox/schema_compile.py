@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import Any
 
+from bot.sandbox.schema_fused import fused_check
+
 Check = Callable[[Any], bool]
 
 # Keywords that only annotate: they never make an instance invalid (format checking is off,
@@ -138,6 +140,19 @@ class SchemaCompiler:
             return _never_valid
         if not isinstance(schema, dict):
             raise UnsupportedSchemaError(f"schema is not an object: {schema!r}")
+        generic: list[Check] = []  # compiled on first use: only unusual values need it
+
+        def keyword_by_keyword(instance: Any) -> bool:
+            if not generic:
+                generic.append(self._compile_keywords(schema))
+            return generic[0](instance)
+
+        fused = fused_check(schema, keyword_by_keyword, self.compile_subschema)
+        if fused is not None:
+            return fused
+        return self._compile_keywords(schema)
+
+    def _compile_keywords(self, schema: dict[str, Any]) -> Check:
         checks: list[Check] = []
         for keyword, value in schema.items():
             if keyword in _ANNOTATIONS or keyword.startswith("x-"):

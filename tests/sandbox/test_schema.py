@@ -321,6 +321,16 @@ def test_fast_checks_agree_with_jsonschema() -> None:
         {"components": [{"type": True, "components": []}]},
         {"components": [{"type": 10, "content": "text display"}]},
         {"components": [{"components": [{"type": 2, "style": 1, "custom_id": "x"}]}]},
+        {"embeds": [{"title": None, "color": 16777216}]},
+        {"embeds": [{"color": 16777215.0, "fields": None}]},
+        {"embeds": [{"fields": [{"name": "", "value": "v"}]}]},
+        {"embeds": {"0": {}}},
+        {"tts": 1},
+        {"tts": 0.0},
+        {"content": ["x"]},
+        {"flags": 1 << 62},
+        {"sticker_ids": [1, "2", -3]},
+        {"message_reference": {"message_id": 12.0}},
     ]
     for variant in variants:
         assert fast(variant) == slow.is_valid(variant), json.dumps(variant)[:200]
