@@ -185,6 +185,8 @@ class ActivityListener(commands.Cog):
                     try:
                         report = await self.reconcile_guild(guild)
                     except Exception:
+                        if self.bot.is_closed():
+                            return  # stopping: the next start reconciles
                         log.exception("could not reconcile the discussions of %s", guild.id)
                         continue
                     self.reports[guild.id] = report

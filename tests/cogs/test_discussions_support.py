@@ -8,7 +8,7 @@ and linked to the initiative through the directory service.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from bot.bot import AgoraBot
 from bot.cogs.activity_listener import DISCUSSION_EVENT, ActivityListener
@@ -60,9 +60,11 @@ def expect_discussion(
 
 
 def listener(bot: AgoraBot) -> ActivityListener:
+    """The bot's listener cog (discord.py loads each extension as a fresh module, so the
+    class differs between restarts: checked by name, not isinstance)."""
     cog = bot.get_cog("ActivityListener")
-    assert isinstance(cog, ActivityListener)
-    return cog
+    assert cog is not None and type(cog).__name__ == "ActivityListener"
+    return cast(ActivityListener, cog)
 
 
 async def settle() -> None:
