@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from bot.errors import Conflict, InvalidInput, PermissionDenied
+from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services import ics, recurrence, timeparse
 from bot.services.recurrence import Occurrence
 from bot.services.reminders import CancelOutcome, PlanResult, ReminderService, parse_offsets
@@ -176,7 +176,26 @@ class MeetingService:
 
     # -- creating and changing ----------------------------------------------
 
+    async def check_draft(
+        self, guild_id: int, actor: Actor, draft: MeetingDraft
+    ) -> tuple[str, ...]:
+        """Validate everything but the title and description, storing nothing.
+
+        Lets ``/meeting create`` refuse bad times before it asks for the long text.
+        Returns the notes the organiser should see (e.g. an ambiguous time resolved).
+        """
+        _, notes = await self._prepare(guild_id, actor, draft, check_text=False)
+        return notes
+
     async def create(self, guild_id: int, actor: Actor, draft: MeetingDraft) -> MeetingChange:
+        fields, notes = await self._prepare(guild_id, actor, draft)
+        meeting_id = await self.store.meetings.insert(guild_id, fields, self.clock())
+        plan = await self.reminders.sync_meeting(guild_id, meeting_id)
+        return MeetingChange(view=await self.view(guild_id, meeting_id), plan=plan, notes=notes)
+
+    async def _prepare(
+        self, guild_id: int, actor: Actor, draft: MeetingDraft, check_text: bool = True
+    ) -> tuple[MeetingFields, tuple[str, ...]]:
         if not actor.is_organiser:
             raise PermissionDenied(
                 "Only organisers (Manage Events, Manage Server or the organiser role) "
@@ -192,8 +211,8 @@ class MeetingService:
         if draft.repeat is not None:
             rule = self._rule(draft.repeat, start, end)
         fields = MeetingFields(
-            title=_title(draft.title),
-            description=_description(draft.description),
+            title=_title(draft.title) if check_text else draft.title,
+            description=_description(draft.description) if check_text else draft.description,
             starts_at=start.utc,
             ends_at=end.utc,
             timezone=zone,
@@ -206,13 +225,7 @@ class MeetingService:
             scope=_scope(draft.scope),
             recurrence=rule,
         )
-        meeting_id = await self.store.meetings.insert(guild_id, fields, now)
-        plan = await self.reminders.sync_meeting(guild_id, meeting_id)
-        return MeetingChange(
-            view=await self.view(guild_id, meeting_id),
-            plan=plan,
-            notes=start.notes + end.notes,
-        )
+        return fields, start.notes + end.notes
 
     async def guild_timezone(self, guild_id: int) -> str:
         """The guild's zone (its settings), else the community's from config."""
@@ -493,6 +506,33 @@ class MeetingService:
         if link is None:
             return None
         return await self.store.meetings.get(guild_id, link.meeting_id)
+
+    async def unlink_event(self, guild_id: int, event_id: int) -> None:
+        """Forget a scheduled event (deleted in Discord); the next sweep makes a new one."""
+        await self.store.meetings.remove_event(guild_id, event_id)
+
+    async def announcement_channel_id(self, guild_id: int) -> int | None:
+        """The guild's announcement channel setting (None: use the configured name)."""
+        return (await self.store.guilds.get(guild_id)).announcement_channel_id
+
+    async def find(self, guild_id: int, text: str) -> int:
+        """A meeting named by id (what autocomplete sends) or by a unique title match."""
+        cleaned = text.strip().lstrip("#")
+        if cleaned.isdigit():
+            meeting = await self.store.meetings.get(guild_id, int(cleaned))
+            return meeting.id
+        rows = await self.store.meetings.search_titles(guild_id, cleaned, self.clock(), 10)
+        exact = [row for row in rows if row[1].casefold() == cleaned.casefold()]
+        if len(exact) == 1 or (len(rows) == 1 and cleaned):
+            return (exact or rows)[0][0]
+        if not rows:
+            raise NotFound(
+                f"No meeting matches “{cleaned}”. Start typing and pick one from the list, "
+                "or see /meeting list."
+            )
+        raise InvalidInput(
+            f"Several meetings match “{cleaned}”; pick one from the list as you type."
+        )
 
     async def add_announcement(
         self, guild_id: int, meeting_id: int, channel_id: int, message_id: int

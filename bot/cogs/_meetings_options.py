@@ -1,0 +1,191 @@
+"""Option parsing and autocomplete shared by the meeting commands.
+
+Turns what the user typed (names, comma lists, location parts) into the
+services' inputs; every refusal is an InvalidInput saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+import discord
+from discord import app_commands
+
+from bot.cogs._context import services_of
+from bot.errors import InvalidInput
+from bot.services.meetings import RepeatSpec
+from bot.storage.models_meetings import Location, Scope
+
+MAX_CHOICES = 25
+
+REPEAT_CHOICES = [
+    app_commands.Choice(name="every week", value="weekly:1"),
+    app_commands.Choice(name="every 2 weeks", value="weekly:2"),
+    app_commands.Choice(name="every 4 weeks", value="weekly:4"),
+    app_commands.Choice(name="every month (same weekday of the month)", value="monthly:1"),
+    app_commands.Choice(name="every month (last such weekday)", value="monthly:last"),
+]
+
+
+@functools.lru_cache(maxsize=1)
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+async def zone_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """IANA zones containing what was typed ("brus" finds Europe/Brussels)."""
+    needle = current.strip().replace(" ", "_").casefold()
+    names = _zone_names()
+    if not needle:
+        preferred = ["Europe/Brussels", "Europe/London", "Europe/Paris", "UTC"]
+        return [app_commands.Choice(name=n, value=n) for n in preferred]
+    starts = [n for n in names if n.casefold().rsplit("/", 1)[-1].startswith(needle)]
+    contains = [n for n in names if needle in n.casefold() and n not in starts]
+    return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:MAX_CHOICES]]
+
+
+def _split_list(text: str) -> tuple[str, list[str]]:
+    """ "Humble Lamppost, Urban Da" -> ("Humble Lamppost, ", ["Humble Lamppost"]) and the rest."""
+    parts = [part.strip() for part in text.split(",")]
+    done = [part for part in parts[:-1] if part]
+    prefix = "".join(f"{part}, " for part in done)
+    return prefix, done
+
+
+def _list_choices(prefix: str, names: list[str]) -> list[app_commands.Choice[str]]:
+    choices = []
+    for name in names:
+        value = f"{prefix}{name}"
+        if len(value) <= 100:
+            choices.append(app_commands.Choice(name=value, value=value))
+    return choices[:MAX_CHOICES]
+
+
+async def initiatives_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """One or more initiatives, comma-separated; completes the last one."""
+    if interaction.guild_id is None:
+        return []
+    prefix, done = _split_list(current)
+    last = current.split(",")[-1].strip()
+    choices = await services_of(interaction).directory.autocomplete(interaction.guild_id, last)
+    names = [c.name for c in choices if c.name not in done]
+    return _list_choices(prefix, names)
+
+
+async def clusters_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """One or more Action Clusters, comma-separated; completes the last one."""
+    if interaction.guild_id is None:
+        return []
+    prefix, done = _split_list(current)
+    last = current.split(",")[-1].strip()
+    choices = await services_of(interaction).directory.cluster_autocomplete(
+        interaction.guild_id, last
+    )
+    names = [c.name for c in choices if c.name not in done]
+    return _list_choices(prefix, names)
+
+
+async def meeting_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    choices = await services_of(interaction).meetings.autocomplete_meetings(
+        interaction.guild_id, current
+    )
+    return [app_commands.Choice(name=c.name, value=str(c.value)) for c in choices]
+
+
+async def session_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Sessions of the meeting already chosen in the same command."""
+    if interaction.guild_id is None:
+        return []
+    services = services_of(interaction)
+    meeting_text = str(getattr(interaction.namespace, "meeting", "") or "")
+    try:
+        meeting_id = await services.meetings.find(interaction.guild_id, meeting_text)
+        sessions = await services.programme.programme(interaction.guild_id, meeting_id)
+    except Exception:
+        return []
+    needle = current.strip().casefold()
+    choices = []
+    for session in sessions:
+        name = f"#{session.id} {session.starts_at:%H:%M} UTC · {session.title}"[:100]
+        if needle in name.casefold():
+            choices.append(app_commands.Choice(name=name, value=str(session.id)))
+    return choices[:MAX_CHOICES]
+
+
+async def scope_from(
+    interaction: discord.Interaction, guild_id: int, clusters: str | None, initiatives: str | None
+) -> Scope:
+    """Names (comma-separated) to ids; NotFound names the closest when one is unknown."""
+    directory = services_of(interaction).directory
+    cluster_ids = []
+    for name in (clusters or "").split(","):
+        if name.strip():
+            cluster_ids.append((await directory.get_cluster(guild_id, name)).id)
+    initiative_ids = []
+    for name in (initiatives or "").split(","):
+        if name.strip():
+            initiative_ids.append((await directory.get_initiative(guild_id, name)).id)
+    return Scope(cluster_ids=tuple(cluster_ids), initiative_ids=tuple(initiative_ids))
+
+
+def location_from(
+    venue: str | None,
+    address: str | None,
+    link: str | None,
+    channel: discord.abc.GuildChannel | None,
+) -> Location | None:
+    """One kind of place: a venue (and address), an online link, or a voice/stage channel.
+
+    None when nothing was given.
+    """
+    given = [
+        kind for kind, value in (("venue", venue), ("link", link), ("channel", channel)) if value
+    ]
+    if len(given) > 1:
+        raise InvalidInput(
+            f"Give one kind of place, not {' and '.join(given)}: a venue (with its address), "
+            "an online link, or a voice/stage channel."
+        )
+    if address and not venue:
+        raise InvalidInput("An address needs a venue name too (e.g. venue: Hotel Metropole).")
+    if channel is not None:
+        return Location(kind="channel", channel_id=channel.id)
+    if link:
+        return Location(kind="online", url=link)
+    if venue:
+        return Location(kind="venue", name=venue, address=address or "")
+    return None
+
+
+def repeat_from(choice: str | None, until: str | None) -> RepeatSpec | None:
+    if choice is None:
+        if until:
+            raise InvalidInput("repeat_until only makes sense with repeat; choose how it repeats.")
+        return None
+    frequency, _, detail = choice.partition(":")
+    if frequency == "weekly":
+        return RepeatSpec("weekly", interval=int(detail or 1), until=until)
+    return RepeatSpec("monthly", week_of_month="last" if detail == "last" else None, until=until)
+
+
+def offsets_from(text: str | None) -> list[str] | None:
+    """ "1d, 1h, 0s" -> ["1d", "1h", "0s"]; None when not given."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    if not parts:
+        raise InvalidInput('Give reminder offsets like "1d, 1h, 0s" (0s means at the start).')
+    return parts

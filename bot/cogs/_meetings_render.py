@@ -1,0 +1,200 @@
+"""How meetings read in Discord: announcement embeds, programme lines, reminder texts.
+
+Every time is shown with Discord's timestamp markup (``<t:UNIX:F>``, ``<t:UNIX:R>``)
+so each reader sees it in their own zone; the meeting's zone is named too, because
+that is the zone the organiser typed the times in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import discord
+
+from bot.cogs._render import AGORA_COLOUR
+from bot.services.meetings import MeetingView
+from bot.services.programme import KIND_LABELS
+from bot.services.reminders import describe_offsets
+from bot.services.rsvp import Attendees, RsvpCounts
+from bot.services.text_fit import fit_lines
+from bot.services.timeparse import discord_timestamp, full_and_relative
+from bot.storage.models_meetings import Meeting, Reminder, Session
+
+CANCELLED_COLOUR = discord.Colour(0x8B8B8B)
+FIELD_LIMIT = 1024
+DESCRIPTION_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class DirectoryNames:
+    """Cluster and initiative names by id, to show a meeting's scope and sessions."""
+
+    clusters: dict[int, str] = field(default_factory=dict)
+    initiatives: dict[int, str] = field(default_factory=dict)
+
+    def cluster(self, cluster_id: int) -> str:
+        return self.clusters.get(cluster_id, f"cluster #{cluster_id}")
+
+    def initiative(self, initiative_id: int) -> str:
+        return self.initiatives.get(initiative_id, f"initiative #{initiative_id}")
+
+
+def when_text(meeting: Meeting, start: datetime | None = None, end: datetime | None = None) -> str:
+    """``<t:F> (<t:R>)`` to ``<t:t>`` (or a full end when it is another day), and the zone."""
+    start = start or meeting.starts_at
+    end = end or meeting.ends_at
+    same_day = (end - start).total_seconds() < 86400 and start.date() == end.date()
+    until = discord_timestamp(end, "t" if same_day else "F")
+    return f"{full_and_relative(start)}\nuntil {until} · times set in {meeting.timezone}"
+
+
+def where_text(meeting: Meeting) -> str:
+    location = meeting.location
+    if location.kind == "none":
+        return "To be announced"
+    if location.kind == "online":
+        return f"Online: {location.url}"
+    if location.kind == "channel":
+        return f"On Discord: <#{location.channel_id}>"
+    return location.describe()
+
+
+def scope_text(meeting: Meeting, names: DirectoryNames) -> str:
+    if meeting.scope.is_community:
+        return "The whole community"
+    parts = [f"Cluster: {names.cluster(c)}" for c in meeting.scope.cluster_ids]
+    parts += [f"Initiative: {names.initiative(i)}" for i in meeting.scope.initiative_ids]
+    return "\n".join(parts)
+
+
+def session_line(session: Session, names: DirectoryNames, with_id: bool = False) -> str:
+    start = discord_timestamp(session.starts_at, "t")
+    end = discord_timestamp(session.ends_at, "t")
+    extra = []
+    if session.cluster_id is not None:
+        extra.append(names.cluster(session.cluster_id))
+    if session.initiative_id is not None:
+        extra.append(names.initiative(session.initiative_id))
+    if session.room:
+        extra.append(session.room)
+    tail = f" ({', '.join(extra)})" if extra else ""
+    number = f"`#{session.id}` " if with_id else ""
+    return f"{number}{start}–{end} **{KIND_LABELS[session.kind]}**: {session.title}{tail}"
+
+
+def programme_text(
+    sessions: Sequence[Session], names: DirectoryNames, with_ids: bool = False
+) -> str:
+    lines = [session_line(session, names, with_ids) for session in sessions]
+    return fit_lines(lines, FIELD_LIMIT)
+
+
+def counts_text(counts: RsvpCounts) -> str:
+    going = f"{counts.going}/{counts.cap}" if counts.cap is not None else str(counts.going)
+    text = f"✅ Going: {going} · 🤔 Maybe: {counts.maybe} · ❌ Can't go: {counts.declined}"
+    if counts.waitlist or counts.is_full:
+        text += f" · ⏳ Waitlist: {counts.waitlist}"
+    return text
+
+
+def meeting_embed(
+    view: MeetingView, names: DirectoryNames, *, detailed: bool = False
+) -> discord.Embed:
+    """The announcement (and ``/meeting info``): title, when, where, programme, scope, counts."""
+    meeting = view.meeting
+    cancelled = meeting.is_cancelled
+    title = f"Cancelled: {meeting.title}" if cancelled else meeting.title
+    embed = discord.Embed(
+        title=title[:256],
+        description=meeting.description[:DESCRIPTION_LIMIT] or None,
+        colour=CANCELLED_COLOUR if cancelled else AGORA_COLOUR,
+    )
+    if view.recurrence_text and view.next_occurrences:
+        nxt = view.next_occurrences[0]
+        when = when_text(meeting, nxt.starts_at, nxt.ends_at)
+        embed.add_field(name="Next", value=when, inline=False)
+        embed.add_field(name="Repeats", value=view.recurrence_text[:FIELD_LIMIT], inline=False)
+    else:
+        embed.add_field(name="When", value=when_text(meeting), inline=False)
+        if view.recurrence_text:
+            embed.add_field(name="Repeats", value=view.recurrence_text[:FIELD_LIMIT], inline=False)
+    embed.add_field(name="Where", value=where_text(meeting)[:FIELD_LIMIT], inline=True)
+    embed.add_field(name="For", value=scope_text(meeting, names)[:FIELD_LIMIT], inline=True)
+    if view.sessions:
+        embed.add_field(
+            name=f"Programme ({len(view.sessions)})",
+            value=programme_text(view.sessions, names, with_ids=detailed),
+            inline=False,
+        )
+    embed.add_field(name="Answers", value=counts_text(view.counts), inline=False)
+    if detailed:
+        embed.add_field(
+            name="Reminders", value=describe_offsets(view.reminder_offsets), inline=False
+        )
+        if meeting.organiser_id:
+            embed.add_field(name="Organiser", value=f"<@{meeting.organiser_id}>", inline=True)
+    footer = f"Meeting #{meeting.id}"
+    if cancelled:
+        footer += " · cancelled: reminders stopped"
+    else:
+        footer += " · answer with the buttons, or mark Interested on the event"
+    embed.set_footer(text=footer)
+    return embed
+
+
+def list_line(meeting: Meeting) -> str:
+    mark = " · *cancelled*" if meeting.is_cancelled else ""
+    repeats = " · repeats" if meeting.recurrence else ""
+    return (
+        f"**{meeting.title}** (#{meeting.id}){mark}{repeats}\n"
+        f"{full_and_relative(meeting.starts_at)} · {where_text(meeting)}"
+    )
+
+
+def attendees_embed(attendees: Attendees) -> discord.Embed:
+    meeting = attendees.meeting
+    embed = discord.Embed(title=f"Who is coming: {meeting.title}", colour=AGORA_COLOUR)
+    groups = (
+        ("✅ Going", attendees.going, attendees.anonymous.going),
+        ("🤔 Maybe", attendees.maybe, attendees.anonymous.maybe),
+        ("❌ Can't go", attendees.declined, attendees.anonymous.declined),
+        ("⏳ Waitlist (in order)", attendees.waitlist, attendees.anonymous.waitlist),
+    )
+    for label, users, anonymous in groups:
+        lines = [f"<@{user_id}>" for user_id in users]
+        if anonymous:
+            lines.append(f"+{anonymous} who asked to be forgotten")
+        value = fit_lines(lines, FIELD_LIMIT) if lines else "nobody yet"
+        embed.add_field(name=f"{label} ({len(users) + anonymous})", value=value, inline=False)
+    embed.set_footer(text=counts_text(attendees.counts))
+    return embed
+
+
+def reminder_text(
+    reminder: Reminder, meeting: Meeting, session: Session | None, names: DirectoryNames
+) -> str:
+    """The reminder message: what, when (relative and full), where."""
+    if reminder.kind == "cancellation":
+        return (
+            f"❌ **{meeting.title}** on {discord_timestamp(reminder.occurrence_start, 'F')} "
+            "is cancelled. Sorry for the change of plans."
+        )
+    if session is not None:
+        return (
+            f"⏰ Session **{session.title}** ({KIND_LABELS[session.kind]}) of "
+            f"**{meeting.title}** starts {discord_timestamp(session.starts_at, 'R')} "
+            f"({discord_timestamp(session.starts_at, 'F')})"
+            + (f" in {session.room}" if session.room else "")
+            + "."
+        )
+    start = reminder.occurrence_start
+    if reminder.offset_seconds == 0:
+        lead = f"🔔 **{meeting.title}** is starting now ({discord_timestamp(start, 'F')})."
+    else:
+        lead = (
+            f"⏰ **{meeting.title}** starts {discord_timestamp(start, 'R')} "
+            f"({discord_timestamp(start, 'F')})."
+        )
+    return f"{lead}\nWhere: {where_text(meeting)}"

@@ -1,0 +1,78 @@
+"""/remind: reminder DMs for members, reminder timing for the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import AgoraBot
+from bot.cogs._context import guild_id_of, is_admin, services_of
+from bot.cogs._meetings_options import offsets_from
+from bot.errors import PermissionDenied
+from bot.services.reminders import describe_offsets
+
+
+class RemindCog(
+    commands.GroupCog,
+    name="Remind",
+    group_name="remind",
+    group_description="Meeting reminders: DMs and timing",
+):
+    dm = app_commands.Group(name="dm", description="Also get meeting reminders by direct message")
+
+    def __init__(self, bot: AgoraBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @dm.command(
+        name="on",
+        description="DM me the reminders of meetings I answered Going or Maybe to",
+    )
+    @app_commands.guild_only()
+    async def dm_on(self, interaction: discord.Interaction) -> None:
+        await services_of(interaction).reminders.set_dm(
+            guild_id_of(interaction), interaction.user.id, True
+        )
+        await interaction.response.send_message(
+            "Reminder DMs are **on**: you'll get a DM for meetings you answered Going or "
+            "Maybe to, as well as the channel reminders. Turn them off with /remind dm off.",
+            ephemeral=True,
+        )
+
+    @dm.command(name="off", description="Stop meeting reminder DMs")
+    @app_commands.guild_only()
+    async def dm_off(self, interaction: discord.Interaction) -> None:
+        await services_of(interaction).reminders.set_dm(
+            guild_id_of(interaction), interaction.user.id, False
+        )
+        await interaction.response.send_message(
+            "Reminder DMs are **off**. Channel reminders still appear as usual.", ephemeral=True
+        )
+
+    @app_commands.command(
+        name="offsets",
+        description="When meetings are reminded, server-wide (admins); empty to reset",
+    )
+    @app_commands.describe(offsets="e.g. 1d, 1h, 0s (0s: at the start); leave empty to reset")
+    @app_commands.guild_only()
+    async def offsets(self, interaction: discord.Interaction, offsets: str | None = None) -> None:
+        if not is_admin(interaction):
+            raise PermissionDenied(
+                "Only admins (Manage Server or the organiser role) set the server's reminders."
+            )
+        chosen = await services_of(interaction).reminders.set_guild_offsets(
+            guild_id_of(interaction), offsets_from(offsets) if offsets else None
+        )
+        await interaction.response.send_message(
+            f"Meetings without their own reminder times are now reminded "
+            f"{describe_offsets(chosen)}. Upcoming meetings were re-planned.",
+            ephemeral=True,
+        )
+
+
+async def setup(bot: Any) -> None:
+    assert isinstance(bot, AgoraBot)
+    await bot.add_cog(RemindCog(bot))
