@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
 from collections import deque
 from collections.abc import Callable
@@ -23,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from bot.sandbox.intents import Intents
+from bot.sandbox.jsonfast import dumps, loads
 from bot.sandbox.serialize import current_user_json, guild_create_json, member_json
 
 if TYPE_CHECKING:
     from bot.sandbox.state import SandboxState
 
 JSON = dict[str, Any]
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_dumps = dumps
 
 BACKLOG_LIMIT = 20_000
 MEMBER_CHUNK_SIZE = 1000
@@ -200,7 +200,7 @@ class Gateway:
                     if msg.type == WSMsgType.ERROR:
                         break
                     continue
-                payload = json.loads(msg.data)
+                payload = loads(msg.data)
                 op = payload.get("op")
                 data = payload.get("d")
                 if op == GatewayOp.HEARTBEAT:

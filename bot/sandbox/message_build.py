@@ -31,71 +31,75 @@ def normalise_embeds(embeds: Any) -> list[dict[str, Any]]:
     for embed in embeds or ():
         if not isinstance(embed, dict):
             continue
-        embed = dict(embed)
-        embed.setdefault("type", "rich")
-        if "fields" in embed:
+        embed = {"type": "rich", **embed}
+        fields = embed.get("fields")
+        if fields:
             embed["fields"] = [
-                {
-                    "name": f.get("name", ""),
-                    "value": f.get("value", ""),
-                    "inline": bool(f.get("inline", False)),
-                }
-                for f in embed["fields"] or ()
+                f if "inline" in f else {**f, "inline": False}
+                for f in fields
                 if isinstance(f, dict)
             ]
         out.append(embed)
     return out
 
 
-def normalise_components(components: Any) -> list[dict[str, Any]]:
-    """Copy components, giving each one Discord's numeric ``id`` (depth-first, from 1)."""
-    counter = [0]
-    used = set()
+_SELECTS = frozenset({3, 5, 6, 7, 8})
 
-    def collect(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("id"), int):
-                used.add(node["id"])
-            for child in node.get("components") or ():
-                collect(child)
-            if "component" in node:
-                collect(node["component"])
-            if "accessory" in node:
-                collect(node["accessory"])
+
+def normalise_components(components: Any) -> list[dict[str, Any]]:
+    """Copy components, giving each one Discord's numeric ``id`` (depth-first, from 1,
+    skipping ids the bot chose itself)."""
+    if not isinstance(components, list):
+        return []
+    used: set[int] = set()
+    _collect_ids(components, used)
+    counter = [0]
 
     def fix(node: dict[str, Any]) -> dict[str, Any]:
         node = dict(node)
-        if not isinstance(node.get("id"), int):
-            counter[0] += 1
-            while counter[0] in used:
-                counter[0] += 1
-            node["id"] = counter[0]
+        if type(node.get("id")) is not int:
+            n = counter[0] + 1
+            while n in used:
+                n += 1
+            counter[0] = n
+            node["id"] = n
         ctype = node.get("type")
-        if ctype in (3, 5, 6, 7, 8):  # select menus
+        if ctype in _SELECTS:
             node.setdefault("min_values", 1)
             node.setdefault("max_values", 1)
             if ctype == 3:
                 node["options"] = [
-                    {"default": False, **o}
+                    o if "default" in o else {**o, "default": False}
                     for o in node.get("options") or ()
                     if isinstance(o, dict)
                 ]
-        if ctype == 4:  # text input
+        elif ctype == 4:  # text input
             node.setdefault("min_length", 0)
             node.setdefault("max_length", 4000)
-        if "components" in node:
-            node["components"] = [fix(c) for c in node["components"] or () if isinstance(c, dict)]
-        if isinstance(node.get("component"), dict):
-            node["component"] = fix(node["component"])
-        if isinstance(node.get("accessory"), dict):
-            node["accessory"] = fix(node["accessory"])
+        children = node.get("components")
+        if children:
+            node["components"] = [fix(c) for c in children if isinstance(c, dict)]
+        for key in ("component", "accessory"):
+            child = node.get(key)
+            if isinstance(child, dict):
+                node[key] = fix(child)
         return node
 
-    if not isinstance(components, list):
-        return []
-    for c in components:
-        collect(c)
     return [fix(c) for c in components if isinstance(c, dict)]
+
+
+def _collect_ids(nodes: list[Any], used: set[int]) -> None:
+    for node in nodes:
+        if not isinstance(node, dict):
+            continue
+        if type(node.get("id")) is int:
+            used.add(node["id"])
+        children = node.get("components")
+        if children:
+            _collect_ids(children, used)
+        for key in ("component", "accessory"):
+            if key in node:
+                _collect_ids([node[key]], used)
 
 
 def build_attachments(
@@ -141,6 +145,8 @@ def build_attachments(
 
 
 def _mentions(state: SandboxState, content: str, allowed: Any) -> tuple[list[str], list[str], bool]:
+    if "@" not in content:
+        return [], [], False
     users = [u for u in _USER_MENTION.findall(content) if u in state.users]
     roles = _ROLE_MENTION.findall(content)
     everyone = "@everyone" in content or "@here" in content

@@ -25,16 +25,22 @@ def bot_member(ctx: RequestContext, g: Guild) -> Member:
 
 def channel(ctx: RequestContext, key: str = "channel_id") -> Channel:
     """The channel; 404 if unknown, 403 50001 if the bot cannot see it."""
-    ch = ctx.sb.state.channels.get(ctx.params[key])
+    return channel_and_permissions(ctx, key)[0]
+
+
+def channel_and_permissions(ctx: RequestContext, key: str = "channel_id") -> tuple[Channel, int]:
+    """The channel and the bot's permissions in it (computed once per request)."""
+    state = ctx.sb.state
+    ch = state.channels.get(ctx.params[key])
     if ch is None:
         raise unknown("channel")
+    perms = state.permissions_in(ch, state.bot_user_id)
     if ch.guild_id is not None:
-        perms = ctx.sb.state.permissions_in(ch, ctx.sb.state.bot_user_id)
         if not perms & Permission.VIEW_CHANNEL:
             raise missing_access()
-    elif ctx.sb.state.dm_channel_ids.get(ch.recipients[0] if ch.recipients else "") != ch.id:
+    elif state.dm_channel_ids.get(ch.recipients[0] if ch.recipients else "") != ch.id:
         raise unknown("channel")
-    return ch
+    return ch, perms
 
 
 def message(ctx: RequestContext, ch: Channel) -> Message:

@@ -4,13 +4,13 @@ schema validation, logging and Discord-exact response headers."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.sandbox.jsonfast import dumps_bytes
 from bot.sandbox.rest.body import read_body
 from bot.sandbox.rest.context import Reply, RequestContext
 from bot.sandbox.rest.errors import DiscordError, invalid_form_body, unauthorized
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/v10"
 Handler = Callable[[RequestContext], Awaitable[Reply]]
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +38,7 @@ def json_response(status: int, body: Any, headers: dict[str, str]) -> web.Respon
         return web.Response(status=204 if body is None else status, headers=headers)
     # discord.py compares the header with == 'application/json', so no charset parameter.
     headers["Content-Type"] = "application/json"
-    return web.Response(status=status, body=_dumps(body).encode(), headers=headers)
+    return web.Response(status=status, body=dumps_bytes(body), headers=headers)
 
 
 def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.Response]]:

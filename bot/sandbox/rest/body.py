@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.sandbox.jsonfast import loads
 from bot.sandbox.rest.errors import DiscordError, field_error, invalid_form_body
 
 
@@ -39,7 +39,7 @@ async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
     if not raw:
         return None, []
     try:
-        return json.loads(raw), []
+        return loads(raw), []
     except ValueError as exc:
         raise DiscordError(400, 50109, "The request body contains invalid JSON.") from exc
 
@@ -58,7 +58,7 @@ async def _read_multipart(request: web.Request) -> tuple[Any, list[UploadedFile]
         data = await part.read(decode=True)
         if name == "payload_json":
             try:
-                payload = json.loads(data)
+                payload = loads(data)
             except ValueError as exc:
                 raise invalid_form_body(
                     field_error(["payload_json"], "BASE_TYPE_BAD_JSON", "Invalid JSON.")

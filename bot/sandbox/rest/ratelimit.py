@@ -46,6 +46,7 @@ class RateLimiter:
         self._rules: list[tuple[str, int, float]] = list(DEFAULT_LIMITS)
         self._custom: list[tuple[str, int, float]] = []
         self._buckets: dict[str, _Bucket] = {}
+        self._unlimited: tuple[int, dict[str, str]] = (0, {})
 
     def set_limit(self, route_pattern: str, limit: int, per_seconds: float) -> None:
         """Limit ``"METHOD /template"`` (globs allowed; without method: all methods); this
@@ -91,6 +92,14 @@ class RateLimiter:
             _headers(bucket.limit, bucket.remaining, bucket.reset_at, reset_after, bucket.name),
             None,
         )
+
+    def _unlimited_headers(self, now: float) -> dict[str, str]:
+        """Headers for unlimited routes, rebuilt once a second (hot path)."""
+        second = int(now)
+        if self._unlimited[0] != second:
+            headers = _headers(UNLIMITED, UNLIMITED - 1, second + 1, 1.0, "unlimited")
+            self._unlimited = (second, headers)
+        return dict(self._unlimited[1])
 
 
 def _headers(

@@ -22,16 +22,15 @@ from bot.sandbox.snowflake import iso_timestamp
 SUPPRESS_EMBEDS = 1 << 2
 
 
-def _check_can_send(ctx: RequestContext, ch: Channel) -> None:
+def _check_can_send(ctx: RequestContext, ch: Channel, perms: int) -> None:
     if ch.type not in ChannelType.MESSAGEABLE:
         raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
     if ch.guild_id is None:
         return
-    state = ctx.sb.state
     needed = Permission.SEND_MESSAGES_IN_THREADS if ch.is_thread else Permission.SEND_MESSAGES
-    access.require_channel(ctx, ch, needed)
+    if not perms & needed:
+        raise missing_permissions()
     if ch.is_thread and ch.archived:
-        perms = state.permissions_in(ch, state.bot_user_id)
         if ch.locked and not perms & Permission.MANAGE_THREADS:
             raise DiscordError(400, 50083, "Thread is archived")
         # Sending into an archived (unlocked) thread unarchives it, as in Discord.
@@ -41,7 +40,7 @@ def _check_can_send(ctx: RequestContext, ch: Channel) -> None:
 
 
 async def create_message(ctx: RequestContext) -> Reply:
-    ch = access.channel(ctx)
+    ch, perms = access.channel_and_permissions(ctx)
     body = ctx.json_object()
     state = ctx.sb.state
     bot_id = state.bot_user_id
@@ -51,10 +50,11 @@ async def create_message(ctx: RequestContext) -> Reply:
         existing = state.find_message(ch.id, existing_id) if existing_id else None
         if existing is not None:
             return Reply(200, message_json(state, existing))
-    _check_can_send(ctx, ch)
+    _check_can_send(ctx, ch, perms)
     fields = message_fields(state, body, ctx.files)
     if fields.get("attachments") and ch.guild_id is not None:
-        access.require_channel(ctx, ch, Permission.ATTACH_FILES)
+        if not perms & Permission.ATTACH_FILES:
+            raise missing_permissions()
     ref = fields.get("message_reference")
     if ref is not None:
         ref["channel_id"] = ref["channel_id"] or ch.id
@@ -66,7 +66,6 @@ async def create_message(ctx: RequestContext) -> Reply:
             )
         fields["type"] = 19
     if ch.guild_id is not None and fields.get("embeds"):
-        perms = state.permissions_in(ch, bot_id)
         if not perms & Permission.EMBED_LINKS:
             fields["embeds"] = []  # Discord drops embeds silently without Embed Links
     msg = state.new_message(ch, bot_id, **fields)
