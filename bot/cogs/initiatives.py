@@ -1,4 +1,5 @@
-"""/initiative: look up, list, search, join and leave initiatives, and list their members."""
+"""/initiative: look up, list, search, join and leave initiatives, list their members,
+and add, list or remove their documents and projects (``doc`` and ``project`` groups)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from discord.ext import commands
 
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
+from bot.cogs._initiative_resources import (
+    add_resource,
+    remove_resource,
+    render_resources_page,
+    resource_choices,
+)
 from bot.cogs._pagination import Page, page_buttons, page_count
 from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed
+from bot.services.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
 from bot.services.text_fit import fit_lines
 
 LIST_PAGE_SIZE = 10
@@ -37,13 +45,38 @@ async def cluster_autocomplete(
     return [app_commands.Choice(name=c.name[:100], value=c.value) for c in choices]
 
 
+async def document_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return await resource_choices(interaction, "document", current)
+
+
+async def project_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return await resource_choices(interaction, "project", current)
+
+
+Title = app_commands.Range[str, 1, MAX_TITLE_LENGTH]
+Url = app_commands.Range[str, 1, MAX_URL_LENGTH]
+
+
 class InitiativeCog(commands.GroupCog, group_name="initiative"):
     """Initiatives: each has a main goal, members, documents, projects and discussions."""
+
+    doc = app_commands.Group(
+        name="doc", description="Documents of an initiative: add, list, remove", guild_only=True
+    )
+    project = app_commands.Group(
+        name="project", description="Projects of an initiative: add, list, remove", guild_only=True
+    )
 
     def __init__(self, bot: AgoraBot) -> None:
         self.bot = bot
         bot.page_renderers["initiatives"] = self.render_list_page
         bot.page_renderers["members"] = self.render_members_page
+        bot.page_renderers["docs"] = self.render_documents_page
+        bot.page_renderers["projects"] = self.render_projects_page
         super().__init__()
 
     @app_commands.command(
@@ -200,6 +233,86 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         pages = page_count(result.total, MEMBERS_PAGE_SIZE)
         embed.set_footer(text=f"Page {result.page} of {pages} · {result.total} members")
         return Page(embed, result.page - 1, pages)
+
+    # --- documents -------------------------------------------------------
+
+    @doc.command(name="add", description="Add a document (title and link) to an initiative")
+    @app_commands.describe(
+        initiative="The initiative (you must be a member)",
+        title="What the document is, e.g. Lamppost pilot report 2017",
+        url="Its link, starting with http:// or https://",
+    )
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    async def doc_add(
+        self, interaction: discord.Interaction, initiative: str, title: Title, url: Url
+    ) -> None:
+        await add_resource(interaction, "document", initiative, title, url)
+
+    @doc.command(name="list", description="An initiative's documents, newest first")
+    @app_commands.describe(initiative="The initiative")
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    async def doc_list(self, interaction: discord.Interaction, initiative: str) -> None:
+        await self._list_resources(interaction, "docs", initiative)
+
+    @doc.command(name="remove", description="Remove a document (its author, leads, organisers)")
+    @app_commands.describe(
+        initiative="The initiative", document="The document (start typing its title)"
+    )
+    @app_commands.autocomplete(initiative=initiative_autocomplete, document=document_autocomplete)
+    async def doc_remove(
+        self, interaction: discord.Interaction, initiative: str, document: str
+    ) -> None:
+        await remove_resource(interaction, "document", initiative, document)
+
+    async def render_documents_page(
+        self, interaction: discord.Interaction, slug: str, page: int
+    ) -> Page:
+        return await render_resources_page(interaction, "document", slug, page)
+
+    # --- projects --------------------------------------------------------
+
+    @project.command(name="add", description="Add a project (title and link) to an initiative")
+    @app_commands.describe(
+        initiative="The initiative (you must be a member)",
+        title="The project's name, e.g. Eindhoven lamppost pilot",
+        url="Its link, starting with http:// or https://",
+    )
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    async def project_add(
+        self, interaction: discord.Interaction, initiative: str, title: Title, url: Url
+    ) -> None:
+        await add_resource(interaction, "project", initiative, title, url)
+
+    @project.command(name="list", description="An initiative's projects, newest first")
+    @app_commands.describe(initiative="The initiative")
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    async def project_list(self, interaction: discord.Interaction, initiative: str) -> None:
+        await self._list_resources(interaction, "projects", initiative)
+
+    @project.command(name="remove", description="Remove a project (its author, leads, organisers)")
+    @app_commands.describe(
+        initiative="The initiative", project="The project (start typing its title)"
+    )
+    @app_commands.autocomplete(initiative=initiative_autocomplete, project=project_autocomplete)
+    async def project_remove(
+        self, interaction: discord.Interaction, initiative: str, project: str
+    ) -> None:
+        await remove_resource(interaction, "project", initiative, project)
+
+    async def render_projects_page(
+        self, interaction: discord.Interaction, slug: str, page: int
+    ) -> Page:
+        return await render_resources_page(interaction, "project", slug, page)
+
+    async def _list_resources(
+        self, interaction: discord.Interaction, kind: str, initiative: str
+    ) -> None:
+        target = await services_of(interaction).directory.get_initiative(
+            guild_id_of(interaction), initiative
+        )
+        renderer = self.bot.page_renderers[kind]
+        page = await renderer(interaction, target.slug, 0)
+        await self._send_page(interaction, kind, target.slug, page)
 
     async def _send_page(
         self, interaction: discord.Interaction, kind: str, argument: str, page: Page

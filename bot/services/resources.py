@@ -10,15 +10,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotFound
 from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
 from bot.services.directory_cache import DirectoryCache
+from bot.services.fuzzy import fold
 from bot.services.permissions import Actor, require_add_resource, require_change_resource
 from bot.storage.models_core import Resource, ResourceKind
 from bot.storage.store import Store
 
 MAX_TITLE_LENGTH = 100
 MAX_URL_LENGTH = 512
+MAX_ITEMS_SCANNED = 5000  # by find/choices; far more than any initiative lists
 KINDS: tuple[ResourceKind, ...] = ("document", "project")
 
 
@@ -105,6 +107,60 @@ class ResourceService:
 
     async def get(self, guild_id: int, resource_id: int) -> Resource:
         return await self._store.resources.get(guild_id, resource_id)
+
+    async def find(self, guild_id: int, initiative_text: str, kind: str, text: str) -> Resource:
+        """One of the initiative's documents (or projects) by id (``12``, ``#12``) or title.
+
+        The autocomplete sends the id; someone who types the title and presses
+        enter gets the item with that title (case-insensitive). An item of
+        another initiative or kind is NotFound, so `/initiative doc remove`
+        can never remove another initiative's project.
+        """
+        resource_kind = _kind(kind)
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        wanted = text.strip()
+        number = wanted.removeprefix("#")
+        if number.isdigit() and len(number) < 19:
+            try:
+                resource = await self._store.resources.get(guild_id, int(number))
+            except NotFound:
+                pass
+            else:
+                if resource.initiative_id == initiative.id and resource.kind == resource_kind:
+                    return resource
+        items = await self._all(guild_id, initiative.id, resource_kind)
+        folded = fold(wanted)
+        for resource in items:
+            if fold(resource.title) == folded:
+                return resource
+        listing = f"/initiative {'doc' if resource_kind == 'document' else 'project'} list"
+        raise NotFound(
+            f"{initiative.name} has no {resource_kind} “{wanted[:100]}”. "
+            f"Pick one from the suggestions, or see them all with {listing}."
+        )
+
+    async def choices(
+        self, guild_id: int, initiative_text: str, kind: str, current: str, limit: int = 25
+    ) -> list[Resource]:
+        """Autocomplete for an initiative's items: titles starting with, then containing,
+        what was typed (newest first within each); at most ``limit``."""
+        resource_kind = _kind(kind)
+        directory = await self._cache.get(guild_id)
+        initiative = resolve_initiative(directory, initiative_text)
+        items = await self._all(guild_id, initiative.id, resource_kind)
+        needle = fold(current)
+        starting = [r for r in items if fold(r.title).startswith(needle)]
+        containing = [
+            r for r in items if needle in fold(r.title) and not fold(r.title).startswith(needle)
+        ]
+        return (starting + containing)[: max(1, limit)]
+
+    async def _all(self, guild_id: int, initiative_id: int, kind: ResourceKind) -> list[Resource]:
+        items, _ = await self._store.resources.list_page(
+            guild_id, initiative_id, kind, MAX_ITEMS_SCANNED, 0
+        )
+        return items
 
     async def edit(
         self,
