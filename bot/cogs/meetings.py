@@ -504,6 +504,7 @@ class MeetingCog(
         initiative_id = (
             (await directory.get_initiative(guild_id, initiative)).id if initiative else None
         )
+        await interaction.response.defer(ephemeral=True, thinking=True)
         change = await services.programme.add_session(
             guild_id,
             meeting_id,
@@ -519,13 +520,13 @@ class MeetingCog(
                 room=room or "",
             ),
         )
+        await self.publisher.refresh_announcements(guild_id, meeting_id)
         names = await self.publisher.names(guild_id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Added to **{change.meeting.title}**: {session_line(change.session, names, True)}"
             + _notes(change.notes),
             ephemeral=True,
         )
-        await self.publisher.refresh_announcements(guild_id, meeting_id)
 
     @session.command(name="remove", description="Remove a session from the programme (organisers)")
     @app_commands.describe(meeting="The meeting", session="The session to remove")
@@ -540,13 +541,14 @@ class MeetingCog(
         number = session.strip().lstrip("#").split(" ", 1)[0]
         if not number.isdigit():
             raise InvalidInput("Pick the session from the list as you type (e.g. #12).")
+        await interaction.response.defer(ephemeral=True, thinking=True)
         change = await services.programme.remove_session(
             guild_id, meeting_id, interaction.user.id, is_organiser(interaction), int(number)
         )
-        await interaction.response.send_message(
+        await self.publisher.refresh_announcements(guild_id, meeting_id)
+        await interaction.followup.send(
             f"Removed “{change.session.title}” from **{change.meeting.title}**.", ephemeral=True
         )
-        await self.publisher.refresh_announcements(guild_id, meeting_id)
 
     # -- one occurrence of a series -------------------------------------------------
 
