@@ -149,6 +149,10 @@ class DigestService:
         self._clock = clock
         self._upcoming = timedelta(days=upcoming_days)
 
+    async def announcement_channel_id(self, guild_id: int) -> int | None:
+        """The guild's announcement channel set by an admin, if any (else config's name)."""
+        return (await self._store.guilds.get(guild_id)).announcement_channel_id
+
     async def build_all(self, guild_id: int, until: datetime | None = None) -> list[Digest]:
         """One digest per cluster of the guild, for the week ending ``until`` (default now)."""
         end = until or self._clock()
