@@ -1,0 +1,226 @@
+"""/privacy: what Agora holds about you, and erasing it (members' data rights).
+
+``/privacy forget`` and an admin's ``/privacy forget-member`` answer with what
+would be erased and a confirmation button; nothing changes until it is
+clicked. The buttons are DynamicItems (the person to forget is in the
+custom_id), so a confirmation still works after Agora restarted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import AgoraBot
+from bot.cogs._context import actor_of, guild_id_of, is_admin, services_of
+from bot.cogs._discussions_render import privacy_embed
+from bot.error_handler import reply_with_error
+from bot.errors import InvalidInput, PermissionDenied
+
+_USER_ID = re.compile(r"^\s*(?:<@!?)?(\d{15,21})>?\s*$")
+
+
+def parse_user_id(text: str) -> int:
+    """A user id typed as digits or a mention; InvalidInput says how to get one."""
+    match = _USER_ID.match(text)
+    if match is None:
+        raise InvalidInput(
+            f"“{text.strip()[:50]}” is not a user id. Copy it with Developer Mode"
+            " (right-click the member → Copy User ID); it is 17 to 20 digits."
+        )
+    return int(match[1])
+
+
+async def remove_initiative_roles(
+    guild: discord.Guild, user_id: int, role_ids: tuple[int, ...]
+) -> str:
+    """Take the forgotten person's initiative roles; a note when that was not possible."""
+    if not role_ids:
+        return ""
+    member = guild.get_member(user_id)
+    if member is None:
+        return ""  # gone from the server: no roles to take
+    roles = [role for role_id in role_ids if (role := guild.get_role(role_id)) is not None]
+    held = [role for role in roles if role in member.roles]
+    if not held:
+        return ""
+    try:
+        await member.remove_roles(*held, reason="data erased with /privacy forget")
+    except discord.HTTPException:
+        names = ", ".join(role.name for role in held)
+        return (
+            f"\nAgora could not remove the initiative roles ({names}): it needs Manage Roles"
+            " and a role above them. Ask an admin to remove them."
+        )
+    return ""
+
+
+class ForgetButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"agora:privacy:forget:(?P<user_id>\d+)",
+):
+    """Erase everything naming the user; theirs to click, or an admin's."""
+
+    def __init__(self, user_id: int, label: str = "Erase my data") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.danger,
+                custom_id=f"agora:privacy:forget:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ForgetButton:
+        return cls(int(match["user_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        try:
+            guild = interaction.guild
+            if guild is None:
+                raise InvalidInput("This button only works inside a server.")
+            actor = await actor_of(interaction)
+            result = await services_of(interaction).privacy.forget_user(
+                guild.id, self.user_id, actor
+            )
+            note = await remove_initiative_roles(guild, self.user_id, result.role_ids_to_remove)
+            await interaction.response.edit_message(
+                content=result.summary + note, embed=None, view=None
+            )
+        except Exception as error:
+            await reply_with_error(interaction, error)
+
+
+class KeepButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"agora:privacy:keep:(?P<user_id>\d+)",
+):
+    """Change nothing."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Cancel",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"agora:privacy:keep:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> KeepButton:
+        return cls(int(match["user_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        try:
+            await interaction.response.edit_message(
+                content="Cancelled: nothing was erased.", embed=None, view=None
+            )
+        except Exception as error:
+            await reply_with_error(interaction, error)
+
+
+def confirmation_view(user_id: int, label: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ForgetButton(user_id, label))
+    view.add_item(KeepButton(user_id))
+    return view
+
+
+class PrivacyCog(commands.GroupCog, group_name="privacy"):
+    """Members' data rights: see and erase what Agora holds about them."""
+
+    def __init__(self, bot: AgoraBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ForgetButton, KeepButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ForgetButton, KeepButton)
+
+    @app_commands.command(name="show", description="What Agora holds about you on this server")
+    @app_commands.guild_only()
+    async def show(self, interaction: discord.Interaction) -> None:
+        report = await services_of(interaction).privacy.describe_user(
+            guild_id_of(interaction), interaction.user.id, await actor_of(interaction)
+        )
+        await interaction.response.send_message(
+            embed=privacy_embed(report, about_self=True), ephemeral=True
+        )
+
+    @app_commands.command(name="forget", description="Erase what Agora holds about you")
+    @app_commands.guild_only()
+    async def forget(self, interaction: discord.Interaction) -> None:
+        report = await services_of(interaction).privacy.describe_user(
+            guild_id_of(interaction), interaction.user.id, await actor_of(interaction)
+        )
+        await interaction.response.send_message(
+            "This erases everything below and takes your initiative roles; counts stay,"
+            " without your name. It cannot be undone.",
+            embed=privacy_embed(report, about_self=True),
+            view=confirmation_view(interaction.user.id, "Erase my data"),
+            ephemeral=True,
+        )
+
+    @app_commands.command(
+        name="forget-member", description="Admins: erase what Agora holds about a member"
+    )
+    @app_commands.describe(
+        member="The member (if still on the server)",
+        user_id="Or the user id of someone who left (17 to 20 digits)",
+    )
+    @app_commands.rename(user_id="user-id")
+    # Discord applies default_permissions to top-level commands only, so this
+    # subcommand cannot be hidden from members: the check below refuses them.
+    @app_commands.guild_only()
+    async def forget_member(
+        self,
+        interaction: discord.Interaction,
+        member: discord.User | None = None,
+        user_id: str | None = None,
+    ) -> None:
+        if not is_admin(interaction):
+            raise PermissionDenied(
+                "Only server admins (Manage Server) can erase another member's data."
+                " Members can erase their own with /privacy forget."
+            )
+        if (member is None) == (user_id is None):
+            raise InvalidInput(
+                "Give either `member` (someone still on the server) or `user-id`"
+                " (someone who left), not both and not neither."
+            )
+        target = member.id if member is not None else parse_user_id(user_id or "")
+        report = await services_of(interaction).privacy.describe_user(
+            guild_id_of(interaction), target, await actor_of(interaction)
+        )
+        await interaction.response.send_message(
+            f"This erases everything Agora holds about <@{target}> on this server; counts"
+            " stay, without a name. It cannot be undone.",
+            embed=privacy_embed(report, about_self=target == interaction.user.id),
+            view=confirmation_view(target, "Erase their data"),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, AgoraBot)
+    await bot.add_cog(PrivacyCog(bot))
