@@ -5,22 +5,18 @@ rendered screen output."""
 from __future__ import annotations
 
 import os
-import pty
-import select
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.sandbox.console import ConsoleInputError, parse_modal_values, parse_slash, render_action
+from tests.terminal import Terminal
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 CONSOLE_PROGRAM = """
 import asyncio, sys
 from bot.sandbox import Sandbox
+from tests.terminal import Terminal
 from bot.sandbox.console import run_console
 from tests.sandbox.test_scenario_bare_bot import point_discordpy_at, start_bare_bot
 
@@ -44,62 +40,9 @@ sys.exit(asyncio.run(main()))
 """
 
 
-class Terminal:
-    """The master side of a pty with a console subprocess on the slave side."""
-
-    def __init__(self) -> None:
-        self.master, slave = pty.openpty()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", CONSOLE_PROGRAM],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            cwd=REPOSITORY,
-            env={**os.environ, "PYTHONPATH": str(REPOSITORY), "TERM": "dumb"},
-            close_fds=True,
-        )
-        os.close(slave)
-        self.screen = ""
-
-    def read_until(self, marker: str, timeout: float = 20.0) -> str:
-        """Output up to and including the next ``marker``; what follows stays buffered."""
-        deadline = time.monotonic() + timeout
-        while marker not in self.screen:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {marker!r} within {timeout} s; screen:\n{self.screen}")
-            ready, _, _ = select.select([self.master], [], [], remaining)
-            if ready:
-                try:
-                    chunk = os.read(self.master, 65536)
-                except OSError:  # the child closed the terminal
-                    chunk = b""
-                if not chunk:
-                    raise AssertionError(f"console ended before {marker!r}:\n{self.screen}")
-                self.screen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
-        before, _, after = self.screen.partition(marker)
-        self.screen = after
-        return before + marker
-
-    def type(self, line: str) -> None:
-        os.write(self.master, line.encode() + b"\n")
-
-    def answer(self, line: str, prompt: str = "> ") -> str:
-        """Type ``line`` and return what the console printed before its next prompt."""
-        self.type(line)
-        self.read_until(line)  # the terminal echoes what was typed
-        return self.read_until(prompt)
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
-        os.close(self.master)
-
-
 @pytest.fixture
 def terminal() -> Iterator[Terminal]:
-    term = Terminal()
+    term = Terminal([sys.executable, "-c", CONSOLE_PROGRAM])
     try:
         yield term
     finally:
