@@ -161,7 +161,13 @@ class MeetingPublisher:
         elif location.kind == "channel" and isinstance(channel, discord.VoiceChannel):
             fields.update(entity_type=discord.EntityType.voice, channel=channel)
         else:
-            text = where_text(meeting) if location.kind != "channel" else "Discord"
+            # The bare link is clickable on the event; a venue reads "name, address".
+            if location.kind in ("venue", "online"):
+                text = location.describe()
+            elif location.kind == "channel":
+                text = "Discord"  # the channel is gone or not a voice/stage channel
+            else:
+                text = where_text(meeting)
             fields.update(
                 entity_type=discord.EntityType.external, location=text[:EVENT_LOCATION_LIMIT]
             )
