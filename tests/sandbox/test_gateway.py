@@ -155,3 +155,41 @@ async def test_invalid_session_not_resumable_reidentifies(pointed_at: Sandbox) -
         await sb.gateway_invalid_session(resumable=False)
         await asyncio.wait_for(ready_again.wait(), 15)
         assert sb.gateway.identify_count == 2
+
+
+async def test_invalid_session_resumable_resumes(pointed_at: Sandbox) -> None:
+    sb = pointed_at
+    bot = make_bot()
+    resumed = asyncio.Event()
+
+    @bot.event
+    async def on_resumed() -> None:
+        resumed.set()
+
+    async with running(sb, bot):
+        await sb.gateway_invalid_session(resumable=True)
+        await asyncio.wait_for(resumed.wait(), 10)
+        assert sb.gateway.identify_count == 1 and sb.gateway.resume_count == 1
+
+
+async def test_scheduled_event_intent_gating(pointed_at: Sandbox) -> None:
+    sb = pointed_at
+    intents = discord.Intents.default()
+    intents.guild_scheduled_events = False
+    bot = make_bot(intents)
+    created: list[str] = []
+    synced = asyncio.Event()
+
+    @bot.event
+    async def on_scheduled_event_create(event: discord.ScheduledEvent) -> None:
+        created.append(event.name)
+
+    @bot.event
+    async def on_guild_role_create(role: discord.Role) -> None:
+        synced.set()
+
+    async with running(sb, bot):
+        await sb.create_event("Hidden", "2099-01-01T10:00:00+00:00", "2099-01-01T11:00:00+00:00")
+        await sb.create_role("Marker")  # GUILDS intent: delivered after the event would be
+        await asyncio.wait_for(synced.wait(), 5)
+    assert created == []

@@ -86,7 +86,7 @@ async def test_many_routes_have_no_response_schema_problems(checked: Sandbox) ->
         )
         await msg.edit(content="edited")
         await msg.pin()
-        await text.pins()
+        [m async for m in text.pins()]
         await text.fetch_message(msg.id)
         [m async for m in text.history(limit=5)]
         thread = await msg.create_thread(name="discussion")
