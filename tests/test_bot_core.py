@@ -1,0 +1,71 @@
+"""The Bot's own duties: the single error handler, hashed command sync, quiet mentions."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from bot.error_handler import user_message_for
+from bot.errors import InvalidInput
+from bot.runtime import RunningAgora
+from bot.sandbox import Sandbox
+from tests.conftest import AgoraStarter
+
+
+class RefusedBodyCog(commands.Cog):
+    """A test-only command whose reply Discord refuses: an embed title of 300 characters."""
+
+    @app_commands.command(name="too-long", description="Sends an embed Discord refuses")
+    async def too_long(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=discord.Embed(title="x" * 300))
+
+
+async def test_refused_body_reaches_the_error_handler(
+    sandbox: Sandbox, agora: RunningAgora, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = agora.bot
+    await bot.add_cog(RefusedBodyCog())
+    guild = discord.Object(int(sandbox.guild.id))
+    bot.tree.copy_global_to(guild=guild)
+    await bot.tree.sync(guild=guild)
+
+    with caplog.at_level(logging.ERROR, logger="bot.error_handler"):
+        result = await sandbox.user("alice").slash("too-long")
+    refused = [c for c in sandbox.log if c.status == 400 and "callback" in c.path]
+    assert refused and refused[0].response["code"] == 50035
+    assert "embeds" in str(refused[0].response["errors"])
+    # The handler answered with an apology and an error id, and logged the cause.
+    assert result.ephemeral and "error id" in result.text
+    assert any("50035" in record.getMessage() or record.exc_info for record in caplog.records)
+
+
+async def test_commands_are_synced_only_when_they_change(
+    sandbox: Sandbox, start_agora_fn: AgoraStarter
+) -> None:
+    first = await start_agora_fn()
+    syncs = [c for c in sandbox.log if c.method == "PUT" and "/commands" in c.path]
+    assert len(syncs) == 1
+    await first.stop()
+    await start_agora_fn()
+    syncs = [c for c in sandbox.log if c.method == "PUT" and "/commands" in c.path]
+    assert len(syncs) == 1, "an unchanged command set must not be synced again"
+
+
+async def test_default_allowed_mentions_are_none(agora: RunningAgora) -> None:
+    mentions = agora.bot.allowed_mentions
+    assert mentions is not None
+    assert mentions.to_dict() == {"parse": []}
+
+
+def test_known_errors_become_messages() -> None:
+    assert user_message_for(InvalidInput("Write the date like 2017-06-20.")) == (
+        "Write the date like 2017-06-20."
+    )
+    wrapped = app_commands.CommandInvokeError.__new__(app_commands.CommandInvokeError)
+    wrapped.original = InvalidInput("bad")
+    assert user_message_for(wrapped) == "bad"
+    assert user_message_for(RuntimeError("boom")) is None
