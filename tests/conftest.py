@@ -89,4 +89,6 @@ async def seeded(agora: RunningAgora, sandbox: Sandbox) -> RunningAgora:
 
 
 def replace_config(config: Config, section: str, **values: object) -> Config:
-    return dataclasses.replace(config, **{section: dataclasses.replace(getattr(config, section), **values)})
+    return dataclasses.replace(
+        config, **{section: dataclasses.replace(getattr(config, section), **values)}
+    )
