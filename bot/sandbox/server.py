@@ -144,10 +144,11 @@ class Sandbox(AdminActions):
         state.create_channel(guild, ChannelType.GUILD_TEXT, "announcements")
         guild.system_channel_id = general.id
         if self.gateway.sessions:
-            # The bot "joins" a new guild while connected.
-            self.gateway.dispatch(
-                "GUILD_CREATE", guild_create_json(state, guild, all_members=False)
-            )
+            # The bot "joins" a new guild while connected. Discord sends a joined guild without
+            # "unavailable" (false would mean "an outage ended"), so clients fire guild_join.
+            payload = guild_create_json(state, guild, all_members=False)
+            del payload["unavailable"]
+            self.gateway.dispatch("GUILD_CREATE", payload)
         return guild
 
     # ---- observation -------------------------------------------------------------------------
