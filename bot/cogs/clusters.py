@@ -1,0 +1,58 @@
+"""/cluster: the Action Clusters, each with its initiatives and their totals."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bot import AgoraBot
+from bot.cogs._context import guild_id_of, services_of
+from bot.cogs._render import AGORA_COLOUR, cluster_embed, counts_line
+from bot.cogs.initiatives import cluster_autocomplete
+from bot.services.text_fit import clip
+
+
+@app_commands.guild_only()
+class ClusterCog(commands.GroupCog, group_name="cluster"):
+    """Action Clusters lead initiatives; these commands show them with live totals."""
+
+    def __init__(self, bot: AgoraBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="list", description="Every Action Cluster with its totals")
+    async def list_clusters(self, interaction: discord.Interaction) -> None:
+        clusters = await services_of(interaction).directory.list_clusters(guild_id_of(interaction))
+        embed = discord.Embed(title="Action Clusters", colour=AGORA_COLOUR)
+        if not clusters:
+            embed.description = "No Action Clusters yet; an admin can load them with /admin import."
+        # Discord allows 25 fields; a community has a handful of clusters.
+        for info in clusters[:25]:
+            count = len(info.initiatives)
+            embed.add_field(
+                name=clip(info.cluster.name, 256),
+                value=f"{count} initiative{'' if count == 1 else 's'}\n{counts_line(info.totals)}",
+                inline=False,
+            )
+        embed.set_footer(text="/cluster info <cluster> lists a cluster's initiatives")
+        await interaction.response.send_message(embed=embed)
+
+    @app_commands.command(name="info", description="An Action Cluster's initiatives and totals")
+    @app_commands.describe(cluster="The Action Cluster (start typing its name)")
+    @app_commands.autocomplete(cluster=cluster_autocomplete)
+    async def info(self, interaction: discord.Interaction, cluster: str) -> None:
+        info = await services_of(interaction).directory.cluster_info(
+            guild_id_of(interaction), cluster
+        )
+        embed = cluster_embed(info)
+        if info.cluster.category_channel_id is not None:
+            embed.add_field(
+                name="Category", value=f"<#{info.cluster.category_channel_id}>", inline=False
+            )
+        await interaction.response.send_message(embed=embed)
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, AgoraBot)
+    await bot.add_cog(ClusterCog(bot))

@@ -1,0 +1,115 @@
+"""Gateway listeners that keep the directory in step with what people do in Discord.
+
+* a mapped channel (or category) deleted: its mapping is cleared; renames need
+  nothing, the mapping is by id;
+* a mapped role deleted: its mapping is cleared (memberships stay);
+* an initiative role granted or removed by hand: the membership starts or ends
+  (history kept with dates and the reason ``role_added`` / ``role_removed``);
+* a member leaving the server: all their memberships end (``left_server``);
+* joining a new server: the seed directory is loaded there if it is empty.
+
+After handling each event the cog dispatches ``directory_sync`` with a
+``SyncNote`` (what was handled and whether anything changed), so tests and
+other cogs can await the outcome instead of guessing how long it takes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.bot import AgoraBot
+from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
+
+log = logging.getLogger(__name__)
+
+
+class DirectorySync(commands.Cog):
+    def __init__(self, bot: AgoraBot) -> None:
+        self.bot = bot
+
+    def _done(self, kind: str, guild_id: int, subject_id: int, changed: bool) -> None:
+        self.bot.dispatch(SYNC_EVENT, SyncNote(kind, guild_id, subject_id, changed))
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        cleared = await self.bot.services.directory.channel_deleted(channel.guild.id, channel.id)
+        changed = bool(cleared.initiative_ids or cleared.cluster_ids)
+        if changed:
+            log.info("channel %s deleted in guild %s: %s", channel.id, channel.guild.id, cleared)
+        self._done("channel_deleted", channel.guild.id, channel.id, changed)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_update(
+        self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        if before.name == after.name:
+            return
+        initiative = await self.bot.services.directory.channel_renamed(after.guild.id, after.id)
+        if initiative is not None:
+            log.info(
+                "channel of %s renamed %r -> %r; the mapping follows (by id)",
+                initiative.slug,
+                before.name,
+                after.name,
+            )
+        self._done("channel_renamed", after.guild.id, after.id, False)
+
+    @commands.Cog.listener()
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        cleared = await self.bot.services.directory.role_deleted(role.guild.id, role.id)
+        changed = bool(cleared.initiative_ids or cleared.cluster_ids)
+        if changed:
+            log.info("role %s deleted in guild %s: %s", role.id, role.guild.id, cleared)
+        self._done("role_deleted", role.guild.id, role.id, changed)
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if after.bot or before.roles == after.roles:
+            return
+        sync = await self.bot.services.memberships.sync_member_roles(
+            after.guild.id,
+            after.id,
+            [role.id for role in after.roles],
+            before=[role.id for role in before.roles],
+        )
+        if sync.started or sync.ended:
+            log.info(
+                "roles of %s changed by hand in guild %s: started %s, ended %s",
+                after.id,
+                after.guild.id,
+                [change.initiative.slug for change in sync.started],
+                [change.initiative.slug for change in sync.ended],
+            )
+        self._done("roles_changed", after.guild.id, after.id, bool(sync.started or sync.ended))
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        ended = await self.bot.services.memberships.member_left_server(
+            payload.guild_id, payload.user.id
+        )
+        if ended:
+            log.info(
+                "%s left guild %s: %d membership(s) ended",
+                payload.user.id,
+                payload.guild_id,
+                len(ended),
+            )
+        self._done("member_left", payload.guild_id, payload.user.id, bool(ended))
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        seed_file = self.bot.config.community.seed_file
+        report = None
+        if seed_file:
+            report = await self.bot.services.importer.import_seed_if_empty(guild.id, seed_file)
+        if report is not None:
+            log.info("joined %s; seeded from %s: %s", guild.name, seed_file, report.summary())
+        self._done("guild_joined", guild.id, guild.id, report is not None)
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, AgoraBot)
+    await bot.add_cog(DirectorySync(bot))
