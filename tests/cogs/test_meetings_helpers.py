@@ -113,3 +113,16 @@ async def rsvp(
     call = await confirmation
     assert int(call.body.get("flags") or 0) & 64, "the confirmation must be ephemeral"
     return result, str(call.body.get("content"))
+
+
+async def link_lamppost(sandbox: Sandbox, agora: RunningAgora) -> tuple[str, str]:
+    """Give Humble Lamppost a channel and a role, as /admin setup would."""
+    guild_id = int(sandbox.guild.id)
+    directory = agora.bot.services.directory
+    lamppost = await directory.get_initiative(guild_id, "Humble Lamppost")
+    channel = await sandbox.create_channel("humble-lamppost")
+    role = await sandbox.create_role("Humble Lamppost")
+    await directory.link_channel(guild_id, lamppost.id, int(channel.id))
+    await directory.link_role(guild_id, lamppost.id, int(role.id))
+    await sandbox.drain_gateway()
+    return channel.id, role.id

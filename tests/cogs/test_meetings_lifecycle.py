@@ -16,24 +16,12 @@ from tests.cogs.test_meetings_helpers import (
     create_meeting,
     expect_call,
     field,
+    link_lamppost,
     meeting_id_of,
     next_year_day,
     reminder_posts,
     rsvp,
 )
-
-
-async def link_lamppost(sandbox: Sandbox, agora: RunningAgora) -> tuple[str, str]:
-    """Give Humble Lamppost a channel and a role, as /admin setup would."""
-    guild_id = int(sandbox.guild.id)
-    directory = agora.bot.services.directory
-    lamppost = await directory.get_initiative(guild_id, "Humble Lamppost")
-    channel = await sandbox.create_channel("humble-lamppost")
-    role = await sandbox.create_role("Humble Lamppost")
-    await directory.link_channel(guild_id, lamppost.id, int(channel.id))
-    await directory.link_role(guild_id, lamppost.id, int(role.id))
-    await sandbox.drain_gateway()
-    return channel.id, role.id
 
 
 async def test_brussels_meeting_lifecycle(sandbox: Sandbox, agora: RunningAgora) -> None:
