@@ -53,7 +53,8 @@ def cluster_embed(info: ClusterInfo) -> discord.Embed:
         colour=AGORA_COLOUR,
     )
     lines = [
-        f"**{summary.initiative.name}**: {summary.counts.members} members"
+        f"**{summary.initiative.name}**: {summary.counts.members} "
+        f"member{'' if summary.counts.members == 1 else 's'}"
         for summary in info.initiatives
     ]
     embed.add_field(
