@@ -139,6 +139,18 @@ class InteractionResult:
                 parts.append((e.get("footer") or {}).get("text") or "")
         return "\n".join(p for p in parts if p)
 
+    async def wait_followups(self, count: int = 1, timeout: float = 5.0) -> list[JSON]:  # noqa: ASYNC109
+        """Wait until the bot has sent at least ``count`` followups (event-driven)."""
+        record = self.record
+
+        async def reached() -> None:
+            while len(record.followup_ids) < count:
+                record.changed.clear()
+                await record.changed.wait()
+
+        await asyncio.wait_for(reached(), timeout)
+        return self.followups
+
     def __repr__(self) -> str:
         return (
             f"<InteractionResult {self.name!r} type={self.response_type} "

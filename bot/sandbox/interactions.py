@@ -101,6 +101,7 @@ class InteractionRecord:
     refusals: list[str] = field(default_factory=list)
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     completed: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)  # set on each followup/edit
     timer: asyncio.TimerHandle | None = None
 
     @property
@@ -352,6 +353,7 @@ class InteractionManager:
             record.ephemeral = ephemeral
         else:
             record.followup_ids.append(msg.id)
+        record.changed.set()
         return msg
 
     def edit_message(self, msg: Message, body: JSON, files: list[UploadedFile]) -> Message:

@@ -180,10 +180,13 @@ class Sandbox(AdminActions):
         *,
         method: str | None = None,
         route: str | None = None,
+        since: int | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109 - test-facing API, like asyncio.wait_for
     ) -> RestCall:
         """Wait for the bot's next REST call matching ``method``/``route`` (template or
-        fnmatch glob on the concrete path) and ``predicate``."""
+        fnmatch glob on the concrete path) and ``predicate``. With ``since`` (an index into
+        :attr:`log`, e.g. ``len(sb.log)`` taken before acting), calls already logged from
+        there on count too, so a fast bot cannot slip past the wait."""
         from fnmatch import fnmatchcase
 
         def match(call: RestCall) -> bool:
@@ -193,6 +196,10 @@ class Sandbox(AdminActions):
                 return False
             return predicate is None or predicate(call)
 
+        if since is not None:
+            for call in self.log.calls[since:]:
+                if match(call):
+                    return call
         return await self.log.wait_for(match, timeout)
 
     # ---- fault injection ---------------------------------------------------------------------

@@ -228,9 +228,9 @@ async def test_modal_open_and_submit(pointed_at: Sandbox, bot: commands.Bot) -> 
 
 async def test_deferred_then_followups(pointed_at: Sandbox, bot: commands.Bot) -> None:
     r = await pointed_at.user("alice").slash("slow")
-    assert r.deferred and r.content == "done slowly"
-    await pointed_at.wait_for_call(method="POST", route="/webhooks/{webhook_id}/{webhook_token}")
-    assert [m["content"] for m in r.followups] == ["and a second message"]
+    assert r.deferred and r.content == "done slowly"  # the first followup fills the deferral
+    followups = await r.wait_followups(1)
+    assert [m["content"] for m in followups] == ["and a second message"]
 
 
 async def test_attachment_reply(pointed_at: Sandbox, bot: commands.Bot) -> None:

@@ -51,6 +51,7 @@ async def edit_webhook_message(ctx: RequestContext) -> Reply:
     manager.edit_message(msg, ctx.json_object(), ctx.files)
     if msg.id == record.original_message_id:
         record.completed.set()
+    record.changed.set()
     return Reply(200, message_json(ctx.sb.state, msg))
 
 
