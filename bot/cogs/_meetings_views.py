@@ -36,11 +36,13 @@ CONFIRMATIONS: dict[Answer | None, str] = {
 
 
 def publisher_of(interaction: discord.Interaction) -> MeetingPublisher:
-    from bot.cogs.meetings import MeetingCog
+    """The meetings cog's publisher (looked up by name: extensions are re-imported)."""
+    from bot.cogs._meetings_publish import MeetingPublisher
 
-    cog = agora_of(interaction).get_cog(MeetingCog.__cog_name__)
-    assert isinstance(cog, MeetingCog)
-    return cog.publisher
+    publisher = getattr(agora_of(interaction).get_cog("Meetings"), "publisher", None)
+    if not isinstance(publisher, MeetingPublisher):
+        raise RuntimeError("the meetings cog is not loaded")
+    return publisher
 
 
 def meeting_actor(interaction: discord.Interaction) -> Actor:

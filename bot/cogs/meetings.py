@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -52,7 +53,7 @@ from bot.error_handler import AgoraModal
 from bot.errors import InvalidInput
 from bot.services.meetings import MeetingChange, MeetingDraft, MeetingEdit
 from bot.services.programme import KIND_LABELS, SessionDraft
-from bot.services.reminder_scheduler import ReminderScheduler
+from bot.services.reminder_scheduler import DispatchReport, ReminderScheduler
 from bot.services.text_fit import fit_lines
 from bot.storage.models_meetings import SESSION_KINDS, Location
 
@@ -126,7 +127,11 @@ class MeetingCog(
             bot.services.reminders,
             self.publisher.send_reminder,
             scheduler=bot.scheduler,
+            on_dispatch=self._dispatched,
         )
+        # The last dispatch passes, for logs and for tests that await a reminder's outcome.
+        self.dispatch_reports: list[DispatchReport] = []
+        self._dispatch_seen = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
         bot.page_renderers["meetings"] = self.render_list_page
         super().__init__()
@@ -159,6 +164,34 @@ class MeetingCog(
     async def _after_ready(self) -> None:
         await self.bot.wait_until_ready()
         await self.sweep_events()
+
+    def _dispatched(self, report: DispatchReport) -> None:
+        log.info(
+            "reminders: %d sent, %d sent late, %d skipped, %d failed",
+            len(report.sent),
+            len(report.late_sent),
+            len(report.skipped),
+            len(report.failed),
+        )
+        self.dispatch_reports = [*self.dispatch_reports[-99:], report]
+        self._dispatch_seen.set()
+
+    async def wait_for_dispatch(
+        self,
+        predicate: Callable[[DispatchReport], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109 - like asyncio.wait_for
+    ) -> DispatchReport:
+        """The first dispatch pass (already seen or still to come) matching ``predicate``."""
+
+        async def wait() -> DispatchReport:
+            while True:
+                for report in self.dispatch_reports:
+                    if predicate(report):
+                        return report
+                self._dispatch_seen.clear()
+                await self._dispatch_seen.wait()
+
+        return await asyncio.wait_for(wait(), timeout)
 
     async def sweep_events(self) -> None:
         """Create missing native events: new meetings and each series' next occurrence."""
