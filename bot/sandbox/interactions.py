@@ -90,6 +90,8 @@ class InteractionRecord:
     channel_id: str
     payload: JSON
     created_at: float  # time.monotonic()
+    # time.monotonic() when the first callback request arrived, before any validation
+    callback_at: float | None = None
     source_message_id: str | None = None  # the message whose component was used
     response_type: int | None = None
     original_message_id: str | None = None
@@ -154,6 +156,9 @@ class InteractionManager:
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if guild is not None and user_id not in guild.members:
+            name = state.users[user_id].username
+            raise LookupError(f"{name} is not a member of {guild.name!r}: cannot interact there")
         if guild is not None:
             member = member_json(state, guild.members[user_id])
             member["permissions"] = str(perms)

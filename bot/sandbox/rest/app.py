@@ -4,6 +4,7 @@ schema validation, logging and Discord-exact response headers."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,9 @@ class RouteSpec:
     auth: bool = True  # interaction/webhook-token routes are authorised by their token
     # Told about every error reply of this route (used to record refused interaction callbacks).
     on_error: Callable[[Sandbox, dict[str, str], DiscordError], None] | None = None
+    # Told when a request arrives, before auth, faults and validation, with time.monotonic()
+    # (used to time interaction callbacks as Discord would see them arrive).
+    on_arrival: Callable[[Sandbox, dict[str, str], float], None] | None = None
 
 
 def json_response(status: int, body: Any, headers: dict[str, str]) -> web.Response:
@@ -49,6 +53,8 @@ def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaita
     async def handle(request: web.Request) -> web.Response:
         path = request.path[prefix_len:]
         params = dict(request.match_info)
+        if spec.on_arrival is not None:
+            spec.on_arrival(sb, params, time.monotonic())
         body: Any = None
         files: list[Any] = []
         headers: dict[str, str] = {}

@@ -24,6 +24,12 @@ async def interaction_callback(ctx: RequestContext) -> Reply:
     return Reply(status, body)
 
 
+def note_callback_arrival(sb: Sandbox, params: dict[str, str], at: float) -> None:
+    record = sb.interactions.by_id.get(params.get("interaction_id", ""))
+    if record is not None and record.callback_at is None:
+        record.callback_at = at
+
+
 def note_callback_refusal(sb: Sandbox, params: dict[str, str], err: DiscordError) -> None:
     sb.interactions.note_refusal(params, err)
 
@@ -76,6 +82,7 @@ ROUTES = [
         interaction_callback,
         auth=False,
         on_error=note_callback_refusal,
+        on_arrival=note_callback_arrival,
     ),
     RouteSpec("POST", _HOOK, execute_webhook, auth=False),
     RouteSpec("GET", _HOOK + "/messages/@original", get_webhook_message, auth=False),
