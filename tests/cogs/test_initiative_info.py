@@ -15,6 +15,9 @@ async def test_info_shows_goal_and_counts(sandbox: Sandbox, agora: RunningAgora)
     activity = next(f for f in embed["fields"] if f["name"] == "Activity")
     assert "Members: 0" in activity["value"] and "Discussions: 0" in activity["value"]
     assert not result.ephemeral
+    # The sandbox times the callback's arrival (bench/lookups.py measures with it).
+    record = result.record
+    assert record.callback_at is not None and record.callback_at >= record.created_at
 
 
 async def test_autocomplete_tolerates_typos(sandbox: Sandbox, agora: RunningAgora) -> None:
