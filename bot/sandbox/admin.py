@@ -56,6 +56,11 @@ class AdminActions:
     def user(self, name: str) -> UserDriver:
         """The driver for user ``name``; created on first mention as a plain member of the
         default guild (GUILD_MEMBER_ADD is dispatched)."""
+
+        return self._user(name, self.guild)
+
+    def _user(self, name: str, join: Guild | None) -> UserDriver:
+        """The driver for ``name``; a new user first joins ``join`` (if given)."""
         from bot.sandbox.driver import UserDriver
 
         key = name.lower()
@@ -66,8 +71,9 @@ class AdminActions:
         uid = state.users_by_name.get(key)
         if uid is None:
             user = state.new_user(name)
-            member = state.add_member(self.guild, user.id)
-            self.events.member_add(member)
+            if join is not None:
+                member = state.add_member(join, user.id)
+                self.events.member_add(member)
         else:
             user = state.users[uid]
         driver = UserDriver(self, user)  # type: ignore[arg-type]
@@ -115,7 +121,7 @@ class AdminActions:
     # ---- members and roles -----------------------------------------------------------------
     async def join(self, name: str, guild: Guild | str | None = None) -> UserDriver:
         g = self._guild(guild)
-        driver = self.user(name)
+        driver = self._user(name, join=None)
         if driver.user.id not in g.members:
             member = self.state.add_member(g, driver.user.id)
             self.events.member_add(member)

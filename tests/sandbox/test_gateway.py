@@ -193,3 +193,23 @@ async def test_scheduled_event_intent_gating(pointed_at: Sandbox) -> None:
         await sb.create_role("Marker")  # GUILDS intent: delivered after the event would be
         await asyncio.wait_for(synced.wait(), 5)
     assert created == []
+
+
+async def test_several_guilds(pointed_at: Sandbox) -> None:
+    sb = pointed_at
+    second = sb.create_seed_guild("Second")
+    bot = make_bot()
+    joined = asyncio.Event()
+
+    @bot.event
+    async def on_guild_join(guild: discord.Guild) -> None:
+        joined.set()
+
+    async with running(sb, bot):
+        assert {g.name for g in bot.guilds} == {"EIP-SCC", "Second"}
+        assert bot.get_guild(int(second.id)) is not None
+        sb.create_seed_guild("Third")  # the bot is added while connected
+        await asyncio.wait_for(joined.wait(), 5)
+        assert len(bot.guilds) == 3
+    carol = await sb.join("carol", guild=second)
+    assert carol.id in second.members and carol.id not in sb.guild.members
