@@ -295,3 +295,34 @@ async def test_callback_rules_over_raw_http(pointed_at: Sandbox, bot: commands.B
         async with http.post(url, json={"type": 4, "data": {"content": "late"}}) as resp:
             assert resp.status == 404 and (await resp.json())["code"] == 10062
     assert any(f.interaction_id == late.id for f in sb.failures)
+
+
+async def test_too_many_autocomplete_choices_and_expired_token(pointed_at: Sandbox) -> None:
+    sb = pointed_at
+    bot = make_bot()
+
+    async def many(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=f"c{i}", value=f"c{i}") for i in range(30)]
+
+    @bot.tree.command(name="pick", description="Pick")
+    @app_commands.autocomplete(thing=many)
+    async def pick(interaction: discord.Interaction, thing: str) -> None:
+        await interaction.response.send_message(thing)
+
+    async with running(sb, bot):
+        guild = discord.Object(id=int(sb.guild.id))
+        bot.tree.copy_global_to(guild=guild)
+        await bot.tree.sync(guild=guild)
+        sb.interactions.response_deadline = 0.5  # the refusal is what matters here
+        with pytest.raises(InteractionFailed):
+            await sb.user("alice").autocomplete("pick", "thing", "c")
+        assert any("BASE_TYPE_MAX_LENGTH" in f.reason for f in sb.failures)
+        sb.interactions.response_deadline = 3.0
+        r = await sb.user("alice").slash("pick", thing="x")
+        sb.interactions.token_lifetime = 0.0  # 15 minutes have passed
+        async with aiohttp.ClientSession() as http:
+            url = f"{sb.api_base}/webhooks/{sb.application_id}/{r.record.token}/messages/@original"
+            async with http.patch(url, json={"content": "late edit"}) as resp:
+                assert resp.status == 401 and (await resp.json())["code"] == 50027
