@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
 
 
+# Discord's client sends no string option longer than this, and integer options are
+# doubles on Discord's side (-2^53 .. 2^53), whatever the command declares.
+MAX_OPTION_STRING = 6000
+MAX_OPTION_INTEGER = 2**53
+
+
 class OptionType:
     SUB_COMMAND = 1
     SUB_COMMAND_GROUP = 2
@@ -191,6 +197,10 @@ def _convert(definition: JSON, value: Any, resolved: _Resolved) -> Any:
     low, high = definition.get("min_value"), definition.get("max_value")
     if (low is not None and value < low) or (high is not None and value > high):
         raise _error(f"option {name!r}: {value!r} is outside [{low}, {high}]")
+    if otype == OptionType.INTEGER and abs(value) > MAX_OPTION_INTEGER:
+        raise _error(f"option {name!r}: {value!r} is outside Discord's integer range")
+    if isinstance(value, str) and len(value) > MAX_OPTION_STRING:
+        raise _error(f"option {name!r} is longer than {MAX_OPTION_STRING} (Discord's limit)")
     if isinstance(value, str):
         if definition.get("min_length") is not None and len(value) < definition["min_length"]:
             raise _error(f"option {name!r} is shorter than {definition['min_length']}")
