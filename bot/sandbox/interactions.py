@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.limits import (
@@ -57,13 +59,15 @@ class CallbackType:
     MODAL = 9
 
 
-ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
-    InteractionType.PING: frozenset({1}),
-    InteractionType.APPLICATION_COMMAND: frozenset({4, 5, 9}),
-    InteractionType.MESSAGE_COMPONENT: frozenset({4, 5, 6, 7, 9}),
-    InteractionType.AUTOCOMPLETE: frozenset({8}),
-    InteractionType.MODAL_SUBMIT: frozenset({4, 5, 6, 7}),
-}
+ALLOWED_CALLBACKS: Mapping[int, frozenset[int]] = MappingProxyType(
+    {
+        InteractionType.PING: frozenset({1}),
+        InteractionType.APPLICATION_COMMAND: frozenset({4, 5, 9}),
+        InteractionType.MESSAGE_COMPONENT: frozenset({4, 5, 6, 7, 9}),
+        InteractionType.AUTOCOMPLETE: frozenset({8}),
+        InteractionType.MODAL_SUBMIT: frozenset({4, 5, 6, 7}),
+    }
+)
 # Callback types after which the token may post followups / edit @original.
 _ANSWERED_WITH_MESSAGE = frozenset({4, 5, 6, 7})
 

@@ -7,6 +7,8 @@ extra GUILD_CREATE fields).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.models import (
@@ -275,42 +277,44 @@ def command_json(cmd: AppCommand) -> JSON:
     return data
 
 
-_GUILD_CONSTANTS: JSON = {
-    "icon": None,
-    "description": None,
-    "home_header": None,
-    "splash": None,
-    "discovery_splash": None,
-    "features": [],
-    "banner": None,
-    "region": "deprecated",
-    "afk_channel_id": None,
-    "afk_timeout": 300,
-    "system_channel_flags": 0,
-    "widget_enabled": False,
-    "widget_channel_id": None,
-    "verification_level": 0,
-    "default_message_notifications": 0,
-    "mfa_level": 0,
-    "explicit_content_filter": 0,
-    "max_presences": None,
-    "max_members": 500000,
-    "max_stage_video_channel_users": 50,
-    "max_video_channel_users": 25,
-    "vanity_url_code": None,
-    "premium_tier": 0,
-    "premium_subscription_count": 0,
-    "preferred_locale": "en-US",
-    "rules_channel_id": None,
-    "safety_alerts_channel_id": None,
-    "public_updates_channel_id": None,
-    "premium_progress_bar_enabled": False,
-    "nsfw": False,
-    "nsfw_level": 0,
-    "emojis": [],
-    "stickers": [],
-    "incidents_data": None,
-}
+_GUILD_CONSTANTS: Mapping[str, Any] = MappingProxyType(
+    {
+        "icon": None,
+        "description": None,
+        "home_header": None,
+        "splash": None,
+        "discovery_splash": None,
+        "features": [],
+        "banner": None,
+        "region": "deprecated",
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "system_channel_flags": 0,
+        "widget_enabled": False,
+        "widget_channel_id": None,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "mfa_level": 0,
+        "explicit_content_filter": 0,
+        "max_presences": None,
+        "max_members": 500000,
+        "max_stage_video_channel_users": 50,
+        "max_video_channel_users": 25,
+        "vanity_url_code": None,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "rules_channel_id": None,
+        "safety_alerts_channel_id": None,
+        "public_updates_channel_id": None,
+        "premium_progress_bar_enabled": False,
+        "nsfw": False,
+        "nsfw_level": 0,
+        "emojis": [],
+        "stickers": [],
+        "incidents_data": None,
+    }
+)
 
 
 def guild_json(guild: Guild, *, with_counts: bool = False) -> JSON:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 
@@ -48,20 +50,22 @@ def missing_access() -> DiscordError:
     return DiscordError(403, 50001, "Missing Access")
 
 
-_UNKNOWN = {
-    "application": 10002,
-    "channel": 10003,
-    "guild": 10004,
-    "member": 10007,
-    "message": 10008,
-    "role": 10011,
-    "user": 10013,
-    "webhook": 10015,
-    "interaction": 10062,
-    "application command": 10063,
-    "guild scheduled event": 10070,
-    "overwrite": 10009,
-}
+_UNKNOWN: Mapping[str, int] = MappingProxyType(
+    {
+        "application": 10002,
+        "channel": 10003,
+        "guild": 10004,
+        "member": 10007,
+        "message": 10008,
+        "role": 10011,
+        "user": 10013,
+        "webhook": 10015,
+        "interaction": 10062,
+        "application command": 10063,
+        "guild scheduled event": 10070,
+        "overwrite": 10009,
+    }
+)
 
 
 def unknown(kind: str) -> DiscordError:

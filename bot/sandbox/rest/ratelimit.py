@@ -16,11 +16,11 @@ from fnmatch import fnmatchcase
 MAJOR_PARAMETERS = ("channel_id", "guild_id", "webhook_id", "interaction_id")
 
 # (pattern, limit, per seconds) applied when limiting is switched on; first match wins.
-DEFAULT_LIMITS: list[tuple[str, int, float]] = [
+DEFAULT_LIMITS: tuple[tuple[str, int, float], ...] = (
     ("POST /channels/{channel_id}/messages", 5, 5.0),
     ("PATCH /channels/{channel_id}", 2, 600.0),
     ("* *", 50, 1.0),
-]
+)
 
 UNLIMITED = 10_000
 
