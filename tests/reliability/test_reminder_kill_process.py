@@ -1,8 +1,8 @@
 """Exactly once across a real process kill.
 
 Agora runs as a subprocess (``python run_bot.py --config ...``) against the sandbox
-in this test process. When its reminder has reached the first channel and the
-second channel's request is in flight, the process gets SIGKILL: no cleanup, no
+in this test process. When its reminder has reached #announcements and the DM to
+an opted-in member is in flight, the process gets SIGKILL: no cleanup, no
 goodbye. The database shows the reminder claimed ("sending") but not finished.
 Restarted on the same database, Agora sends it again with the same nonces:
 every channel ends with exactly one reminder, never zero or two.
