@@ -113,8 +113,7 @@ async def test_refused_inputs_store_nothing(sandbox: Sandbox, agora: RunningAgor
     coming = await sandbox.user("alice").slash("meeting list")
     assert "Workshop day" in coming.text and "Action Clusters Meeting" not in coming.text
 
-
-async def test_autocomplete(sandbox: Sandbox, agora: RunningAgora) -> None:
+    # Autocomplete: zones, comma lists of initiatives, meetings by title.
     alice = sandbox.user("alice")
     zones = await alice.autocomplete("meeting create", "zone", "brus")
     assert zones[0]["value"] == "Europe/Brussels"
