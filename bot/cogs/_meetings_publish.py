@@ -238,6 +238,28 @@ class MeetingPublisher:
         await self.create_needed_events(guild, meeting.id)
         return updated
 
+    async def catch_up_interest(self, guild: discord.Guild, limit: int = 50) -> int:
+        """Count "Interested" marked while Agora was away as Going (upcoming meetings)."""
+        rsvp = self.services.rsvp
+        meetings = await self.services.meetings.list_meetings(guild.id, "upcoming", limit=limit)
+        recorded = 0
+        for meeting in meetings:
+            view = await self.services.meetings.view(guild.id, meeting.id)
+            changed = False
+            for link in view.events:
+                try:
+                    event = await guild.fetch_scheduled_event(link.event_id)
+                    async for user in event.users():
+                        result = await rsvp.event_interest_added(guild.id, event.id, user.id)
+                        if result is not None and result.changed:
+                            changed = True
+                            recorded += 1
+                except discord.HTTPException:
+                    log.info("could not read who is interested in event %s", link.event_id)
+            if changed:
+                await self.refresh_announcements(guild.id, meeting.id)
+        return recorded
+
     async def cancel_events(self, guild: discord.Guild, event_ids: Sequence[int]) -> int:
         cancelled = 0
         for event_id in event_ids:

@@ -162,8 +162,14 @@ class MeetingCog(
         self.bot.remove_dynamic_items(RsvpButton, CancelButton)
 
     async def _after_ready(self) -> None:
+        """Once connected: create missing events, count interest marked while away."""
         await self.bot.wait_until_ready()
         await self.sweep_events()
+        for guild in self.bot.guilds:
+            try:
+                await self.publisher.catch_up_interest(guild)
+            except Exception:
+                log.exception("could not catch up on event interest in guild %s", guild.id)
 
     def _dispatched(self, report: DispatchReport) -> None:
         log.info(

@@ -94,10 +94,17 @@ async def test_stopped_before_due_sends_once_after_restart(
     meeting_id, lamppost = await plan_meeting(sandbox, running, seconds=7)
     await running.stop()  # down ~2 s before the reminder is due
     assert await reminder_states(agora_config, meeting_id) == ["pending"]
+    # While Agora is down, Bob marks "Interested" on the event: counted after the restart.
+    (event,) = sandbox.guild.scheduled_events.values()
+    await sandbox.user("bob").interested(event)
     last = expect_call(sandbox, method="POST", route=MESSAGES, where=reminder_call(lamppost))
+    recount = expect_call(sandbox, method="PATCH", route=MESSAGES + "/{message_id}")
     restarted = await start_agora_fn()
     await last
     await sent_by(restarted, meeting_id)
+    await recount
+    going = await restarted.bot.services.rsvp.attendees(int(sandbox.guild.id), meeting_id)
+    assert going.going == (int(sandbox.user("bob").id),)
     assert len(reminder_posts(sandbox, "announcements", REMINDER)) == 1
     assert len(reminder_posts(sandbox, lamppost, REMINDER)) == 1
     assert await reminder_states(agora_config, meeting_id) == ["sent"]
