@@ -74,14 +74,30 @@ async def test_nine_o_clock_stays_nine_across_dst(sandbox: Sandbox, agora: Runni
         "meeting occurrence cancel", meeting=str(series_id), date=f"{second} 09:00"
     )
     assert "the others go on" in skipped.text
+    third = first + timedelta(weeks=2)
+    moved = await sandbox.user("admin").slash(
+        "meeting occurrence move",
+        meeting=str(series_id),
+        date=f"{third} 09:00",
+        new_start=f"{third + timedelta(days=1)} 10:00",
+    )
+    assert "Moved that date" in moved.text
+    after = await agora.bot.services.meetings.occurrences(guild_id, series_id, limit=10)
+    assert [o.starts_at.astimezone(BRUSSELS).strftime("%a %H:%M") for o in after] == [
+        "Tue 09:00",
+        "Wed 10:00",
+        "Tue 09:00",
+    ]
     ics = await sandbox.user("alice").slash("meeting ics", meeting=str(series_id))
     (attachment,) = ics.attachments
     assert attachment.filename.endswith(".ics")
     calendar = icalendar.Calendar.from_ical(attachment.data)
-    (event,) = calendar.walk("VEVENT")
+    event = calendar.walk("VEVENT")[0]
     assert event["RRULE"]["FREQ"] == ["WEEKLY"] and event["RRULE"]["BYDAY"] == ["TU"]
     start = event.decoded("DTSTART")
     assert str(start.tzinfo) == "Europe/Brussels" and start.hour == 9
+    override = calendar.walk("VEVENT")[1]
+    assert override.decoded("DTSTART").astimezone(BRUSSELS).hour == 10
     excluded = [d.dt for d in event["EXDATE"].dts]
     assert [d.astimezone(BRUSSELS).date() for d in excluded] == [second]
     assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Brussels"
@@ -119,6 +135,18 @@ async def test_ics_round_trip(sandbox: Sandbox, agora: RunningAgora) -> None:
     )
     scoped_id = meeting_id_of(scoped)
 
+    hall = await sandbox.create_channel("Plenary hall", 2)
+    await sandbox.drain_gateway()
+    online = await create_meeting(
+        sandbox, "Small Giants call", start=f"{day} 16:00", end="1h", channel="Plenary hall"
+    )
+    voice_event = next(
+        e for e in sandbox.guild.scheduled_events.values() if e.name == "Small Giants call"
+    )
+    assert (voice_event.entity_type, voice_event.channel_id) == (2, hall.id)
+    call_post = announcement(sandbox, "announcements", meeting_id_of(online))
+    assert field(call_post, "Where") == f"On Discord: <#{hall.id}>"
+
     result = await sandbox.user("alice").slash("meeting ics", meeting=str(meeting_id))
     assert result.ephemeral
     (attachment,) = result.attachments
@@ -138,7 +166,11 @@ async def test_ics_round_trip(sandbox: Sandbox, agora: RunningAgora) -> None:
         str(e["SUMMARY"])
         for e in icalendar.Calendar.from_ical(everything.attachments[0].data).walk("VEVENT")
     }
-    assert summaries == {"Action Clusters Meeting", "Humble Lamppost pitch rehearsal"}
+    assert summaries == {
+        "Action Clusters Meeting",
+        "Humble Lamppost pitch rehearsal",
+        "Small Giants call",
+    }
     only = await sandbox.user("alice").slash("calendar ics", initiative="Humble Lamppost")
     (file,) = only.attachments
     assert file.filename == "humble-lamppost-meetings.ics"
