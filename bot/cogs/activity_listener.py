@@ -164,12 +164,13 @@ class ActivityListener(commands.Cog):
         guild = message.guild
         if guild is None:
             return
-        self.bot.services.activity.record_message(
+        message_id = message.id
+        self.bot.services.activity.record_message_at(
             guild.id,
             message.channel.id,
             message.author.id,
-            message.created_at,
-            message_id=message.id,
+            ((message_id >> 22) + discord.utils.DISCORD_EPOCH) // 1000,  # the snowflake's time
+            message_id,
         )
 
     # -- after downtime ---------------------------------------------------------

@@ -192,9 +192,21 @@ class ActivityService:
         is a forum post's opening message (its id is the thread's id), which
         Discord's own message_count does not count either.
         """
+        return self.record_message_at(guild_id, thread_id, author_id, to_epoch(at), message_id)
+
+    def record_message_at(
+        self,
+        guild_id: int,
+        thread_id: int,
+        author_id: int,
+        at_epoch: int,
+        message_id: int | None = None,
+    ) -> bool:
+        """``record_message`` with the time as Unix seconds (the gateway listener's hot path:
+        no datetime is built for the many messages outside discussions)."""
         if message_id == thread_id or (guild_id, thread_id) not in self._tracked:
             return False
-        self._pending.add(guild_id, thread_id, author_id, to_epoch(at))
+        self._pending.add(guild_id, thread_id, author_id, at_epoch)
         return True
 
     def discard_user(self, guild_id: int, user_id: int) -> None:
