@@ -52,6 +52,9 @@ class AgoraBot(commands.Bot):
             # Text users typed (initiative names, goals) must never ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            # Nothing reads cached messages back; under a stream of thousands of
+            # messages a second the cache is pure overhead.
+            max_messages=None,
             **options,
         )
         self.config = config
@@ -79,6 +82,9 @@ class AgoraBot(commands.Bot):
             for module in pkgutil.iter_modules(bot.cogs.__path__)
             if not module.name.startswith("_")
         )
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Agora has no prefix commands, so messages are not parsed for them (a hot path)."""
 
     async def on_ready(self) -> None:
         seed_file = self.config.community.seed_file
