@@ -55,6 +55,10 @@ class AgoraBot(commands.Bot):
             # Nothing reads cached messages back; under a stream of thousands of
             # messages a second the cache is pure overhead.
             max_messages=None,
+            # After READY, Discord sends every GUILD_CREATE at once; waiting the default
+            # 2 s for stragglers only delays start. A late guild still arrives as
+            # guild_available.
+            guild_ready_timeout=0.5,
             **options,
         )
         self.config = config
