@@ -160,9 +160,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
             guild_id_of(interaction), interaction.user.id, initiative
         )
         note = await self._set_role(interaction, change.initiative.role_id, add=True)
-        await interaction.response.send_message(
-            f"Welcome to **{change.initiative.name}**!{note}", ephemeral=True
-        )
+        await _answer(interaction, f"Welcome to **{change.initiative.name}**!{note}")
 
     @app_commands.command(name="leave", description="Leave an initiative: its role is removed")
     @app_commands.describe(initiative="The initiative to leave")
@@ -174,9 +172,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
             guild_id_of(interaction), interaction.user.id, initiative
         )
         note = await self._set_role(interaction, change.initiative.role_id, add=False)
-        await interaction.response.send_message(
-            f"You have left **{change.initiative.name}**.{note}", ephemeral=True
-        )
+        await _answer(interaction, f"You have left **{change.initiative.name}**.{note}")
 
     async def _set_role(
         self, interaction: discord.Interaction, role_id: int | None, *, add: bool
@@ -189,6 +185,9 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         if role is None:
             return " (Its role no longer exists; an admin can run /admin setup.)"
         reason = "joined with /initiative join" if add else "left with /initiative leave"
+        # Discord's reply on a role change can be slow, rate limited or retried by
+        # discord.py (1 s, then 3 s after a 500): answer "thinking" first, not after 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             if add:
                 await member.add_roles(role, reason=reason)
@@ -327,6 +326,14 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _answer(interaction: discord.Interaction, text: str) -> None:
+    """Ephemeral answer, as a followup when the interaction was deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:
