@@ -41,6 +41,11 @@ def user_message_for(error: BaseException) -> str | None:
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.CheckFailure):
         return str(error) or "You are not allowed to use this command."
+    if isinstance(error, discord.DiscordServerError):
+        return (
+            f"Discord could not do that just now (it answered {error.status}). "
+            "Please try again in a minute."
+        )
     if isinstance(error, discord.Forbidden):
         return (
             "Discord refused: Agora lacks a permission for that "
