@@ -37,8 +37,8 @@ class CalendarCog(
     async def ics(
         self,
         interaction: discord.Interaction,
-        cluster: str | None = None,
-        initiative: str | None = None,
+        cluster: app_commands.Range[str, 1, 100] | None = None,
+        initiative: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         if cluster and initiative:
             raise InvalidInput("Choose a cluster or an initiative, not both.")

@@ -268,19 +268,19 @@ class MeetingCog(
     async def create(
         self,
         interaction: discord.Interaction,
-        start: str,
-        end: str,
-        zone: str | None = None,
-        venue: str | None = None,
-        address: str | None = None,
-        link: str | None = None,
+        start: app_commands.Range[str, 1, 100],
+        end: app_commands.Range[str, 1, 100],
+        zone: app_commands.Range[str, 1, 64] | None = None,
+        venue: app_commands.Range[str, 1, 100] | None = None,
+        address: app_commands.Range[str, 1, 200] | None = None,
+        link: app_commands.Range[str, 1, 300] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
-        clusters: str | None = None,
-        initiatives: str | None = None,
+        clusters: app_commands.Range[str, 1, 500] | None = None,
+        initiatives: app_commands.Range[str, 1, 500] | None = None,
         cap: app_commands.Range[int, 1, 100_000] | None = None,
-        reminders: str | None = None,
+        reminders: app_commands.Range[str, 1, 100] | None = None,
         repeat: app_commands.Choice[str] | None = None,
-        repeat_until: str | None = None,
+        repeat_until: app_commands.Range[str, 1, 20] | None = None,
         confirm_past: bool = False,
     ) -> None:
         guild_id = guild_id_of(interaction)
@@ -329,20 +329,20 @@ class MeetingCog(
     async def edit(
         self,
         interaction: discord.Interaction,
-        meeting: str,
-        title: str | None = None,
-        description: str | None = None,
-        start: str | None = None,
-        end: str | None = None,
-        zone: str | None = None,
-        venue: str | None = None,
-        address: str | None = None,
-        link: str | None = None,
+        meeting: app_commands.Range[str, 1, 100],
+        title: app_commands.Range[str, 1, 200] | None = None,
+        description: app_commands.Range[str, 1, 1000] | None = None,
+        start: app_commands.Range[str, 1, 100] | None = None,
+        end: app_commands.Range[str, 1, 100] | None = None,
+        zone: app_commands.Range[str, 1, 64] | None = None,
+        venue: app_commands.Range[str, 1, 100] | None = None,
+        address: app_commands.Range[str, 1, 200] | None = None,
+        link: app_commands.Range[str, 1, 300] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
-        clusters: str | None = None,
-        initiatives: str | None = None,
+        clusters: app_commands.Range[str, 1, 500] | None = None,
+        initiatives: app_commands.Range[str, 1, 500] | None = None,
         cap: app_commands.Range[int, 0, 100_000] | None = None,
-        reminders: str | None = None,
+        reminders: app_commands.Range[str, 1, 100] | None = None,
         confirm_past: bool = False,
     ) -> None:
         guild_id = guild_id_of(interaction)
@@ -385,7 +385,9 @@ class MeetingCog(
     @app_commands.describe(meeting="The meeting to cancel")
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
-    async def cancel(self, interaction: discord.Interaction, meeting: str) -> None:
+    async def cancel(
+        self, interaction: discord.Interaction, meeting: app_commands.Range[str, 1, 100]
+    ) -> None:
         services = services_of(interaction)
         guild_id = guild_id_of(interaction)
         meeting_id = await self._meeting_id(interaction, meeting)
@@ -410,7 +412,9 @@ class MeetingCog(
     @app_commands.describe(meeting="The meeting (start typing its title)")
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
-    async def info(self, interaction: discord.Interaction, meeting: str) -> None:
+    async def info(
+        self, interaction: discord.Interaction, meeting: app_commands.Range[str, 1, 100]
+    ) -> None:
         guild_id = guild_id_of(interaction)
         meeting_id = await self._meeting_id(interaction, meeting)
         view = await services_of(interaction).meetings.view(guild_id, meeting_id)
@@ -430,8 +434,8 @@ class MeetingCog(
         self,
         interaction: discord.Interaction,
         when: app_commands.Choice[str] | None = None,
-        cluster: str | None = None,
-        initiative: str | None = None,
+        cluster: app_commands.Range[str, 1, 100] | None = None,
+        initiative: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
         directory = services_of(interaction).directory
@@ -481,7 +485,9 @@ class MeetingCog(
     @app_commands.describe(meeting="The meeting")
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
-    async def attendees(self, interaction: discord.Interaction, meeting: str) -> None:
+    async def attendees(
+        self, interaction: discord.Interaction, meeting: app_commands.Range[str, 1, 100]
+    ) -> None:
         meeting_id = await self._meeting_id(interaction, meeting)
         attendees = await services_of(interaction).rsvp.attendees(
             guild_id_of(interaction), meeting_id
@@ -492,7 +498,9 @@ class MeetingCog(
     @app_commands.describe(meeting="The meeting")
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
-    async def ics(self, interaction: discord.Interaction, meeting: str) -> None:
+    async def ics(
+        self, interaction: discord.Interaction, meeting: app_commands.Range[str, 1, 100]
+    ) -> None:
         meeting_id = await self._meeting_id(interaction, meeting)
         data = await services_of(interaction).meetings.meeting_ics(
             guild_id_of(interaction), meeting_id
@@ -526,14 +534,14 @@ class MeetingCog(
     async def session_add(
         self,
         interaction: discord.Interaction,
-        meeting: str,
-        title: str,
-        start: str,
-        end: str,
+        meeting: app_commands.Range[str, 1, 100],
+        title: app_commands.Range[str, 1, 200],
+        start: app_commands.Range[str, 1, 100],
+        end: app_commands.Range[str, 1, 100],
         kind: app_commands.Choice[str] | None = None,
-        cluster: str | None = None,
-        initiative: str | None = None,
-        room: str | None = None,
+        cluster: app_commands.Range[str, 1, 100] | None = None,
+        initiative: app_commands.Range[str, 1, 100] | None = None,
+        room: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
         services = services_of(interaction)
@@ -572,7 +580,10 @@ class MeetingCog(
     @app_commands.autocomplete(meeting=meeting_autocomplete, session=session_autocomplete)
     @app_commands.guild_only()
     async def session_remove(
-        self, interaction: discord.Interaction, meeting: str, session: str
+        self,
+        interaction: discord.Interaction,
+        meeting: app_commands.Range[str, 1, 100],
+        session: app_commands.Range[str, 1, 100],
     ) -> None:
         guild_id = guild_id_of(interaction)
         services = services_of(interaction)
@@ -600,7 +611,11 @@ class MeetingCog(
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
     async def occurrence_move(
-        self, interaction: discord.Interaction, meeting: str, date: str, new_start: str
+        self,
+        interaction: discord.Interaction,
+        meeting: app_commands.Range[str, 1, 100],
+        date: app_commands.Range[str, 1, 100],
+        new_start: app_commands.Range[str, 1, 100],
     ) -> None:
         meeting_id = await self._meeting_id(interaction, meeting)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -621,7 +636,10 @@ class MeetingCog(
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
     async def occurrence_cancel(
-        self, interaction: discord.Interaction, meeting: str, date: str
+        self,
+        interaction: discord.Interaction,
+        meeting: app_commands.Range[str, 1, 100],
+        date: app_commands.Range[str, 1, 100],
     ) -> None:
         meeting_id = await self._meeting_id(interaction, meeting)
         await interaction.response.defer(ephemeral=True, thinking=True)

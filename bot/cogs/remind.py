@@ -58,7 +58,11 @@ class RemindCog(
     )
     @app_commands.describe(offsets="e.g. 1d, 1h, 0s (0s: at the start); leave empty to reset")
     @app_commands.guild_only()
-    async def offsets(self, interaction: discord.Interaction, offsets: str | None = None) -> None:
+    async def offsets(
+        self,
+        interaction: discord.Interaction,
+        offsets: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
         if not is_admin(interaction):
             raise PermissionDenied(
                 "Only admins (Manage Server or the organiser role) set the server's reminders."

@@ -145,11 +145,25 @@ def _unparseable(text: str) -> InvalidInput:
     return InvalidInput(f"I can't read {text!r} as a time. Accepted: {ACCEPTED_FORMATS}.")
 
 
+def _out_of_range(text: str) -> InvalidInput:
+    return InvalidInput(f"{text!r} is too far in the past or future; use a year from 1970 on.")
+
+
 def parse_time(text: str, zone_name: str, now: datetime) -> ParsedTime:
     """Read ``text`` as an instant, interpreting wall-clock times in ``zone_name``.
 
     ``now`` must be timezone-aware. Raises InvalidInput with the reason.
     """
+    try:
+        parsed = _parse_time(text, zone_name, now)
+    except (OverflowError, OSError):  # year 1 in a zone east of UTC, and the like
+        raise _out_of_range(text) from None
+    if parsed.utc.year < 1970:
+        raise _out_of_range(text)
+    return parsed
+
+
+def _parse_time(text: str, zone_name: str, now: datetime) -> ParsedTime:
     zone = resolve_zone(zone_name)
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
@@ -216,6 +230,13 @@ def parse_end(text: str, start: ParsedTime, now: datetime) -> ParsedTime:
     """An end time: a full time, a clock time on the start's day ("17:00"), or a
     duration after the start ("3h", "90m", "1h30m"). Must be after the start.
     """
+    try:
+        return _parse_end(text, start, now)
+    except (OverflowError, OSError):
+        raise _out_of_range(text) from None
+
+
+def _parse_end(text: str, start: ParsedTime, now: datetime) -> ParsedTime:
     cleaned = text.strip().lower()
     zone = resolve_zone(start.zone)
     end: ParsedTime

@@ -161,3 +161,15 @@ def test_in_minutes_is_exact_elapsed_time(zone: str, minutes: int, now: datetime
     assert timeparse.parse_time(f"in {minutes} minutes", zone, now).utc == now + timedelta(
         minutes=minutes
     )
+
+
+@pytest.mark.parametrize("text", ["0001-01-01 00:00", "0001-01-01T00:00", "1969-12-31 23:00"])
+def test_years_out_of_range_are_refused_not_crashed(text: str) -> None:
+    with pytest.raises(InvalidInput, match="too far in the past or future"):
+        timeparse.parse_time(text, "Europe/Brussels", datetime(2017, 6, 1, tzinfo=UTC))
+
+
+def test_an_end_beyond_the_calendar_is_refused() -> None:
+    start = timeparse.parse_time("2017-06-20 09:00", "Asia/Tokyo", datetime(2017, 6, 1, tzinfo=UTC))
+    with pytest.raises(InvalidInput, match="too far"):
+        timeparse.parse_end("99999999999d", start, datetime(2017, 6, 1, tzinfo=UTC))
