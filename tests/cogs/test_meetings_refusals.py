@@ -128,3 +128,17 @@ async def test_refused_inputs_store_nothing(sandbox: Sandbox, agora: RunningAgor
     assert found[0]["value"] == str(meeting_id) and "Small Giants kick-off" in found[0]["name"]
     by_title = await alice.slash("meeting info", meeting="small giants kick-off")
     assert by_title.embed is not None and by_title.embed["title"] == "Small Giants kick-off"
+
+    # Enough meetings for two pages: Next turns the page (state in the button's custom_id).
+    for number in range(8):
+        await create_meeting(
+            sandbox,
+            f"Urban Data Platform sprint {number + 1}",
+            start=f"{day} 1{number}:00",
+            end="30m",
+        )
+    first = await alice.slash("meeting list")
+    assert first.embed is not None and "Page 1 of 2" in first.embed["footer"]["text"]
+    second = await alice.click(first, "Next ▶")
+    assert "Page 2 of 2" in (second.embed or {})["footer"]["text"]
+    assert "Urban Data Platform sprint 8" in second.text
