@@ -456,18 +456,26 @@ class MeetingCog(
         guild_id = guild_id_of(interaction)
         cluster_id = int(cluster_text or 0) or None
         initiative_id = int(initiative_text or 0) or None
-        meetings = await services_of(interaction).meetings.list_meetings(
-            guild_id, when, cluster_id, initiative_id, limit=500
+        service = services_of(interaction).meetings
+        # Only the page shown is read: a big community has thousands of meetings.
+        total = await service.count_meetings(guild_id, when, cluster_id, initiative_id)
+        pages = page_count(total, LIST_PAGE_SIZE)
+        page = max(0, min(page, pages - 1))
+        window = await service.list_meetings(
+            guild_id,
+            when,
+            cluster_id,
+            initiative_id,
+            limit=LIST_PAGE_SIZE,
+            offset=page * LIST_PAGE_SIZE,
         )
-        pages = page_count(len(meetings), LIST_PAGE_SIZE)
-        page = min(page, pages - 1)
-        window = meetings[page * LIST_PAGE_SIZE : (page + 1) * LIST_PAGE_SIZE]
-        names = await self.publisher.names(guild_id)
         title = "Upcoming meetings" if when == "upcoming" else "Past meetings"
-        if cluster_id:
-            title += f" · {names.cluster(cluster_id)}"
-        if initiative_id:
-            title += f" · {names.initiative(initiative_id)}"
+        if cluster_id or initiative_id:
+            names = await self.publisher.names(guild_id)
+            if cluster_id:
+                title += f" · {names.cluster(cluster_id)}"
+            if initiative_id:
+                title += f" · {names.initiative(initiative_id)}"
         empty = (
             "Nothing planned yet. Organisers can plan one with /meeting create."
             if when == "upcoming"
@@ -478,7 +486,7 @@ class MeetingCog(
             description=fit_lines([list_line(m) for m in window], 4000) or empty,
             colour=AGORA_COLOUR,
         )
-        embed.set_footer(text=f"Page {page + 1} of {pages} · {len(meetings)} in all")
+        embed.set_footer(text=f"Page {page + 1} of {pages} · {total} in all")
         return Page(embed, page, pages)
 
     @app_commands.command(name="attendees", description="Who answered Going, Maybe, Can't go")

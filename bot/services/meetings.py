@@ -579,6 +579,7 @@ class MeetingService:
         cluster_id: int | None = None,
         initiative_id: int | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> list[Meeting]:
         """``/meeting list``: upcoming soonest first, or past latest first."""
         if when not in ("upcoming", "past"):
@@ -591,6 +592,26 @@ class MeetingService:
             initiative_id=initiative_id,
             include_cancelled=when == "past",
             limit=limit,
+            offset=offset,
+        )
+
+    async def count_meetings(
+        self,
+        guild_id: int,
+        when: str = "upcoming",
+        cluster_id: int | None = None,
+        initiative_id: int | None = None,
+    ) -> int:
+        """How many meetings ``list_meetings`` lists in all (for page counts)."""
+        if when not in ("upcoming", "past"):
+            raise InvalidInput("Choose upcoming or past.")
+        return await self.store.meetings.count_meetings(
+            guild_id,
+            self.clock(),
+            upcoming=when == "upcoming",
+            cluster_id=cluster_id,
+            initiative_id=initiative_id,
+            include_cancelled=when == "past",
         )
 
     async def autocomplete_meetings(self, guild_id: int, text: str) -> list[MeetingChoice]:

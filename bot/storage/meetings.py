@@ -89,6 +89,33 @@ def _not_over_params(now: datetime) -> list[object]:
     return [_ts(now), now.date().isoformat()]
 
 
+def _list_filter(
+    guild_id: int,
+    now: datetime,
+    upcoming: bool,
+    cluster_id: int | None,
+    initiative_id: int | None,
+    include_cancelled: bool,
+) -> tuple[str, list[object]]:
+    """The WHERE clause (over ``meetings m`` LEFT JOIN ``meeting_recurrences r``) and its
+    parameters shared by ``list_meetings`` and ``count_meetings``."""
+    where = ["m.guild_id = ?", _NOT_OVER if upcoming else f"NOT {_NOT_OVER}"]
+    params: list[object] = [guild_id, *_not_over_params(now)]
+    if not include_cancelled:
+        where.append("m.status = 'scheduled'")
+    for kind, ref in (("cluster", cluster_id), ("initiative", initiative_id)):
+        if ref is None:
+            continue
+        where.append(
+            "(EXISTS (SELECT 1 FROM meeting_scopes s WHERE s.meeting_id = m.id"
+            f" AND s.kind = '{kind}' AND s.ref_id = ?)"
+            " OR EXISTS (SELECT 1 FROM meeting_sessions x WHERE x.meeting_id = m.id"
+            f" AND x.{kind}_id = ?))"
+        )
+        params += [ref, ref]
+    return " AND ".join(where), params
+
+
 class MeetingRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -231,32 +258,42 @@ class MeetingRepository:
         initiative_id: int | None = None,
         include_cancelled: bool = False,
         limit: int = 25,
+        offset: int = 0,
     ) -> list[Meeting]:
         """Upcoming (soonest first) or past (latest first) meetings, optionally for one
-        cluster or initiative: scoped to it, or with a session of it.
-        """
-        where = ["m.guild_id = ?", _NOT_OVER if upcoming else f"NOT {_NOT_OVER}"]
-        params: list[object] = [guild_id, *_not_over_params(now)]
-        if not include_cancelled:
-            where.append("m.status = 'scheduled'")
-        for kind, ref in (("cluster", cluster_id), ("initiative", initiative_id)):
-            if ref is None:
-                continue
-            where.append(
-                "(EXISTS (SELECT 1 FROM meeting_scopes s WHERE s.meeting_id = m.id"
-                f" AND s.kind = '{kind}' AND s.ref_id = ?)"
-                " OR EXISTS (SELECT 1 FROM meeting_sessions x WHERE x.meeting_id = m.id"
-                f" AND x.{kind}_id = ?))"
-            )
-            params += [ref, ref]
+        cluster or initiative: scoped to it, or with a session of it; ``offset`` skips the
+        first ones (a page of a list)."""
+        where, params = _list_filter(
+            guild_id, now, upcoming, cluster_id, initiative_id, include_cancelled
+        )
         order = "m.starts_at ASC" if upcoming else "m.starts_at DESC"
         rows = await self.db.fetch_all(
             f"SELECT {_MEETING_COLUMNS} FROM meetings m"
             " LEFT JOIN meeting_recurrences r ON r.meeting_id = m.id"
-            f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
-            [*params, limit],
+            f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, limit, max(0, offset)],
         )
         return await self._hydrate(rows)
+
+    async def count_meetings(
+        self,
+        guild_id: int,
+        now: datetime,
+        upcoming: bool = True,
+        cluster_id: int | None = None,
+        initiative_id: int | None = None,
+        include_cancelled: bool = False,
+    ) -> int:
+        """How many meetings :meth:`list_meetings` would list without a limit."""
+        where, params = _list_filter(
+            guild_id, now, upcoming, cluster_id, initiative_id, include_cancelled
+        )
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) FROM meetings m"
+            f" LEFT JOIN meeting_recurrences r ON r.meeting_id = m.id WHERE {where}",
+            params,
+        )
+        return int(row[0]) if row else 0
 
     async def search_titles(
         self, guild_id: int, text: str, now: datetime, limit: int = 25
