@@ -6,7 +6,9 @@
 * an initiative role granted or removed by hand: the membership starts or ends
   (history kept with dates and the reason ``role_added`` / ``role_removed``);
 * a member leaving the server: all their memberships end (``left_server``);
-* joining a new server: the seed directory is loaded there if it is empty.
+* joining a new server: the seed directory is loaded there if it is empty;
+* on (re)connecting: memberships catch up with the roles members hold, and
+  with members who left, while Agora was away.
 
 After handling each event the cog dispatches ``directory_sync`` with a
 ``SyncNote`` (what was handled and whether anything changed), so tests and
@@ -98,6 +100,33 @@ class DirectorySync(commands.Cog):
                 len(ended),
             )
         self._done("member_left", payload.guild_id, payload.user.id, bool(ended))
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Roles granted or removed, and members gone, while Agora was not connected."""
+        for guild in self.bot.guilds:
+            if not guild.chunked:
+                # Without the full member list, absence would read as "left".
+                log.warning("members of %s not loaded; role catch-up skipped", guild.id)
+                continue
+            roles_by_member = {
+                member.id: [role.id for role in member.roles]
+                for member in guild.members
+                if not member.bot
+            }
+            sync = await self.bot.services.memberships.reconcile(guild.id, roles_by_member)
+            if sync.started or sync.ended:
+                log.info(
+                    "caught up with %s: %d membership(s) started, %d ended",
+                    guild.id,
+                    len(sync.started),
+                    len(sync.ended),
+                )
+            changed_users = {change.membership.user_id for change in (*sync.started, *sync.ended)}
+            for user_id in changed_users:
+                if user_id is not None:
+                    self._done("roles_changed", guild.id, user_id, True)
+            self._done("reconciled", guild.id, guild.id, bool(changed_users))
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:

@@ -168,6 +168,10 @@ class GuildDirectory:
     def leads(self, initiative_id: int) -> frozenset[int]:
         return frozenset(self._leads.get(initiative_id, ()))
 
+    def users_with_memberships(self) -> frozenset[int]:
+        """Everyone who is currently a member of at least one initiative."""
+        return frozenset(user for user, initiatives in self._member_of.items() if initiatives)
+
     def member_of(self, user_id: int) -> frozenset[int]:
         return frozenset(self._member_of.get(user_id, ()))
 

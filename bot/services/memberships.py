@@ -14,7 +14,7 @@ true) and the documents/projects they shared stay without an author.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -247,6 +247,26 @@ class MembershipService:
             started=tuple(self._change(directory.initiatives, m) for m in started),
             ended=tuple(self._change(directory.initiatives, m) for m in ended),
         )
+
+    async def reconcile(
+        self, guild_id: int, roles_by_member: Mapping[int, Iterable[int]]
+    ) -> RoleSync:
+        """Catch up with changes made while Agora was away.
+
+        ``roles_by_member`` is every (human) member of the guild with their role
+        ids: memberships are made to match the initiative roles each one holds,
+        and people no longer in the guild have theirs ended (``left_server``).
+        """
+        started: list[MembershipChange] = []
+        ended: list[MembershipChange] = []
+        for user_id, role_ids in roles_by_member.items():
+            sync = await self.sync_member_roles(guild_id, user_id, role_ids)
+            started.extend(sync.started)
+            ended.extend(sync.ended)
+        directory = await self._cache.get(guild_id)
+        for user_id in directory.users_with_memberships() - roles_by_member.keys():
+            ended.extend(await self.member_left_server(guild_id, user_id))
+        return RoleSync(started=tuple(started), ended=tuple(ended))
 
     async def member_left_server(self, guild_id: int, user_id: int) -> list[MembershipChange]:
         directory = await self._cache.get(guild_id)

@@ -99,21 +99,7 @@ def world_overrides() -> dict[str, dict[str, object]]:
     return {"activity": {"flush_interval_seconds": 0.2}}
 
 
-GAP = (
-    "Agora does not reconcile initiative roles with memberships on READY: roles granted by "
-    "hand while a session could not be resumed are never seen (reported to the lead)"
-)
-
-
-@pytest.mark.parametrize(
-    "fault",
-    [
-        pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=GAP))
-        if f == "invalid_session_fresh"
-        else f
-        for f in FAULTS
-    ],
-)
+@pytest.mark.parametrize("fault", FAULTS)
 async def test_fault_during_traffic_loses_nothing(world: World, tally: Tally, fault: str) -> None:
     sandbox = world.sandbox
     bot = world.running.bot

@@ -121,6 +121,22 @@ async def test_roles_given_or_taken_by_hand_start_and_end_memberships(core: Core
     assert [m.initiative.slug for m in mine] == ["urban-data-platform"]
 
 
+async def test_reconcile_catches_up_with_roles_and_departures(core: Core) -> None:
+    roles = await map_roles(core)
+    await core.memberships.join(GUILD, ALICE, "small-giants")  # then her role went away
+    await core.memberships.join(GUILD, CAROL, "urban-data-platform")  # then she left
+    sync = await core.memberships.reconcile(GUILD, {ALICE: [], BOB: [roles["humble-lamppost"]]})
+    assert sorted((c.initiative.slug, c.membership.join_reason) for c in sync.started) == [
+        ("humble-lamppost", "role_added")
+    ]
+    assert sorted((c.initiative.slug, c.membership.left_reason) for c in sync.ended) == [
+        ("small-giants", "role_removed"),
+        ("urban-data-platform", "left_server"),
+    ]
+    again = await core.memberships.reconcile(GUILD, {ALICE: [], BOB: [roles["humble-lamppost"]]})
+    assert again.started == () and again.ended == ()
+
+
 async def test_role_sync_with_before_only_acts_on_the_change(core: Core) -> None:
     roles = await map_roles(core)
     # /join recorded the membership; Discord has not applied the role yet when an
