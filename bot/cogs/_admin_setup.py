@@ -69,6 +69,8 @@ async def carry_out_setup(
     for adopt in plan.adopt:
         if adopt.kind == "category":
             await directory.link_category(guild_id, clusters[adopt.slug].id, adopt.id)
+        elif adopt.kind == "cluster_channel":
+            await directory.link_cluster_channel(guild_id, clusters[adopt.slug].id, adopt.id)
         elif adopt.kind == "channel":
             await directory.link_channel(guild_id, initiatives[adopt.slug].id, adopt.id)
         else:
@@ -88,6 +90,26 @@ async def carry_out_setup(
             guild_id, clusters[create_category.cluster_slug].id, created.id
         )
         outcome.created.append(f"category {created.name}")
+
+    for create_cluster_channel in plan.create_cluster_channels:
+        parent_id = create_cluster_channel.category_id or category_ids.get(
+            create_cluster_channel.cluster_slug
+        )
+        parent = guild.get_channel(parent_id) if parent_id else None
+        try:
+            cluster_channel = await guild.create_text_channel(
+                create_cluster_channel.name,
+                category=parent if isinstance(parent, discord.CategoryChannel) else None,
+                topic=create_cluster_channel.topic,
+                reason=reason,
+            )
+        except discord.HTTPException as error:
+            outcome.failed.append(f"channel #{create_cluster_channel.name}: {error.text}")
+            continue
+        await directory.link_cluster_channel(
+            guild_id, clusters[create_cluster_channel.cluster_slug].id, cluster_channel.id
+        )
+        outcome.created.append(f"channel #{cluster_channel.name}")
 
     for create_channel in plan.create_channels:
         parent_id = create_channel.category_id or category_ids.get(create_channel.cluster_slug)

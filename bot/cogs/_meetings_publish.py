@@ -76,8 +76,7 @@ class MeetingPublisher:
         found: list[int | None] = [
             initiatives[i].channel_id for i in initiative_ids if i in initiatives
         ]
-        # Clusters may get their own channel (a colleague's change); use it when there.
-        found += [getattr(clusters[c], "channel_id", None) for c in cluster_ids if c in clusters]
+        found += [clusters[c].channel_id for c in cluster_ids if c in clusters]
         return [channel_id for channel_id in found if isinstance(channel_id, int)]
 
     async def targets(
@@ -103,10 +102,7 @@ class MeetingPublisher:
             for initiative in await self.services.directory.all_initiatives(guild.id):
                 if initiative.id == reminder.target_id:
                     role_id = initiative.role_id
-        elif reminder.target_kind == "cluster":
-            for cluster in await self.services.directory.all_clusters(guild.id):
-                if cluster.id == reminder.target_id:
-                    role_id = getattr(cluster, "role_id", None)
+        # A cluster has no role of its own (its session reminder goes to its channel).
         return guild.get_role(role_id) if isinstance(role_id, int) else None
 
     # -- announcements ---------------------------------------------------------

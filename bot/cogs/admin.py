@@ -39,7 +39,9 @@ class AdminCog(commands.GroupCog, group_name="admin"):
 
     @app_commands.command(
         name="setup",
-        description="Create a category per cluster, a channel and a role per initiative",
+        description=(
+            "Create a category and channel per cluster, a channel and a role per initiative"
+        ),
     )
     async def setup(self, interaction: discord.Interaction) -> None:
         require_admin(interaction)

@@ -106,9 +106,8 @@ class DigestCog(commands.GroupCog, group_name="digest"):
     def _cluster_channel(
         guild: discord.Guild, cluster: Cluster | None
     ) -> discord.TextChannel | None:
-        # Clusters may get their own channel (a colleague's change); until then, None.
-        channel_id = getattr(cluster, "channel_id", None)
-        channel = guild.get_channel(channel_id) if isinstance(channel_id, int) else None
+        channel_id = cluster.channel_id if cluster is not None else None
+        channel = guild.get_channel(channel_id) if channel_id is not None else None
         return channel if isinstance(channel, discord.TextChannel) else None
 
     async def _announcement_channel(self, guild: discord.Guild) -> discord.TextChannel | None:

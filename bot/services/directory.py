@@ -425,12 +425,24 @@ class DirectoryService:
         directory.put_cluster(updated)
         return updated
 
+    async def link_cluster_channel(
+        self, guild_id: int, cluster_id: int, channel_id: int | None
+    ) -> Cluster:
+        """Map (or with None, unmap) the cluster's own channel (digests, cluster meetings)."""
+        directory = await self._cache.get(guild_id)
+        updated = await self._store.directory.set_cluster_channel(
+            guild_id, cluster_id, channel_id, self._clock()
+        )
+        directory.put_cluster(updated)
+        return updated
+
     async def channel_deleted(self, guild_id: int, channel_id: int) -> ClearedMappings:
         """A Discord channel was deleted: clear every mapping to it."""
         directory = await self._cache.get(guild_id)
         if (
             directory.by_channel(channel_id) is None
             and directory.cluster_for_category(channel_id) is None
+            and all(c.channel_id != channel_id for c in directory.clusters.values())
         ):
             return ClearedMappings()
         cleared = await self._store.directory.clear_channel(guild_id, channel_id, self._clock())

@@ -23,7 +23,7 @@ MAX_CHANNEL_NAME = 100
 MAX_TOPIC = 1024  # Discord's limit for a text channel topic
 
 ChannelKind = Literal["text", "forum"]
-ThingKind = Literal["category", "channel", "role"]
+ThingKind = Literal["category", "channel", "cluster_channel", "role"]
 
 # Discord turns spaces into dashes and drops most punctuation in text channel names.
 _DROPPED = re.compile(r"[^\w\-]+", re.UNICODE)
@@ -71,6 +71,14 @@ class CreateChannel:
 
 
 @dataclass(frozen=True)
+class CreateClusterChannel:
+    cluster_slug: str
+    name: str
+    topic: str
+    category_id: int | None  # None: the category this same plan creates
+
+
+@dataclass(frozen=True)
 class CreateRole:
     initiative_slug: str
     name: str
@@ -98,6 +106,7 @@ class Skip:
 class SetupPlan:
     create_categories: tuple[CreateCategory, ...] = ()
     create_channels: tuple[CreateChannel, ...] = ()
+    create_cluster_channels: tuple[CreateClusterChannel, ...] = ()
     create_roles: tuple[CreateRole, ...] = ()
     adopt: tuple[Adopt, ...] = ()
     skipped: tuple[Skip, ...] = ()
@@ -106,12 +115,17 @@ class SetupPlan:
     @property
     def has_work(self) -> bool:
         return bool(
-            self.create_categories or self.create_channels or self.create_roles or self.adopt
+            self.create_categories
+            or self.create_channels
+            or self.create_cluster_channels
+            or self.create_roles
+            or self.adopt
         )
 
     def summary(self) -> str:
         return (
-            f"create {len(self.create_categories)} categories, {len(self.create_channels)} "
+            f"create {len(self.create_categories)} categories, "
+            f"{len(self.create_cluster_channels)} cluster channels, {len(self.create_channels)} "
             f"channels, {len(self.create_roles)} roles; adopt {len(self.adopt)}; "
             f"skip {len(self.skipped)}; {self.linked} already linked"
         )
@@ -123,6 +137,7 @@ class _Builder:
     roles: Sequence[ExistingRole]
     create_categories: list[CreateCategory] = field(default_factory=list)
     create_channels: list[CreateChannel] = field(default_factory=list)
+    create_cluster_channels: list[CreateClusterChannel] = field(default_factory=list)
     create_roles: list[CreateRole] = field(default_factory=list)
     adopt: list[Adopt] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
@@ -133,6 +148,7 @@ class _Builder:
         return SetupPlan(
             create_categories=tuple(self.create_categories),
             create_channels=tuple(self.create_channels),
+            create_cluster_channels=tuple(self.create_cluster_channels),
             create_roles=tuple(self.create_roles),
             adopt=tuple(self.adopt),
             skipped=tuple(self.skipped),
@@ -156,6 +172,8 @@ def plan_setup(
     for cluster in clusters:
         if cluster.category_channel_id in channel_ids:
             builder.claimed.add(cluster.category_channel_id)
+        if cluster.channel_id in channel_ids:
+            builder.claimed.add(cluster.channel_id)
     for initiative in initiatives:
         if initiative.channel_id in channel_ids:
             builder.claimed.add(initiative.channel_id)
@@ -165,6 +183,7 @@ def plan_setup(
     category_of: dict[int, int | None] = {}  # cluster id -> category id (None: planned)
     for cluster in clusters:
         category_of[cluster.id] = _plan_category(builder, cluster, category_prefix, channel_ids)
+        _plan_cluster_channel(builder, cluster, category_of[cluster.id], channel_ids)
     for initiative in initiatives:
         cluster = next(c for c in clusters if c.id == initiative.cluster_id)
         _plan_channel(
@@ -219,6 +238,54 @@ def _plan_channel(
         builder.linked += 1
         return
     name = channel_name(initiative.slug)
+    if _adopt_or_skip(builder, "channel", initiative.slug, name, kind, category_id):
+        return
+    builder.create_channels.append(
+        CreateChannel(
+            initiative_slug=initiative.slug,
+            name=name,
+            kind=kind,
+            topic=_topic(initiative),
+            cluster_slug=cluster.slug,
+            category_id=category_id,
+        )
+    )
+
+
+def cluster_channel_name(cluster: Cluster) -> str:
+    """The cluster's own channel; "-cluster" keeps it apart from a same-named initiative."""
+    return channel_name(f"{cluster.slug}-cluster")
+
+
+def _plan_cluster_channel(
+    builder: _Builder, cluster: Cluster, category_id: int | None, channel_ids: set[int]
+) -> None:
+    if cluster.channel_id in channel_ids:
+        builder.linked += 1
+        return
+    name = cluster_channel_name(cluster)
+    if _adopt_or_skip(builder, "cluster_channel", cluster.slug, name, "text", category_id):
+        return
+    builder.create_cluster_channels.append(
+        CreateClusterChannel(
+            cluster_slug=cluster.slug,
+            name=name,
+            topic=f"{cluster.name}: the Action Cluster's news, digests and meetings"[:MAX_TOPIC],
+            category_id=category_id,
+        )
+    )
+
+
+def _adopt_or_skip(
+    builder: _Builder,
+    thing: ThingKind,
+    slug: str,
+    name: str,
+    kind: ChannelKind,
+    category_id: int | None,
+) -> bool:
+    """Adopt the one existing channel named ``name`` (True), or skip with a reason (True);
+    False when there is none and it should be created."""
     same_name = [
         c
         for c in builder.channels
@@ -234,40 +301,31 @@ def _plan_channel(
         if len(candidates) > 1:
             builder.skipped.append(
                 Skip(
-                    "channel",
-                    initiative.slug,
+                    thing,
+                    slug,
                     name,
                     f"{len(candidates)} {kind} channels are "
                     f"named #{name}; rename all but one, or link one by hand",
                 )
             )
-            return
+            return True
         chosen = candidates[0]
         builder.claimed.add(chosen.id)
-        builder.adopt.append(Adopt("channel", initiative.slug, chosen.id, chosen.name))
-        return
+        builder.adopt.append(Adopt(thing, slug, chosen.id, chosen.name))
+        return True
     if same_name:
         other = same_name[0].type
         builder.skipped.append(
             Skip(
-                "channel",
-                initiative.slug,
+                thing,
+                slug,
                 name,
                 f"a {other} channel is named #{name}, but "
-                f"initiative channels are {kind} channels; rename it, or link a channel by hand",
+                f"it should be a {kind} channel; rename it, or link a channel by hand",
             )
         )
-        return
-    builder.create_channels.append(
-        CreateChannel(
-            initiative_slug=initiative.slug,
-            name=name,
-            kind=kind,
-            topic=_topic(initiative),
-            cluster_slug=cluster.slug,
-            category_id=category_id,
-        )
-    )
+        return True
+    return False
 
 
 def _plan_role(builder: _Builder, initiative: Initiative, role_ids: set[int]) -> None:

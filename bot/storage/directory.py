@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import aiosqlite
 
@@ -27,7 +28,7 @@ _INITIATIVE_COLUMNS = (
     " source_note, created_at, updated_at"
 )
 _CLUSTER_COLUMNS = (
-    "id, guild_id, slug, name, description, category_channel_id, created_at, updated_at"
+    "id, guild_id, slug, name, description, category_channel_id, channel_id, created_at, updated_at"
 )
 
 
@@ -177,11 +178,29 @@ class DirectoryRepository:
     async def set_category(
         self, guild_id: int, cluster_id: int, category_channel_id: int | None, now: datetime
     ) -> Cluster:
+        return await self._set_cluster_channel_column(
+            "category_channel_id", guild_id, cluster_id, category_channel_id, now
+        )
+
+    async def set_cluster_channel(
+        self, guild_id: int, cluster_id: int, channel_id: int | None, now: datetime
+    ) -> Cluster:
+        return await self._set_cluster_channel_column(
+            "channel_id", guild_id, cluster_id, channel_id, now
+        )
+
+    async def _set_cluster_channel_column(
+        self,
+        column: Literal["category_channel_id", "channel_id"],
+        guild_id: int,
+        cluster_id: int,
+        channel_id: int | None,
+        now: datetime,
+    ) -> Cluster:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE clusters SET category_channel_id = ?, updated_at = ?"
-                " WHERE guild_id = ? AND id = ?",
-                (category_channel_id, db_time(now), guild_id, cluster_id),
+                f"UPDATE clusters SET {column} = ?, updated_at = ? WHERE guild_id = ? AND id = ?",
+                (channel_id, db_time(now), guild_id, cluster_id),
             )
             if cursor.rowcount == 0:
                 raise NotFound(f"No cluster with id {cluster_id} on this server.")
@@ -202,8 +221,9 @@ class DirectoryRepository:
             )
             clusters = await _ids(
                 conn,
-                "SELECT id FROM clusters WHERE guild_id = ? AND category_channel_id = ?",
-                (guild_id, channel_id),
+                "SELECT id FROM clusters WHERE guild_id = ?"
+                " AND (category_channel_id = ? OR channel_id = ?)",
+                (guild_id, channel_id, channel_id),
             )
             await conn.execute(
                 "UPDATE initiatives SET channel_id = NULL, updated_at = ?"
@@ -213,6 +233,11 @@ class DirectoryRepository:
             await conn.execute(
                 "UPDATE clusters SET category_channel_id = NULL, updated_at = ?"
                 " WHERE guild_id = ? AND category_channel_id = ?",
+                (db_time(now), guild_id, channel_id),
+            )
+            await conn.execute(
+                "UPDATE clusters SET channel_id = NULL, updated_at = ?"
+                " WHERE guild_id = ? AND channel_id = ?",
                 (db_time(now), guild_id, channel_id),
             )
         return ClearedMappings(initiative_ids=tuple(initiatives), cluster_ids=tuple(clusters))
@@ -375,6 +400,7 @@ def _cluster(row: aiosqlite.Row) -> Cluster:
         name=row["name"],
         description=row["description"],
         category_channel_id=row["category_channel_id"],
+        channel_id=row["channel_id"],
         created_at=parse_db_time(row["created_at"]),
         updated_at=parse_db_time(row["updated_at"]),
     )

@@ -36,6 +36,7 @@ class Cluster:
     category_channel_id: int | None
     created_at: datetime
     updated_at: datetime
+    channel_id: int | None = None  # the cluster's own channel, inside its category
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ async def test_setup_twice_creates_nothing_the_second_time(
     assert sandbox.role("Humble Lamppost") is not None
     category = sandbox.channel("Integrated Infrastructures and Processes")
     assert humble.parent_id == category.id
+    cluster_channel = sandbox.channel("integrated-infrastructures-processes-cluster")
+    assert cluster_channel.parent_id == category.id
     channel_count = len(sandbox.guild.channel_ids)
     role_count = len(sandbox.guild.roles)
 

@@ -57,8 +57,8 @@ async def test_preview_lists_this_weeks_activity_and_the_job_posts_it(
     assert (job.next_run_time.hour, job.next_run_time.minute) == (17, 30)
     assert str(job.next_run_time.tzinfo) == "Europe/Brussels"
 
-    # Running it posts each lively cluster's digest; clusters have no channel of
-    # their own yet, so the announcement channel gets them.
+    # Running it posts each lively cluster's digest; before /admin setup the
+    # clusters have no channel of their own, so the announcement channel gets them.
     posted = await cast(Any, agora.bot.get_cog("DigestCog")).post_digests()
     announcements = sandbox.channel("announcements")
     assert {p.channel_id for p in posted} == {int(announcements.id)}
@@ -76,3 +76,14 @@ async def test_preview_lists_this_weeks_activity_and_the_job_posts_it(
         if c.method == "POST" and c.path.endswith(f"/channels/{announcements.id}/messages")
     ]
     assert posts and all(c.body["allowed_mentions"]["parse"] == [] for c in posts)
+
+
+async def test_after_setup_each_digest_goes_to_its_cluster_channel(
+    sandbox: Sandbox, seeded: RunningAgora
+) -> None:
+    await sandbox.user("bob").slash("initiative join", initiative="Humble Lamppost")
+    posted = await cast(Any, seeded.bot.get_cog("DigestCog")).post_digests()
+    cluster_channel = sandbox.channel("integrated-infrastructures-processes-cluster")
+    assert int(cluster_channel.id) in {p.channel_id for p in posted}
+    titles = [m["embeds"][0]["title"] for m in sandbox.messages(cluster_channel)]
+    assert titles == [f"Weekly digest: {CLUSTER}"]

@@ -72,6 +72,7 @@ class FakeGuild:
         self, plan: SetupPlan, clusters: list[Cluster], initiatives: list[Initiative]
     ) -> tuple[list[Cluster], list[Initiative]]:
         category = {c.slug: c.category_channel_id for c in clusters}
+        cluster_channel = {c.slug: c.channel_id for c in clusters}
         channel = {i.slug: i.channel_id for i in initiatives}
         role = {i.slug: i.role_id for i in initiatives}
         for item in plan.create_categories:
@@ -79,8 +80,18 @@ class FakeGuild:
             self.channels.append(ExistingChannel(new_id, item.name, "category"))
             category[item.cluster_slug] = new_id
         for adopted in plan.adopt:
-            target = {"category": category, "channel": channel, "role": role}[adopted.kind]
+            target = {
+                "category": category,
+                "cluster_channel": cluster_channel,
+                "channel": channel,
+                "role": role,
+            }[adopted.kind]
             target[adopted.slug] = adopted.id
+        for made_cluster_channel in plan.create_cluster_channels:
+            new_id = next(self.ids)
+            parent = made_cluster_channel.category_id or category[made_cluster_channel.cluster_slug]
+            self.channels.append(ExistingChannel(new_id, made_cluster_channel.name, "text", parent))
+            cluster_channel[made_cluster_channel.cluster_slug] = new_id
         for made in plan.create_channels:
             new_id = next(self.ids)
             parent = made.category_id or category[made.cluster_slug]
@@ -91,7 +102,12 @@ class FakeGuild:
             self.roles.append(ExistingRole(new_id, made_role.name))
             role[made_role.initiative_slug] = new_id
         return (
-            [dataclasses.replace(c, category_channel_id=category[c.slug]) for c in clusters],
+            [
+                dataclasses.replace(
+                    c, category_channel_id=category[c.slug], channel_id=cluster_channel[c.slug]
+                )
+                for c in clusters
+            ],
             [
                 dataclasses.replace(i, channel_id=channel[i.slug], role_id=role[i.slug])
                 for i in initiatives
@@ -229,7 +245,8 @@ def test_running_the_plan_again_has_nothing_to_do() -> None:
     clusters, initiatives = guild.apply(first, clusters, initiatives)
     second = plan_for(guild.channels, guild.roles, clusters=clusters, initiatives=initiatives)
     assert not second.has_work and second.skipped == ()
-    assert second.linked == 2 + 3 * 2
+    # Each of 2 clusters: category and channel; each of 3 initiatives: channel and role.
+    assert second.linked == 2 * 2 + 3 * 2
 
 
 def test_a_rerun_after_losing_the_links_adopts_instead_of_duplicating() -> None:
@@ -238,10 +255,13 @@ def test_a_rerun_after_losing_the_links_adopts_instead_of_duplicating() -> None:
     guild.apply(first, list(CLUSTERS), list(INITIATIVES))
     # The links were never saved (say, a crash): everything is found by name.
     again = plan_for(guild.channels, guild.roles)
-    assert (
-        again.create_categories == () and again.create_channels == () and again.create_roles == ()
+    assert not (
+        again.create_categories
+        or again.create_cluster_channels
+        or again.create_channels
+        or again.create_roles
     )
-    assert len(again.adopt) == 2 + 3 * 2
+    assert len(again.adopt) == 2 * 2 + 3 * 2
 
 
 @given(
