@@ -149,6 +149,12 @@ class ActivityListener(commands.Cog):
         )
 
     @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        gone = await self.bot.services.discussions.channel_deleted(channel.guild.id, channel.id)
+        for discussion in gone:
+            self._announce("deleted", discussion)
+
+    @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
         discussion = await self.bot.services.discussions.thread_deleted(
             payload.guild_id, payload.thread_id

@@ -221,6 +221,16 @@ class DiscussionService:
             self._counts.add(guild_id, discussion.initiative_id, -1)
         return discussion
 
+    async def channel_deleted(self, guild_id: int, channel_id: int) -> list[Discussion]:
+        """A channel was deleted: its threads went with it (Discord sends no THREAD_DELETE)."""
+        gone = []
+        for discussion in await self._discussions.in_guild(guild_id):
+            if discussion.parent_channel_id == channel_id:
+                deleted = await self.thread_deleted(guild_id, discussion.thread_id)
+                if deleted is not None:
+                    gone.append(deleted)
+        return gone
+
     async def initiative_deleted(self, guild_id: int, initiative_id: int) -> int:
         """Drop the discussions of a deleted initiative (the threads stay in Discord)."""
         thread_ids = await self._discussions.delete_initiative(guild_id, initiative_id)

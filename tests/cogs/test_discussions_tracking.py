@@ -127,3 +127,20 @@ async def test_bad_input_changes_nothing(sandbox: Sandbox, agora: RunningAgora) 
     empty = await sandbox.user("bob").slash("discussion list")
     assert "No open discussions yet" in (empty.embed or {})["description"]
     assert not [c for c in sandbox.state.channels.values() if c.is_thread]
+
+
+async def test_deleting_the_channel_ends_its_discussions(
+    sandbox: Sandbox, agora: RunningAgora
+) -> None:
+    channel = await link_channel(sandbox, agora, "small-giants")
+    created = expect_discussion(agora.bot, "created", "Which cities?")
+    await sandbox.user("bob").start_thread(channel, "Which cities?", "Let us list them")
+    await created
+    guild_id = int(sandbox.guild.id)
+    giants = await agora.bot.services.directory.get_initiative(guild_id, "small-giants")
+    assert agora.bot.services.discussions.count_for_initiative(guild_id, giants.id) == 1
+
+    deleted = expect_discussion(agora.bot, "deleted", "Which cities?")
+    await sandbox.delete_channel(channel)
+    await deleted
+    assert agora.bot.services.discussions.count_for_initiative(guild_id, giants.id) == 0
