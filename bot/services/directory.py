@@ -256,7 +256,7 @@ class DirectoryService:
         check_page(page, page_size)
         directory = await self._cache.get(guild_id)
         if cluster is None:
-            chosen = sorted(directory.initiatives.values(), key=lambda i: i.name.casefold())
+            chosen = directory.initiatives_by_name()
         else:
             chosen = directory.initiatives_of_cluster(
                 (await self.get_cluster(guild_id, cluster)).id

@@ -48,6 +48,9 @@ class GuildDirectory:
     _member_of: dict[int, set[int]] = field(default_factory=dict)  # user -> initiatives
     _lead_of: dict[int, set[int]] = field(default_factory=dict)  # user -> initiatives
     _resources: Counter[tuple[int, ResourceKind]] = field(default_factory=Counter)
+    # Initiatives by name, built on first use and dropped when names change: listing
+    # pages must not sort 10,000 initiatives per click.
+    _by_name_order: list[Initiative] | None = None
 
     # --- clusters --------------------------------------------------------
 
@@ -74,14 +77,22 @@ class GuildDirectory:
         cluster_id = self._cluster_by_category.get(category_channel_id)
         return None if cluster_id is None else self.clusters[cluster_id]
 
+    def initiatives_by_name(self) -> list[Initiative]:
+        """Every initiative, sorted by name (cached until the directory changes)."""
+        if self._by_name_order is None:
+            self._by_name_order = sorted(
+                self.initiatives.values(), key=lambda initiative: initiative.name.casefold()
+            )
+        return self._by_name_order
+
     def initiatives_of_cluster(self, cluster_id: int) -> list[Initiative]:
-        found = [i for i in self.initiatives.values() if i.cluster_id == cluster_id]
-        return sorted(found, key=lambda initiative: initiative.name.casefold())
+        return [i for i in self.initiatives_by_name() if i.cluster_id == cluster_id]
 
     # --- initiatives -----------------------------------------------------
 
     def put_initiative(self, initiative: Initiative) -> None:
         old = self.initiatives.get(initiative.id)
+        self._by_name_order = None
         if old is not None:
             self._by_name.pop(old.name.casefold(), None)
             self._by_slug.pop(old.slug, None)
@@ -101,6 +112,7 @@ class GuildDirectory:
 
     def remove_initiative(self, initiative_id: int) -> None:
         old = self.initiatives.pop(initiative_id, None)
+        self._by_name_order = None
         if old is None:
             return
         self._by_name.pop(old.name.casefold(), None)
