@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from bot.services.clock import Clock, utc_now
 from bot.storage.activity import ActivityRepository
 from bot.storage.discussions import DiscussionRepository, hour_of
 from bot.storage.models_discussions import ActivityBatch, to_epoch
@@ -131,7 +131,7 @@ class ActivityService:
         activity: ActivityRepository,
         discussions: DiscussionRepository,
         flush_interval_seconds: float,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         if flush_interval_seconds <= 0:
             raise ValueError("flush_interval_seconds must be positive")

@@ -8,7 +8,7 @@ which every reader sees in their own time zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import WEEKDAYS
 from bot.errors import InvalidInput, NotFound
+from bot.services.clock import Clock, utc_now
 from bot.services.text_fit import clip, fit_lines
 from bot.storage.models_core import Cluster, Initiative, ResourceKind
 from bot.storage.models_discussions import to_epoch
@@ -141,7 +142,7 @@ class DigestService:
         self,
         store: Store,
         meetings: UpcomingMeetings,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         upcoming_days: int = 14,
     ) -> None:
         self._store = store

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
 from bot.errors import Conflict, InvalidInput, NotFound
+from bot.services.clock import Clock, utc_now
 from bot.services.directory_cache import DirectoryCache, GuildDirectory
 from bot.services.fuzzy import fold
 from bot.services.permissions import Actor, require_admin, require_manage_initiative
@@ -175,17 +175,13 @@ def fts_query(text: str, any_word: bool = False) -> str:
     return joiner.join(f'"{word}"*' for word in words)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class DirectoryService:
     def __init__(
         self,
         store: Store,
         cache: DirectoryCache,
         discussions: DiscussionCounts | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._cache = cache

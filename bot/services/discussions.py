@@ -9,7 +9,7 @@ reconciles what Agora knows with the thread listings Discord returns.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -17,6 +17,7 @@ from typing import Protocol
 
 from bot.errors import InvalidInput
 from bot.services.activity import ActivityService
+from bot.services.clock import Clock, utc_now
 from bot.storage.discussions import DiscussionRepository
 from bot.storage.models_discussions import (
     Discussion,
@@ -143,7 +144,7 @@ class DiscussionService:
         discussions: DiscussionRepository,
         activity: ActivityService,
         channels: ChannelLookup,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self._discussions = discussions
         self._activity = activity

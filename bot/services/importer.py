@@ -24,14 +24,15 @@ from __future__ import annotations
 import asyncio
 import json
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import InvalidInput
+from bot.services.clock import Clock, utc_now
 from bot.services.directory import (
     MAX_DESCRIPTION_LENGTH,
     MAX_SOURCE_NOTE_LENGTH,
@@ -194,14 +195,8 @@ class _Plan:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class DirectoryImporter:
-    def __init__(
-        self, store: Store, cache: DirectoryCache, clock: Callable[[], datetime] = _utcnow
-    ) -> None:
+    def __init__(self, store: Store, cache: DirectoryCache, clock: Clock = utc_now) -> None:
         self._store = store
         self._cache = cache
         self._clock = clock

@@ -8,13 +8,14 @@ the text the user typed and are read by ``timeparse`` in the meeting's zone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services import ics, recurrence, timeparse
+from bot.services.clock import Clock
 from bot.services.recurrence import Occurrence
 from bot.services.reminders import CancelOutcome, PlanResult, ReminderService, parse_offsets
 from bot.services.rsvp import RsvpCounts
@@ -30,8 +31,6 @@ from bot.storage.models_meetings import (
     Session,
 )
 from bot.storage.store import Store
-
-Clock = Callable[[], datetime]
 
 MAX_TITLE = 100  # Discord's scheduled event name limit
 MAX_DESCRIPTION = 1000  # Discord's scheduled event description limit

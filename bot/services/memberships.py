@@ -14,11 +14,12 @@ true) and the documents/projects they shared stay without an author.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.errors import Conflict, NotFound
+from bot.services.clock import Clock, utc_now
 from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
 from bot.services.directory_cache import DirectoryCache
 from bot.services.permissions import Actor, require_manage_initiative
@@ -96,14 +97,8 @@ class ForgetReport:
     role_ids_to_remove: tuple[int, ...]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class MembershipService:
-    def __init__(
-        self, store: Store, cache: DirectoryCache, clock: Callable[[], datetime] = _utcnow
-    ) -> None:
+    def __init__(self, store: Store, cache: DirectoryCache, clock: Clock = utc_now) -> None:
         self._store = store
         self._cache = cache
         self._clock = clock

@@ -8,10 +8,10 @@ initiative is nudged at most once per quiet period; leads who said
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from bot.services.clock import Clock, utc_now
 from bot.storage.models_core import Initiative
 from bot.storage.models_discussions import from_epoch, to_epoch
 from bot.storage.store import Store
@@ -47,7 +47,7 @@ class NudgeService:
         self,
         store: Store,
         quiet_days: int,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         if quiet_days < 1:
             raise ValueError("quiet_days must be at least 1")

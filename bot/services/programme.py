@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services import timeparse
+from bot.services.clock import Clock
 from bot.services.reminders import PlanResult, ReminderService
 from bot.storage.meetings import SessionFields
 from bot.storage.models_meetings import SESSION_KINDS, Meeting, Session, SessionKind
 from bot.storage.store import Store
 
-Clock = Callable[[], datetime]
 MAX_SESSIONS = 50
 MAX_SESSION_TITLE = 200
 

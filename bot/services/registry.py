@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from bot.config import Config
 from bot.services.activity import ActivityService
+from bot.services.clock import Clock, utc_now
 from bot.services.digest import DigestService, MeetingsFromRepository
 from bot.services.directory import DirectoryService
 from bot.services.directory_cache import DirectoryCache
@@ -22,12 +21,6 @@ from bot.services.reminders import ReminderService
 from bot.services.resources import ResourceService
 from bot.services.rsvp import RsvpService
 from bot.storage.store import Store
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -18,10 +18,10 @@ from typing import Literal
 from bot.durations import format_duration, parse_duration
 from bot.errors import InvalidInput
 from bot.services import recurrence
+from bot.services.clock import Clock
 from bot.storage.models_meetings import Meeting, NewReminder, Reminder, Session
 from bot.storage.store import Store
 
-Clock = Callable[[], datetime]
 WakeListener = Callable[[datetime], None]
 Verdict = Literal["sent", "late_sent", "skipped"]
 

@@ -6,11 +6,10 @@ organisers may edit or remove (see ``permissions``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from bot.errors import InvalidInput, NotFound
+from bot.services.clock import Clock, utc_now
 from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
 from bot.services.directory_cache import DirectoryCache
 from bot.services.fuzzy import fold
@@ -61,14 +60,8 @@ def _kind(kind: str) -> ResourceKind:
     raise InvalidInput(f"Unknown kind {kind!r}; use document or project.")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class ResourceService:
-    def __init__(
-        self, store: Store, cache: DirectoryCache, clock: Callable[[], datetime] = _utcnow
-    ) -> None:
+    def __init__(self, store: Store, cache: DirectoryCache, clock: Clock = utc_now) -> None:
         self._store = store
         self._cache = cache
         self._clock = clock

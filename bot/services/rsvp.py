@@ -9,15 +9,12 @@ longest-waiting is promoted and returned so the cog can DM them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.errors import Conflict, InvalidInput
+from bot.services.clock import Clock
 from bot.storage.models_meetings import Answer, Meeting, Rsvp
 from bot.storage.store import Store
-
-Clock = Callable[[], datetime]
 
 _ANSWER_WORDS: dict[str, Answer] = {
     "going": "going",
