@@ -39,6 +39,32 @@ def _dt(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+# A new row whose slot is already live is ignored (the unique index on live slots).
+_INSERT = (
+    "INSERT OR IGNORE INTO reminders (guild_id, meeting_id, session_id, kind, slot,"
+    " offset_seconds, occurrence_start, due_at, fire_at, target_kind, target_id,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_row(new: NewReminder, now: datetime) -> tuple[object, ...]:
+    """The values of :data:`_INSERT` for ``new``; it fires when due (``fire_at = due_at``)."""
+    return (
+        new.guild_id,
+        new.meeting_id,
+        new.session_id,
+        new.kind,
+        new.slot,
+        new.offset_seconds,
+        _ts(new.occurrence_start),
+        _ts(new.due_at),
+        _ts(new.due_at),
+        new.target_kind,
+        new.target_id,
+        _ts(now),
+    )
+
+
 def _reminder(row: aiosqlite.Row) -> Reminder:
     return Reminder(
         id=row[0],
@@ -81,25 +107,7 @@ class ReminderRepository:
         created: list[int] = []
         async with self.db.transaction() as conn:
             for new in create:
-                cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO reminders (guild_id, meeting_id, session_id, kind, slot,"
-                    " offset_seconds, occurrence_start, due_at, fire_at, target_kind, target_id,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        new.guild_id,
-                        new.meeting_id,
-                        new.session_id,
-                        new.kind,
-                        new.slot,
-                        new.offset_seconds,
-                        _ts(new.occurrence_start),
-                        _ts(new.due_at),
-                        _ts(new.due_at),
-                        new.target_kind,
-                        new.target_id,
-                        _ts(now),
-                    ),
-                )
+                cursor = await conn.execute(_INSERT, _insert_row(new, now))
                 if cursor.rowcount and cursor.lastrowid is not None:
                     created.append(cursor.lastrowid)
             await conn.executemany(
@@ -118,28 +126,7 @@ class ReminderRepository:
         """Bulk insert (seeding, benchmarks); returns how many were new."""
         async with self.db.transaction() as conn:
             before = conn.total_changes
-            await conn.executemany(
-                "INSERT OR IGNORE INTO reminders (guild_id, meeting_id, session_id, kind, slot,"
-                " offset_seconds, occurrence_start, due_at, fire_at, target_kind, target_id,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        new.guild_id,
-                        new.meeting_id,
-                        new.session_id,
-                        new.kind,
-                        new.slot,
-                        new.offset_seconds,
-                        _ts(new.occurrence_start),
-                        _ts(new.due_at),
-                        _ts(new.due_at),
-                        new.target_kind,
-                        new.target_id,
-                        _ts(now),
-                    )
-                    for new in reminders
-                ],
-            )
+            await conn.executemany(_INSERT, [_insert_row(new, now) for new in reminders])
             return conn.total_changes - before
 
     async def get(self, reminder_id: int) -> Reminder | None:
