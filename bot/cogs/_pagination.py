@@ -39,6 +39,22 @@ def page_buttons(kind: str, argument: str, page: Page) -> discord.ui.View | None
     return view
 
 
+async def send_page(
+    interaction: discord.Interaction,
+    kind: str,
+    argument: str,
+    page: Page,
+    *,
+    ephemeral: bool = False,
+) -> None:
+    """Answer the command with ``page`` and, when there are more, its Previous / Next row."""
+    view = page_buttons(kind, argument, page)
+    if view is None:
+        await interaction.response.send_message(embed=page.embed, ephemeral=ephemeral)
+    else:
+        await interaction.response.send_message(embed=page.embed, view=view, ephemeral=ephemeral)
+
+
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"agora:page:(?P<kind>[a-z_]+):(?P<argument>[^:]*):(?P<page>-?\d+)",

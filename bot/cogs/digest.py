@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
 from bot.cogs._discussions_render import digest_embed
-from bot.cogs._pagination import Page, page_buttons
+from bot.cogs._pagination import Page, send_page
 from bot.cogs.initiatives import cluster_autocomplete
 from bot.services.digest import cron_kwargs, render_digest
 from bot.storage.models_core import Cluster
@@ -133,12 +133,8 @@ class DigestCog(commands.GroupCog, group_name="digest"):
             argument = str((await services.directory.get_cluster(guild_id, cluster)).id)
         await services.activity.flush()
         page = await self.render_preview_page(interaction, argument, 0)
-        view = page_buttons("digest", argument, page)
         # Only for the one who asked: the real digest is posted on schedule.
-        if view is None:
-            await interaction.response.send_message(embed=page.embed, ephemeral=True)
-        else:
-            await interaction.response.send_message(embed=page.embed, view=view, ephemeral=True)
+        await send_page(interaction, "digest", argument, page, ephemeral=True)
 
     async def render_preview_page(
         self, interaction: discord.Interaction, argument: str, page: int

@@ -15,7 +15,7 @@ from bot.cogs._discussions_render import (
     list_embed,
     plural,
 )
-from bot.cogs._pagination import Page, page_buttons
+from bot.cogs._pagination import Page, send_page
 from bot.cogs.activity_listener import thread_created_at
 from bot.cogs.initiatives import cluster_autocomplete, initiative_autocomplete
 from bot.errors import InvalidInput, PermissionDenied
@@ -181,7 +181,7 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         argument = f"{initiative_id},{state.value if state else 'open'}"
         await services.activity.flush()  # counts as of now, not as of the last batch
         page = await self.render_list_page(interaction, argument, 0)
-        await _send_page(interaction, "discussions", argument, page)
+        await send_page(interaction, "discussions", argument, page)
 
     async def render_list_page(
         self, interaction: discord.Interaction, argument: str, page: int
@@ -241,7 +241,7 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         argument = f"{cluster_id},{period.value if period else 'week'}"
         await services.activity.flush()
         page = await self.render_top_page(interaction, argument, 0)
-        await _send_page(interaction, "topdiscussions", argument, page)
+        await send_page(interaction, "topdiscussions", argument, page)
 
     async def render_top_page(
         self, interaction: discord.Interaction, argument: str, page: int
@@ -278,16 +278,6 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         footer = f"Page {top.page}" + (" · more on the next page" if top.has_more else "")
         embed = list_embed(title, lines, empty, footer)
         return Page(embed, top.page - 1, page_total)
-
-
-async def _send_page(
-    interaction: discord.Interaction, kind: str, argument: str, page: Page
-) -> None:
-    view = page_buttons(kind, argument, page)
-    if view is None:
-        await interaction.response.send_message(embed=page.embed)
-    else:
-        await interaction.response.send_message(embed=page.embed, view=view)
 
 
 async def setup(bot: commands.Bot) -> None:

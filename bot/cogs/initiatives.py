@@ -15,7 +15,7 @@ from bot.cogs._initiative_resources import (
     render_resources_page,
     resource_choices,
 )
-from bot.cogs._pagination import Page, page_buttons, page_count
+from bot.cogs._pagination import Page, page_count, send_page
 from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed
 from bot.services.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
 from bot.services.text_fit import fit_lines
@@ -99,7 +99,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         self, interaction: discord.Interaction, cluster: str | None = None
     ) -> None:
         page = await self.render_list_page(interaction, cluster or "", 0)
-        await self._send_page(interaction, "initiatives", cluster or "", page)
+        await send_page(interaction, "initiatives", cluster or "", page)
 
     async def render_list_page(
         self, interaction: discord.Interaction, cluster: str, page: int
@@ -209,7 +209,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
             guild_id_of(interaction), initiative
         )
         page = await self.render_members_page(interaction, target.slug, 0)
-        await self._send_page(interaction, "members", target.slug, page)
+        await send_page(interaction, "members", target.slug, page)
 
     async def render_members_page(
         self, interaction: discord.Interaction, slug: str, page: int
@@ -311,16 +311,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         )
         renderer = self.bot.page_renderers[kind]
         page = await renderer(interaction, target.slug, 0)
-        await self._send_page(interaction, kind, target.slug, page)
-
-    async def _send_page(
-        self, interaction: discord.Interaction, kind: str, argument: str, page: Page
-    ) -> None:
-        view = page_buttons(kind, argument, page)
-        if view is None:
-            await interaction.response.send_message(embed=page.embed)
-        else:
-            await interaction.response.send_message(embed=page.embed, view=view)
+        await send_page(interaction, kind, target.slug, page)
 
 
 def _short(text: str, limit: int = 160) -> str:

@@ -47,7 +47,7 @@ from bot.cogs._meetings_views import (
     cancel_question,
     meeting_actor,
 )
-from bot.cogs._pagination import Page, page_buttons, page_count
+from bot.cogs._pagination import Page, page_count, send_page
 from bot.cogs._render import AGORA_COLOUR
 from bot.error_handler import AgoraModal
 from bot.errors import InvalidInput
@@ -445,9 +445,7 @@ class MeetingCog(
         )
         argument = f"{when.value if when else 'upcoming'}.{cluster_id}.{initiative_id}"
         page = await self.render_list_page(interaction, argument, 0)
-        await interaction.response.send_message(
-            embed=page.embed, view=page_buttons("meetings", argument, page) or discord.utils.MISSING
-        )
+        await send_page(interaction, "meetings", argument, page)
 
     async def render_list_page(
         self, interaction: discord.Interaction, argument: str, page: int
