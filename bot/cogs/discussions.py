@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -20,6 +23,8 @@ from bot.cogs.activity_listener import thread_created_at
 from bot.cogs.initiatives import cluster_autocomplete, initiative_autocomplete
 from bot.errors import InvalidInput, PermissionDenied
 from bot.storage.models_core import Initiative
+
+T = TypeVar("T")
 
 PAGE_SIZE = 10
 # Discord's limits: thread names 100 characters, message content 2000.
@@ -191,17 +196,12 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         initiative_text, _, state = argument.partition(",")
         initiative_id = int(initiative_text or 0) or None
         names = {i.id: i.name for i in await services.directory.all_initiatives(guild_id)}
-        try:
-            result = await services.discussions.list_discussions(
-                guild_id, initiative_id, state, page + 1, PAGE_SIZE
-            )
-        except InvalidInput:
-            if page == 0:
-                raise
-            # Fewer pages than when the list was sent: show the first.
-            result = await services.discussions.list_discussions(
-                guild_id, initiative_id, state, 1, PAGE_SIZE
-            )
+        result = await _page_or_first(
+            lambda number: services.discussions.list_discussions(
+                guild_id, initiative_id, state, number, PAGE_SIZE
+            ),
+            page,
+        )
         label = STATE_LABELS.get(state, state)
         if initiative_id is None:
             title = f"Discussions ({label})"
@@ -252,18 +252,12 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         cluster_id = int(cluster_text or 0) or None
         names = {i.id: i.name for i in await services.directory.all_initiatives(guild_id)}
         clusters = {c.id: c.name for c in await services.directory.all_clusters(guild_id)}
-        try:
-            top = await services.discussions.top_discussions(
-                guild_id, cluster_id, period, page + 1, PAGE_SIZE
-            )
-        except InvalidInput:
-            if page == 0:
-                raise
-            # The list shrank since it was sent (a rolling window): back to the start.
-            page = 0
-            top = await services.discussions.top_discussions(
-                guild_id, cluster_id, period, 1, PAGE_SIZE
-            )
+        top = await _page_or_first(
+            lambda number: services.discussions.top_discussions(
+                guild_id, cluster_id, period, number, PAGE_SIZE
+            ),
+            page,
+        )
         lines = [
             f"**{top.first_rank + index}.** <#{ranked.discussion.thread_id}> · "
             f"{names.get(ranked.discussion.initiative_id, 'a removed initiative')}\n"
@@ -278,6 +272,18 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         footer = f"Page {top.page}" + (" · more on the next page" if top.has_more else "")
         embed = list_embed(title, lines, empty, footer)
         return Page(embed, top.page - 1, page_total)
+
+
+async def _page_or_first(fetch: Callable[[int], Awaitable[T]], page: int) -> T:
+    """Page ``page`` (0-based) from ``fetch`` (which counts pages from 1); the first page
+    when that one is gone: the list shrank since it was sent (fewer discussions, or a
+    rolling window moved on). On the first page the refusal stands."""
+    try:
+        return await fetch(page + 1)
+    except InvalidInput:
+        if page == 0:
+            raise
+        return await fetch(1)
 
 
 async def setup(bot: commands.Bot) -> None:
