@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
 
 from bot.cogs._context import services_of
 from bot.errors import InvalidInput
+from bot.services.directory import Choice
 from bot.services.meetings import RepeatSpec
 from bot.storage.models_meetings import Location, Scope
 
@@ -64,32 +66,36 @@ def _list_choices(prefix: str, names: list[str]) -> list[app_commands.Choice[str
     return choices[:MAX_CHOICES]
 
 
-async def initiatives_autocomplete(
-    interaction: discord.Interaction, current: str
+async def _complete_last(
+    interaction: discord.Interaction,
+    current: str,
+    search: Callable[[int, str], Awaitable[list[Choice]]],
 ) -> list[app_commands.Choice[str]]:
-    """One or more initiatives, comma-separated; completes the last one."""
+    """Completes the last name of a comma-separated list with ``search``'s finds,
+    leaving out the names already in the list."""
     if interaction.guild_id is None:
         return []
     prefix, done = _split_list(current)
     last = current.split(",")[-1].strip()
-    choices = await services_of(interaction).directory.autocomplete(interaction.guild_id, last)
+    choices = await search(interaction.guild_id, last)
     names = [c.name for c in choices if c.name not in done]
     return _list_choices(prefix, names)
+
+
+async def initiatives_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """One or more initiatives, comma-separated; completes the last one."""
+    directory = services_of(interaction).directory
+    return await _complete_last(interaction, current, directory.autocomplete)
 
 
 async def clusters_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """One or more Action Clusters, comma-separated; completes the last one."""
-    if interaction.guild_id is None:
-        return []
-    prefix, done = _split_list(current)
-    last = current.split(",")[-1].strip()
-    choices = await services_of(interaction).directory.cluster_autocomplete(
-        interaction.guild_id, last
-    )
-    names = [c.name for c in choices if c.name not in done]
-    return _list_choices(prefix, names)
+    directory = services_of(interaction).directory
+    return await _complete_last(interaction, current, directory.cluster_autocomplete)
 
 
 async def meeting_autocomplete(
