@@ -89,14 +89,7 @@ class ActivityListener(commands.Cog):
     async def on_thread_create(self, thread: discord.Thread) -> None:
         if not is_public_thread(thread.type) or self._is_own(thread.owner_id):
             return
-        discussion = await self.bot.services.discussions.thread_created(
-            thread.guild.id,
-            thread.id,
-            thread.parent_id,
-            thread.name,
-            thread.owner_id,
-            thread_created_at(thread),
-        )
+        discussion = await self._thread_created(thread)
         if discussion is not None:
             self._announce("created", discussion)
 
@@ -133,19 +126,22 @@ class ActivityListener(commands.Cog):
     ) -> Discussion | None:
         if not is_public_thread(thread.type):
             return None
-        discussions = self.bot.services.discussions
-        created = await discussions.thread_created(
+        created = await self._thread_created(thread)
+        if created is None or not (archived or locked):
+            return created
+        return await self.bot.services.discussions.thread_updated(
+            thread.guild.id, thread.id, thread.name, archived, locked, archived_at
+        )
+
+    async def _thread_created(self, thread: discord.Thread) -> Discussion | None:
+        """Record the thread as a discussion (None when its channel is no initiative's)."""
+        return await self.bot.services.discussions.thread_created(
             thread.guild.id,
             thread.id,
             thread.parent_id,
             thread.name,
             thread.owner_id,
             thread_created_at(thread),
-        )
-        if created is None or not (archived or locked):
-            return created
-        return await discussions.thread_updated(
-            thread.guild.id, thread.id, thread.name, archived, locked, archived_at
         )
 
     @commands.Cog.listener()
