@@ -36,8 +36,7 @@ def is_organiser(interaction: discord.Interaction) -> bool:
     permissions = member.guild_permissions
     if permissions.administrator or permissions.manage_guild or permissions.manage_events:
         return True
-    role_name = agora_of(interaction).config.community.organiser_role.casefold()
-    return any(role.name.casefold() == role_name for role in member.roles)
+    return _has_organiser_role(interaction, member)
 
 
 def is_admin(interaction: discord.Interaction) -> bool:
@@ -48,6 +47,11 @@ def is_admin(interaction: discord.Interaction) -> bool:
     permissions = member.guild_permissions
     if permissions.administrator or permissions.manage_guild:
         return True
+    return _has_organiser_role(interaction, member)
+
+
+def _has_organiser_role(interaction: discord.Interaction, member: discord.Member) -> bool:
+    """The member holds the organiser role named in the config (case-insensitive)."""
     role_name = agora_of(interaction).config.community.organiser_role.casefold()
     return any(role.name.casefold() == role_name for role in member.roles)
 
