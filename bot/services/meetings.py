@@ -581,15 +581,14 @@ class MeetingService:
         offset: int = 0,
     ) -> list[Meeting]:
         """``/meeting list``: upcoming soonest first, or past latest first."""
-        if when not in ("upcoming", "past"):
-            raise InvalidInput("Choose upcoming or past.")
+        upcoming, include_cancelled = _upcoming_or_past(when)
         return await self.store.meetings.list_meetings(
             guild_id,
             self.clock(),
-            upcoming=when == "upcoming",
+            upcoming=upcoming,
             cluster_id=cluster_id,
             initiative_id=initiative_id,
-            include_cancelled=when == "past",
+            include_cancelled=include_cancelled,
             limit=limit,
             offset=offset,
         )
@@ -602,15 +601,14 @@ class MeetingService:
         initiative_id: int | None = None,
     ) -> int:
         """How many meetings ``list_meetings`` lists in all (for page counts)."""
-        if when not in ("upcoming", "past"):
-            raise InvalidInput("Choose upcoming or past.")
+        upcoming, include_cancelled = _upcoming_or_past(when)
         return await self.store.meetings.count_meetings(
             guild_id,
             self.clock(),
-            upcoming=when == "upcoming",
+            upcoming=upcoming,
             cluster_id=cluster_id,
             initiative_id=initiative_id,
-            include_cancelled=when == "past",
+            include_cancelled=include_cancelled,
         )
 
     async def autocomplete_meetings(self, guild_id: int, text: str) -> list[MeetingChoice]:
@@ -701,3 +699,11 @@ def _scope(scope: Scope) -> Scope:
         cluster_ids=tuple(sorted(set(scope.cluster_ids))),
         initiative_ids=tuple(sorted(set(scope.initiative_ids))),
     )
+
+
+def _upcoming_or_past(when: str) -> tuple[bool, bool]:
+    """``/meeting list``'s "upcoming" or "past" as (upcoming, include_cancelled): past
+    meetings are listed with the cancelled ones, upcoming ones without."""
+    if when not in ("upcoming", "past"):
+        raise InvalidInput("Choose upcoming or past.")
+    return when == "upcoming", when == "past"
