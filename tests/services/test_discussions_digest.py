@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -35,17 +34,12 @@ from bot.services.digest import (
 from bot.storage.meetings import MeetingFields
 from bot.storage.models_core import InitiativeDraft
 from bot.storage.models_meetings import Location, Scope
-from tests.services.test_discussions_support import GUILD, World, make_world
+from tests.services.test_discussions_support import GUILD, World, world_fixture
 
 ALICE, BOB, CAROL = 11, 12, 13
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    world = await make_world(tmp_path)
-    yield world
-    await world.activity.close()
-    await world.store.close()
+world = pytest.fixture(world_fixture)
 
 
 @dataclass(frozen=True)

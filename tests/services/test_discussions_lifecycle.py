@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,18 +18,13 @@ from tests.services.test_discussions_support import (
     Clock,
     DirectoryChannels,
     World,
-    make_world,
+    world_fixture,
 )
 
 ALICE, BOB = 11, 12
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    world = await make_world(tmp_path)
-    yield world
-    await world.activity.close()
-    await world.store.close()
+world = pytest.fixture(world_fixture)
 
 
 async def test_thread_lifecycle(world: World) -> None:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.errors import InvalidInput
 from bot.services.discussions import ThreadSnapshot
-from tests.services.test_discussions_support import GUILD, World, make_world
+from tests.services.test_discussions_support import GUILD, World, world_fixture
 
 ALICE, BOB, CAROL = 11, 12, 13
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    world = await make_world(tmp_path)
-    yield world
-    await world.activity.close()
-    await world.store.close()
+world = pytest.fixture(world_fixture)
 
 
 def snapshot(

@@ -8,6 +8,7 @@ files stay under its ``test_discussions_`` prefix; other areas may import
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -139,6 +140,14 @@ async def make_world(tmp_path: Path, flush_interval_seconds: float = 3600.0) -> 
     await activity.start()
     await discussions.start()
     return world
+
+
+async def world_fixture(tmp_path: Path) -> AsyncIterator[World]:
+    """A fresh world, closed after the test: ``world = pytest.fixture(world_fixture)``."""
+    world = await make_world(tmp_path)
+    yield world
+    await world.activity.close()
+    await world.store.close()
 
 
 async def test_scan_finds_user_in_person_columns_only_for_the_guild(tmp_path: Path) -> None:
