@@ -40,9 +40,14 @@ class RouteSpec:
 def json_response(status: int, body: Any, headers: dict[str, str]) -> web.Response:
     if status == 204 or body is None:
         return web.Response(status=204 if body is None else status, headers=headers)
+    return encoded_response(status, dumps_bytes(body), headers)
+
+
+def encoded_response(status: int, encoded: bytes, headers: dict[str, str]) -> web.Response:
+    """A reply whose JSON body is already serialised."""
     # discord.py compares the header with == 'application/json', so no charset parameter.
     headers["Content-Type"] = "application/json"
-    return web.Response(status=status, body=dumps_bytes(body), headers=headers)
+    return web.Response(status=status, body=encoded, headers=headers)
 
 
 def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -56,6 +61,7 @@ def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaita
         if spec.on_arrival is not None:
             spec.on_arrival(sb, params, time.monotonic())
         body: Any = None
+        body_bytes: bytes | None = None
         files: list[Any] = []
         headers: dict[str, str] = {}
         try:
@@ -74,7 +80,7 @@ def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaita
             if verdict.retry_after is not None:
                 headers["Via"] = "1.1 google"  # discord.py only retries 429s that carry Via
                 raise _RateLimited(verdict.retry_after)
-            body, files = await read_body(request)
+            body, files, body_bytes = await read_body(request)
             validator = sb.validator
             if validator is not None and body is not None:
                 errors = validator.validate_request(method, path, body)
@@ -109,19 +115,26 @@ def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaita
             reply = Reply(err.status, err.body())
             if spec.on_error is not None and err.status != 401:
                 spec.on_error(sb, params, err)
+        encoded: bytes | None = None
+        if reply.body is not None and reply.status != 204:
+            encoded = reply.encoded if reply.encoded is not None else dumps_bytes(reply.body)
         sb.record_call(
             RestCall(
-                method=method,
-                route=route,
-                path=path,
-                body=body,
-                status=reply.status,
-                response=reply.body,
-                files=files,
-                query=dict(request.query),
+                method,
+                route,
+                path,
+                body if body_bytes is None else None,
+                reply.status,
+                reply.body if encoded is None else None,
+                files,
+                dict(request.query),
+                body_bytes=body_bytes,
+                response_bytes=encoded,
             )
         )
-        return json_response(reply.status, reply.body, headers)
+        if encoded is None:
+            return json_response(reply.status, reply.body, headers)
+        return encoded_response(reply.status, encoded, headers)
 
     return handle
 

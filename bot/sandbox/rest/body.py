@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, hdrs, web
 
 from bot.sandbox.jsonfast import loads
 from bot.sandbox.rest.errors import DiscordError, field_error, invalid_form_body
@@ -28,25 +28,29 @@ class UploadedFile:
         return None
 
 
-async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
-    """Return (parsed JSON body or None, uploaded files)."""
+async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile], bytes | None]:
+    """Return (parsed JSON body or None, uploaded files, the JSON text that was parsed)."""
     if not request.body_exists:
-        return None, []
-    ctype = request.content_type
-    if ctype.startswith("multipart/"):
+        return None, [], None
+    # The raw header rather than ``request.content_type``, which parses it with the email
+    # package on every request; the test is the same (type compared case-insensitively).
+    if request.headers.get(hdrs.CONTENT_TYPE, "").lstrip()[:10].lower() == "multipart/":
         return await _read_multipart(request)
     raw = await request.read()
     if not raw:
-        return None, []
+        return None, [], None
     try:
-        return loads(raw), []
+        return loads(raw), [], raw
     except ValueError as exc:
         raise DiscordError(400, 50109, "The request body contains invalid JSON.") from exc
 
 
-async def _read_multipart(request: web.Request) -> tuple[Any, list[UploadedFile]]:
+async def _read_multipart(
+    request: web.Request,
+) -> tuple[Any, list[UploadedFile], bytes | None]:
     reader = await request.multipart()
     payload: Any = None
+    payload_bytes: bytes | None = None
     files: list[UploadedFile] = []
     while True:
         part = await reader.next()
@@ -59,6 +63,7 @@ async def _read_multipart(request: web.Request) -> tuple[Any, list[UploadedFile]
         if name == "payload_json":
             try:
                 payload = loads(data)
+                payload_bytes = bytes(data)
             except ValueError as exc:
                 raise invalid_form_body(
                     field_error(["payload_json"], "BASE_TYPE_BAD_JSON", "Invalid JSON.")
@@ -72,4 +77,4 @@ async def _read_multipart(request: web.Request) -> tuple[Any, list[UploadedFile]
                     content_type=part.headers.get("Content-Type"),
                 )
             )
-    return payload, files
+    return payload, files, payload_bytes

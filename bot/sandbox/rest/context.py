@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 class Reply:
     status: int
     body: Any = None  # None with 204
+    # ``body`` already serialised (its JSON bytes), when the handler needed them anyway.
+    encoded: bytes | None = None
 
 
 @dataclass(slots=True)
