@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.intents import intent_for
+from bot.sandbox.jsonfast import dumps_bytes
 from bot.sandbox.models import JSON, Channel, Guild, Member, Message, Role, ScheduledEvent
 from bot.sandbox.serialize import (
     channel_json,
@@ -22,6 +25,15 @@ if TYPE_CHECKING:
     from bot.sandbox.state import SandboxState
 
 
+def _append_fields(encoded: bytes, extra: dict[str, Any] | None) -> str:
+    """``encoded`` (a serialised JSON object) with the members of ``extra`` appended: the same
+    text as serialising the object after ``update(extra)``, without serialising it again."""
+    if not extra:
+        return encoded.decode()
+    # b'{"a":1}' + b'{"b":2}' -> b'{"a":1,"b":2}' (``encoded`` is never the empty object).
+    return (encoded[:-1] + b"," + dumps_bytes(extra)[1:]).decode()
+
+
 class EventEmitter:
     def __init__(self, state: SandboxState, gateway: Gateway) -> None:
         self._state = state
@@ -31,35 +43,51 @@ class EventEmitter:
         self._gateway.dispatch(event, data, intent=intent_for(event, in_guild=in_guild))
 
     # ---- messages -------------------------------------------------------------------------
-    def _message_payload(self, msg: Message) -> tuple[JSON, JSON | None]:
+    def _message_payload(
+        self, msg: Message, base: JSON | None = None
+    ) -> tuple[JSON, JSON | None, dict[str, Any] | None]:
+        """(data, its variant without content or None, what the gateway event adds to
+        ``message_json`` or None in a DM). ``base``: ``message_json(state, msg)``, if the
+        caller has it already."""
         state = self._state
-        data = message_json(state, msg)
+        data = message_json(state, msg) if base is None else dict(base)
         stripped: JSON | None = None
+        extra: dict[str, Any] | None = None
         if msg.guild_id is not None:
-            data["guild_id"] = msg.guild_id
+            extra = {"guild_id": msg.guild_id}
             guild = state.guilds.get(msg.guild_id)
             member = guild.members.get(msg.author_id) if guild else None
             if member is not None:
-                data["member"] = member_json(state, member, with_user=False)
+                extra["member"] = member_json(state, member, with_user=False)
+            data.update(extra)
             # Without MESSAGE_CONTENT Discord blanks these, except for the bot's own messages
             # and messages that mention it (DMs are never blanked).
             if msg.author_id != state.bot_user_id and state.bot_user_id not in msg.mentions:
                 stripped = dict(data)
                 stripped.update(content="", embeds=[], attachments=[], components=[])
                 stripped.pop("poll", None)
-        return data, stripped
+        return data, stripped, extra
 
-    def message_create(self, msg: Message) -> None:
-        data, stripped = self._message_payload(msg)
+    def message_create(
+        self, msg: Message, rest_json: JSON | None = None, rest_bytes: bytes | None = None
+    ) -> None:
+        """``rest_json`` / ``rest_bytes``: ``message_json(state, msg)`` and its serialisation,
+        when the caller made them for its REST reply: the event reuses both (its JSON is the
+        same object with ``guild_id`` and ``member`` appended)."""
+        data, stripped, extra = self._message_payload(msg, rest_json)
+        encode: Callable[[], str] | None = None
+        if rest_bytes is not None:
+            encode = partial(_append_fields, rest_bytes, extra)
         self._gateway.dispatch(
             "MESSAGE_CREATE",
             data,
             intent=intent_for("MESSAGE_CREATE", in_guild=msg.guild_id is not None),
             without_content=stripped,
+            encode=encode,
         )
 
     def message_update(self, msg: Message) -> None:
-        data, stripped = self._message_payload(msg)
+        data, stripped, _ = self._message_payload(msg)
         self._gateway.dispatch(
             "MESSAGE_UPDATE",
             data,

@@ -108,11 +108,14 @@ class Gateway:
         *,
         intent: int = 0,
         without_content: JSON | None = None,
+        encode: Callable[[], str] | None = None,
     ) -> None:
         """Send a dispatch event to every session whose intents allow it.
 
         ``intent`` is the intent bit gating the event (0: always sent). ``without_content`` is
         the variant for sessions lacking MESSAGE_CONTENT (content/embeds/... blanked).
+        ``encode``: returns ``data`` serialised, when the caller can do it more cheaply (called
+        only if a session receives the full variant).
         """
         self.history.append((event, data))
         full_json: str | None = None
@@ -126,7 +129,7 @@ class Gateway:
                 session.push(event, stripped_json)
             else:
                 if full_json is None:
-                    full_json = _dumps(data)
+                    full_json = _dumps(data) if encode is None else encode()
                 session.push(event, full_json)
         if self._waiters:
             self._notify_waiters(event, data)
@@ -149,8 +152,8 @@ class Gateway:
 
     async def drain(self) -> None:
         """Wait until every connected session's pending events are written to its socket."""
-        for session in self.connected_sessions:
-            if session.outbox:
+        for session in list(self.sessions.values()):
+            if session.ws is not None and session.outbox:
                 await session.idle.wait()
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.sandbox.jsonfast import dumps_bytes
 from bot.sandbox.message_build import message_fields
 from bot.sandbox.models import Channel, ChannelType, Message
 from bot.sandbox.permissions import Permission
@@ -71,8 +72,11 @@ async def create_message(ctx: RequestContext) -> Reply:
     msg = state.new_message(ch, bot_id, **fields)
     if nonce is not None and body.get("enforce_nonce"):
         ctx.sb.nonces.remember(bot_id, ch.id, nonce, msg.id)
-    ctx.sb.events.message_create(msg)
-    return Reply(200, message_json(state, msg))
+    # Serialised once, for the reply and for the MESSAGE_CREATE event.
+    data = message_json(state, msg)
+    encoded = dumps_bytes(data)
+    ctx.sb.events.message_create(msg, data, encoded)
+    return Reply(200, data, encoded)
 
 
 def _can_read_history(ctx: RequestContext, ch: Channel) -> bool:
