@@ -37,6 +37,8 @@ SPEC_ENV_VAR = "DISCORD_OPENAPI_SPEC"
 _SPEC_URI = "urn:discord-openapi"
 _HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 _JSON = "application/json"
+_UNKNOWN: Any = object()
+_REQUEST_SCHEMAS_CACHED = 4096  # concrete paths (ids vary); the cache starts over when full
 
 
 def default_spec_path() -> Path:
@@ -107,6 +109,8 @@ class SchemaValidator:
             for template, operations in self._paths.items()
         )
         self._request_pointers: dict[tuple[str, str], str | None] = {}
+        # (method, concrete path) -> request schema: the route lookup, once per path.
+        self._request_schemas: dict[tuple[str, str], Any] = {}
         self._response_pointers: dict[tuple[str, str, int], str | None] = {}
 
     def _responses(self) -> _CompiledSpec:
@@ -138,19 +142,30 @@ class SchemaValidator:
         """concrete_path like '/channels/123/messages' (without the /api/v10 prefix). Returns
         Discord's `errors` object for a 400 50035 Invalid Form Body, or None when valid or when
         the route has no JSON request schema."""
-        template = self.match_route(method, concrete_path)
-        if template is None:
+        key = (method, concrete_path)
+        compiled = self._request_schemas.get(key, _UNKNOWN)
+        if compiled is _UNKNOWN:
+            compiled = self._request_schema(method, concrete_path)
+            if len(self._request_schemas) >= _REQUEST_SCHEMAS_CACHED:
+                self._request_schemas.clear()
+            self._request_schemas[key] = compiled
+        if compiled is None:
             return None
-        pointer = self._request_pointer(template, method.lower())
-        if pointer is None:
-            return None
-        compiled = self._requests.schema_at(pointer)
         if compiled.check(body):
             return None
         errors = discord_errors(compiled.detailed.iter_errors(body))
         # An empty tree would mean the fast check and jsonschema disagree; jsonschema is the
         # reference, so the body passes.
         return errors or None
+
+    def _request_schema(self, method: str, concrete_path: str) -> _CompiledSchema | None:
+        template = self.match_route(method, concrete_path)
+        if template is None:
+            return None
+        pointer = self._request_pointer(template, method.lower())
+        if pointer is None:
+            return None
+        return self._requests.schema_at(pointer)
 
     def validate_response(
         self, method: str, concrete_path: str, status: int, body: Any

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -45,4 +46,17 @@ def snowflake_time(snowflake: int | str) -> datetime:
 
 def iso_timestamp(moment: datetime | None = None) -> str:
     """ISO-8601 timestamp in Discord's format (``2024-01-01T00:00:00.000000+00:00``)."""
-    return (moment or datetime.now(UTC)).isoformat(timespec="microseconds")
+    if moment is not None:
+        return moment.isoformat(timespec="microseconds")
+    # Now: the same text as ``datetime.now(UTC).isoformat(timespec="microseconds")`` (which
+    # also rounds time.time() to the microsecond), with the date and time of day formatted
+    # once a second; this runs for every message the sandbox stores.
+    seconds, micros = divmod(round(time.time() * 1_000_000), 1_000_000)
+    cached_second, prefix = _second_prefix
+    if seconds != cached_second:
+        prefix = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second_prefix[:] = [seconds, prefix]
+    return f"{prefix}.{micros:06d}+00:00"
+
+
+_second_prefix: list[Any] = [None, ""]

@@ -46,7 +46,8 @@ class RateLimiter:
         self._rules: list[tuple[str, int, float]] = list(DEFAULT_LIMITS)
         self._custom: list[tuple[str, int, float]] = []
         self._buckets: dict[str, _Bucket] = {}
-        self._unlimited: tuple[int, dict[str, str]] = (0, {})
+        # Headers of unlimited routes: all constant but the reset time (hot path).
+        self._unlimited = _headers(UNLIMITED, UNLIMITED - 1, 0.0, 1.0, "unlimited")
 
     def set_limit(self, route_pattern: str, limit: int, per_seconds: float) -> None:
         """Limit ``"METHOD /template"`` (globs allowed; without method: all methods); this
@@ -67,13 +68,13 @@ class RateLimiter:
         return None
 
     def check(self, method: str, route: str, params: dict[str, str]) -> RateLimitVerdict:
+        now = time.time()
+        if not self._custom and not self.enabled:
+            return self._unlimited_verdict(now)
         key = f"{method} {route}"
         rule = self._rule_for(key)
-        now = time.time()
         if rule is None:
-            return RateLimitVerdict(
-                _headers(UNLIMITED, UNLIMITED - 1, now + 1, 1.0, "unlimited"), None
-            )
+            return self._unlimited_verdict(now)
         major = next((params[p] for p in MAJOR_PARAMETERS if p in params), "")
         bucket_key = f"{rule[0]}:{major}"
         bucket = self._buckets.get(bucket_key)
@@ -93,13 +94,10 @@ class RateLimiter:
             None,
         )
 
-    def _unlimited_headers(self, now: float) -> dict[str, str]:
-        """Headers for unlimited routes, rebuilt once a second (hot path)."""
-        second = int(now)
-        if self._unlimited[0] != second:
-            headers = _headers(UNLIMITED, UNLIMITED - 1, second + 1, 1.0, "unlimited")
-            self._unlimited = (second, headers)
-        return dict(self._unlimited[1])
+    def _unlimited_verdict(self, now: float) -> RateLimitVerdict:
+        headers = self._unlimited.copy()
+        headers["X-RateLimit-Reset"] = f"{now + 1:.3f}"
+        return RateLimitVerdict(headers, None)
 
 
 def _headers(
