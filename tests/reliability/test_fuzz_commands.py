@@ -82,6 +82,10 @@ READ_ONLY = {
 # but do not fail the test; delete the entry once fixed (the summary says when it no
 # longer shows up).
 KNOWN_BUGS = {
+    "meeting or session named by a 'number' int() or SQLite cannot take (1², 10^23)": re.compile(
+        r"(meeting|session)='[^']*(²|\d{19})|invalid literal for int\(\) with base 10: '[^']*²"
+        r"|OverflowError: Python int too large to convert to SQLite INTEGER"
+    ),
     "cluster name echoed in full": re.compile(
         r"cluster='.*\(\d{4} chars\)|interaction '(cluster info|discussion top|digest preview|"
         r"initiative list|calendar ics)' .*(2000 or fewer|not answered within 3 s)"
@@ -400,7 +404,7 @@ async def test_every_command_answers_every_input_clearly(fuzz_world: World, tall
         tally.notes.insert(
             1,
             f"known bug '{name}': {len(known)} cases"
-            + (" (no longer seen: remove it from KNOWN_BUGS)" if not known else ""),
+            + (" (no longer seen: remove it from KNOWN_BUGS)" if not known and not only else ""),
         )
     assert not problems, _summary(problems)
 
@@ -435,3 +439,24 @@ async def test_sandbox_refuses_what_discord_refuses(fuzz_world: World, tally: Ta
     tally.inputs_tried += refused
     tally.notes.append(f"{refused} values past Discord's limits refused before the bot")
     assert refused > 20
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: a zone typed in another case (europe/brussels) is accepted but stored "
+    "as typed, and every later use of the meeting fails on Linux (reported)",
+)
+async def test_zone_typed_in_another_case_is_stored_canonically(fuzz_world: World) -> None:
+    """Found by the fuzz (upper-cased zone names); kept out of it until fixed."""
+    admin = fuzz_world.sandbox.user("admin")
+    opened = await admin.slash(
+        "meeting create", start="2041-06-20 09:00", end="10:00", venue="Metropole"
+    )
+    assert opened.modal is not None, opened.text
+    created = await admin.submit_modal({"Title": "Zone check"})
+    meeting = re.search(r"#(\d+)", created.text)
+    assert meeting, created.text
+    edited = await admin.slash("meeting edit", meeting=meeting.group(1), zone="europe/brussels")
+    assert "error id" not in edited.text
+    ics = await admin.slash("meeting ics", meeting=meeting.group(1))
+    assert "error id" not in ics.text, ics.text
