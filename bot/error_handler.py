@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import AgoraError
+from bot.services.text_fit import clip
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ async def reply_with_error(interaction: discord.Interaction, error: BaseExceptio
             "Sorry, something went wrong on Agora's side. "
             f"The team can trace it with error id `{error_id}`."
         )
+    # Discord refuses messages over 2,000 characters; a message echoing long input
+    # must still arrive.
+    message = clip(message, 2000)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)

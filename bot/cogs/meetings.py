@@ -51,6 +51,7 @@ from bot.cogs._pagination import Page, page_count, send_page
 from bot.cogs._render import AGORA_COLOUR
 from bot.error_handler import AgoraModal
 from bot.errors import InvalidInput
+from bot.services.ids import plain_id
 from bot.services.meetings import MeetingChange, MeetingDraft, MeetingEdit
 from bot.services.programme import KIND_LABELS, SessionDraft
 from bot.services.reminder_scheduler import DispatchReport, ReminderScheduler
@@ -594,12 +595,12 @@ class MeetingCog(
         guild_id = guild_id_of(interaction)
         services = services_of(interaction)
         meeting_id = await self._meeting_id(interaction, meeting)
-        number = session.strip().lstrip("#").split(" ", 1)[0]
-        if not number.isdigit():
+        number = plain_id(session.strip().lstrip("#").split(" ", 1)[0])
+        if number is None:
             raise InvalidInput("Pick the session from the list as you type (e.g. #12).")
         await interaction.response.defer(ephemeral=True, thinking=True)
         change = await services.programme.remove_session(
-            guild_id, meeting_id, interaction.user.id, is_organiser(interaction), int(number)
+            guild_id, meeting_id, interaction.user.id, is_organiser(interaction), number
         )
         await self.publisher.refresh_announcements(guild_id, meeting_id)
         await interaction.followup.send(

@@ -204,7 +204,8 @@ class DirectoryService:
         cluster = directory.cluster_by_slug_or_name(text)
         if cluster is None:
             names = ", ".join(c.name for c in directory.clusters.values()) or "none yet"
-            raise NotFound(f"No Action Cluster named “{text.strip()}”. The clusters are: {names}.")
+            shown = text.strip()[:MAX_NAME_LENGTH]
+            raise NotFound(f"No Action Cluster named “{shown}”. The clusters are: {names}.")
         return cluster
 
     async def initiative_for_channel(self, guild_id: int, channel_id: int) -> int | None:
@@ -509,9 +510,7 @@ def resolve_initiative(directory: GuildDirectory, text: str) -> Initiative:
 def _not_found_message(directory: GuildDirectory, text: str) -> str:
     shown = text.strip()[:MAX_NAME_LENGTH]
     if not directory.initiatives:
-        return (
-            "This server has no initiatives yet; an admin can import them with /directory import."
-        )
+        return "This server has no initiatives yet; an admin can import them with /admin import."
     keys: Sequence[int] = [match.key for match in directory.names.search(shown, 3)]
     if not keys:
         keys = directory.names.closest(shown, 3)

@@ -16,6 +16,7 @@ from typing import Literal
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services import ics, recurrence, timeparse
 from bot.services.clock import Clock
+from bot.services.ids import plain_id
 from bot.services.recurrence import Occurrence
 from bot.services.reminders import CancelOutcome, PlanResult, ReminderService, parse_offsets
 from bot.services.rsvp import RsvpCounts
@@ -201,8 +202,9 @@ class MeetingService:
                 "can create meetings."
             )
         now = self.clock()
-        zone = draft.timezone or await self.guild_timezone(guild_id)
-        timeparse.resolve_zone(zone)
+        # Stored by its canonical IANA key: "europe/brussels" works here but not in zoneinfo
+        # on every platform, nor in calendar files.
+        zone = timeparse.resolve_zone(draft.timezone or await self.guild_timezone(guild_id)).key
         start = timeparse.parse_time(draft.start, zone, now)
         end = timeparse.parse_end(draft.end, start, now)
         self._check_past(start.utc, now, draft.confirm_past, actor)
@@ -268,8 +270,7 @@ class MeetingService:
         self._require_can_change(meeting, actor)
         if meeting.is_cancelled:
             raise Conflict("This meeting was cancelled; create a new one instead.")
-        zone = edit.timezone or meeting.timezone
-        timeparse.resolve_zone(zone)
+        zone = timeparse.resolve_zone(edit.timezone or meeting.timezone).key
         notes: tuple[str, ...] = ()
         starts_at, ends_at = meeting.starts_at, meeting.ends_at
         if edit.start is not None:
@@ -517,8 +518,9 @@ class MeetingService:
     async def find(self, guild_id: int, text: str) -> int:
         """A meeting named by id (what autocomplete sends) or by a unique title match."""
         cleaned = text.strip().lstrip("#")
-        if cleaned.isdigit():
-            meeting = await self.store.meetings.get(guild_id, int(cleaned))
+        meeting_id = plain_id(cleaned)
+        if meeting_id is not None:
+            meeting = await self.store.meetings.get(guild_id, meeting_id)
             return meeting.id
         rows = await self.store.meetings.search_titles(guild_id, cleaned, self.clock(), 10)
         exact = [row for row in rows if row[1].casefold() == cleaned.casefold()]

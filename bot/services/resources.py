@@ -13,6 +13,7 @@ from bot.services.clock import Clock, utc_now
 from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
 from bot.services.directory_cache import DirectoryCache
 from bot.services.fuzzy import fold
+from bot.services.ids import plain_id
 from bot.services.permissions import Actor, require_add_resource, require_change_resource
 from bot.storage.models_core import Resource, ResourceKind
 from bot.storage.store import Store
@@ -113,10 +114,10 @@ class ResourceService:
         directory = await self._cache.get(guild_id)
         initiative = resolve_initiative(directory, initiative_text)
         wanted = text.strip()
-        number = wanted.removeprefix("#")
-        if number.isdigit() and len(number) < 19:
+        number = plain_id(wanted)
+        if number is not None:
             try:
-                resource = await self._store.resources.get(guild_id, int(number))
+                resource = await self._store.resources.get(guild_id, number)
             except NotFound:
                 pass
             else:
