@@ -441,13 +441,8 @@ async def test_sandbox_refuses_what_discord_refuses(fuzz_world: World, tally: Ta
     assert refused > 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a zone typed in another case (europe/brussels) is accepted but stored "
-    "as typed, and every later use of the meeting fails on Linux (reported)",
-)
 async def test_zone_typed_in_another_case_is_stored_canonically(fuzz_world: World) -> None:
-    """Found by the fuzz (upper-cased zone names); kept out of it until fixed."""
+    """Found by the fuzz (upper-cased zone names)."""
     admin = fuzz_world.sandbox.user("admin")
     opened = await admin.slash(
         "meeting create", start="2041-06-20 09:00", end="10:00", venue="Metropole"
