@@ -81,15 +81,9 @@ READ_ONLY = {
 # them rather than fixed here. Matching problems are counted and listed in the summary
 # but do not fail the test; delete the entry once fixed (the summary says when it no
 # longer shows up).
-KNOWN_BUGS = {
-    "meeting or session named by a 'number' int() or SQLite cannot take (1², 10^23)": re.compile(
-        r"(meeting|session)='[^']*(²|\d{19})|invalid literal for int\(\) with base 10: '[^']*²"
-        r"|OverflowError: Python int too large to convert to SQLite INTEGER"
-    ),
-    "cluster name echoed in full": re.compile(
-        r"cluster='.*\(\d{4} chars\)|interaction '(cluster info|discussion top|digest preview|"
-        r"initiative list|calendar ics)' .*(2000 or fewer|not answered within 3 s)"
-    ),
+KNOWN_BUGS: dict[str, re.Pattern[str]] = {
+    # e.g. "cluster name echoed in full": re.compile(r"cluster='.*\(\d{4} chars\)"),
+    # (that one, and ids typed as ² or 10^23, were found here and fixed by their owners)
 }
 # Tables that change on their own (counters flushed in the background).
 VOLATILE = {"discussion_activity", "bot_state"}
