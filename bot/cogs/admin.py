@@ -125,7 +125,13 @@ class AdminCog(commands.GroupCog, group_name="admin"):
                 f"{file.filename} is {file.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await file.read()
+        try:
+            data = await file.read()
+        except discord.HTTPException as error:
+            raise InvalidInput(
+                f"Agora could not download {file.filename} from Discord ({error.status}); "
+                "nothing was changed. Attach the file again."
+            ) from error
         report = await services_of(interaction).importer.import_directory(
             guild_id_of(interaction), data, file.filename
         )
