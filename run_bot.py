@@ -1,9 +1,9 @@
 """Agora's command line.
 
-    python run_bot.py [--config config.toml]             run against Discord
-    python run_bot.py --sandbox [--script FILE]          run in the local sandbox
-    python run_bot.py import FILE --guild ID             load clusters and initiatives
-    python run_bot.py export FILE --guild ID             write them back out
+python run_bot.py [--config config.toml]             run against Discord
+python run_bot.py --sandbox [--script FILE]          run in the local sandbox
+python run_bot.py import FILE --guild ID             load clusters and initiatives
+python run_bot.py export FILE --guild ID             write them back out
 """
 
 from __future__ import annotations
