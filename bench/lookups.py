@@ -5,7 +5,8 @@
 
 1. A SQLite file gets ``--initiatives`` initiatives (six clusters, realistic names and
    goals, every tenth with a lead) and ``--memberships`` current memberships (5 per user),
-   written through the repositories (``directory.apply``, ``memberships.sync``).
+   written through the repositories (``directory.apply``, ``memberships.sync``). Every
+   member and lead is a member of the sandbox's guild, as they would be on Discord.
 2. The sandbox starts in this process; Agora runs against it unmodified, as a subprocess
    (``python run_bot.py --config ...`` pointed at the sandbox), or with ``--in-process`` in
    this event loop.
@@ -43,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.sandbox import Sandbox
 from bot.sandbox.interactions import InteractionRecord, InteractionType
-from bot.sandbox.models import JSON, Channel, User
+from bot.sandbox.models import JSON, Channel, Guild, User
 from bot.sandbox.slash import build_command_data
 from bot.storage.directory import DirectoryChanges
 from bot.storage.models_core import ClusterDraft, InitiativeDraft, db_time
@@ -80,11 +81,41 @@ def initiative_names(count: int, rng: random.Random) -> list[str]:
     return sorted(names)
 
 
+def guild_people(
+    sb: Sandbox, guild: Guild, memberships: int, initiatives: int
+) -> tuple[list[int], list[int]]:
+    """The members the seeded memberships belong to, as members of the sandbox's guild.
+
+    Memberships of people who are not in the guild are, to Agora, people who left while it
+    was away: its catch-up on connect ends them, one user at a time. Seeded under made-up ids
+    (as this bench once did), Agora spent the whole measurement ending all 100,000 and its
+    growing change lists made full collections of 60-130 ms: the stalls in the p99.
+    Returns (members, leads): ``memberships / 5`` members, and one lead for every tenth
+    initiative.
+    """
+    state = sb.state
+    users = memberships // MEMBERSHIPS_PER_USER
+
+    def person(name: str) -> int:
+        user = state.new_user(name)
+        state.add_member(guild, user.id)
+        return int(user.id)
+
+    return [person(f"member{n}") for n in range(users)], [
+        person(f"lead{n}") for n in range((initiatives + 9) // 10)
+    ]
+
+
 async def seed_database(
-    path: Path, guild_id: int, names: list[str], memberships: int, rng: random.Random
+    path: Path,
+    guild_id: int,
+    names: list[str],
+    people: tuple[list[int], list[int]],
+    rng: random.Random,
 ) -> float:
     """The directory and memberships, through the repositories; returns the seconds taken."""
     started = time.perf_counter()
+    members, leads = people
     now = datetime.now(UTC)
     store = await Store.open(path)
     try:
@@ -106,12 +137,11 @@ async def seed_database(
             now,
         )
         ids = [initiative.id for initiative in await store.directory.list_initiatives(guild_id)]
-        users = memberships // MEMBERSHIPS_PER_USER
         # 100,000 one-row transactions through memberships.sync take ~45 s; one batch with
         # the same columns (as tests/services/test_core_scale.py does) takes under 2 s.
         rows = [
-            (guild_id, initiative_id, 5_000_000 + user, db_time(now))
-            for user in range(users)
+            (guild_id, initiative_id, user, db_time(now))
+            for user in members
             for initiative_id in rng.sample(ids, MEMBERSHIPS_PER_USER)
         ]
         async with store.db.transaction() as conn:
@@ -121,9 +151,8 @@ async def seed_database(
                 rows,
             )
         for n, initiative_id in enumerate(ids[::10]):
-            lead = 5_000_000 + (n * 7919) % users
             await store.memberships.start(
-                guild_id, initiative_id, lead + users, "lead", "appointed", now
+                guild_id, initiative_id, leads[n], "lead", "appointed", now
             )
     finally:
         await store.close()
@@ -247,6 +276,11 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+async def all_answered(records: list[InteractionRecord]) -> None:
+    for record in records:
+        await record.answered.wait()
+
+
 async def drive(
     sb: Sandbox,
     datas: list[JSON],
@@ -270,9 +304,9 @@ async def drive(
         records.append(sb.interactions.create(kind, name, user.id, channel, data))
     sent_seconds = loop.time() - start
     deadline = sb.interactions.response_deadline + 1
-    await asyncio.wait_for(
-        asyncio.gather(*(record.answered.wait() for record in records)), deadline
-    )
+    # One waiter going down the list, not a gather of 2,000 waits: creating those tasks
+    # stalled this loop (the sandbox's) for 11-26 ms just as the last interactions went out.
+    await asyncio.wait_for(all_answered(records), deadline)
     answered = [
         (record, (record.callback_at - record.created_at) * 1000)
         for record in records
@@ -341,9 +375,8 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
         try:
             guild = sb.create_seed_guild()
             guild_id = int(guild.id)
-            seed_seconds = await seed_database(
-                database, guild_id, names, arguments.memberships, rng
-            )
+            people = guild_people(sb, guild, arguments.memberships, arguments.initiatives)
+            seed_seconds = await seed_database(database, guild_id, names, people, rng)
             async with running_agora(
                 sb, database, guild_id, arguments.in_process, workdir
             ) as process:
@@ -478,7 +511,39 @@ at the same time, load average 2-4 during every run, so the tails vary a lot fro
 - p50 is 2-4 ms; p99 is NOT under 10 ms here (18-80 ms from run to run). The slow requests
   come in bursts of 0.5-1 s; asyncio debug mode (one 100/s run) logged no Agora callback over
   100 ms, so the likeliest cause is other processes taking the two CPUs, but that is not
-  proven. To be measured again on a quiet machine (and profiled again if it still misses)."""
+  proven. To be measured again on a quiet machine (and profiled again if it still misses).
+
+Second round (2026-11-22 03:00-03:30): on a quiet machine the tail was still there (info p99
+15 ms / max 70, autocomplete p99 38 / max 118). Every loop callback over 3 ms and every
+collection over 0.5 ms was logged with its monotonic time in both processes (a
+`sitecustomize` wrapping `asyncio.Handle._run` and `gc.callbacks`) and matched to the slow
+requests:
+
+- Every burst of slow requests sat on a full collection in Agora (55 ms and 130 ms in one
+  run; 64 and 111 ms in the next). What those collections walked: 24,000 -> 40,000
+  `Membership` and `MembershipChange` objects, growing. **The harness was the cause**: it
+  seeded the memberships under made-up user ids that were not members of the sandbox's guild,
+  so Agora's catch-up on connect (`DirectorySync.on_ready` -> `memberships.reconcile`)
+  rightly took all 21,000 of them for people who left while it was away and spent the whole
+  measurement ending their 100,000 memberships, one user at a time. Fix: the bench makes
+  every seeded person a member of the guild (`guild_people`).
+- With the data consistent, the one slow request left (77 ms) sat on a 31 ms full
+  collection walking discord.py's member cache: 21,000 chunked members are ~125,000 objects.
+  Fix in Agora: `DirectorySync.on_ready` calls `gc.freeze()` after the members are loaded
+  and reconciled, as `DirectoryCache` does for the directory (full collection 24-31 ms ->
+  5.5 ms).
+- The bench's own loop stalled 11-26 ms at the end of each phase, just as the last
+  interactions went out, creating 2,000 waiter tasks (`gather`); it now waits on them in
+  turn. Its own collections stay outside the measured phases (checked: none in them).
+- Before -> after (10 s per command; the "before" on a quiet machine, load 0.6): info p99
+  15 -> 2.0-2.3 ms (max 70 -> 3.5-6.5), autocomplete p99 38 -> 3.7-4.6 ms (max 118 ->
+  15-77) in 5 of 7 runs at load 0.1-1.4. Two runs (with the logging wrappers on) still
+  missed (info p99 30 and 13 ms, autocomplete 13 and 16 ms) and one plain run missed for
+  autocomplete (26 ms): those slow requests line up with callbacks in BOTH processes taking
+  10-16 ms of wall time for 1-2 ms of thread CPU (`time.thread_time`), with no collection,
+  no other thread of Agora busy (its aiosqlite and heartbeat threads did not run during the
+  phase) and little steal in /proc/stat: the processes were off the CPU, cause not yet
+  found (the next thing to look at: the 2 vCPUs' scheduling, e.g. `perf sched`)."""
 
 
 def write_docs(text_table: str, result: dict[str, Any], command: str) -> None:
