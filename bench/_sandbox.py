@@ -4,12 +4,14 @@ prepared interactions (templates) each kind of load sends."""
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 
 from bench._load import Template
 from bot.sandbox import Sandbox
 from bot.sandbox.interactions import InteractionType
-from bot.sandbox.models import Guild
+from bot.sandbox.models import Guild, User
 from bot.sandbox.slash import build_command_data
 
 
@@ -45,6 +47,30 @@ def create_guild_with_id(sb: Sandbox, guild_id: int) -> Guild:
 def add_users(sb: Sandbox, count: int) -> list[str]:
     """Virtual users, members of the guild (made before the bot connects: no events)."""
     return [sb.user(f"user{n:04d}").id for n in range(count)]
+
+
+def add_members_of_record(sb: Sandbox, guild: Guild, database: Path) -> int:
+    """Make everyone the generated database lists as a current member a member of the guild.
+
+    Memberships of people who are not in the guild are, to Agora, people who left while it
+    was away, and its catch-up on connect would end every one of them during the run.
+    """
+    with sqlite3.connect(database) as conn:
+        user_ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT user_id FROM memberships"
+                " WHERE guild_id = ? AND left_at IS NULL AND user_id IS NOT NULL",
+                (int(guild.id),),
+            )
+        ]
+    state = sb.state
+    for user_id in user_ids:
+        key = str(user_id)
+        if key not in state.users:
+            state.users[key] = User(id=key, username=f"member{user_id}", global_name=None)
+        state.add_member(guild, key)
+    return len(user_ids)
 
 
 def build_pools(

@@ -45,7 +45,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench import _procstat  # noqa: E402
 from bench._load import LoadGenerator, StepResult, summarise  # noqa: E402
-from bench._sandbox import add_users, build_pools, create_guild_with_id  # noqa: E402
+from bench._sandbox import (  # noqa: E402
+    add_members_of_record,
+    add_users,
+    build_pools,
+    create_guild_with_id,
+)
 from bench.seed_large import PLACEHOLDER_GUILD, Generated, Sizes, cached_database  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
 
@@ -172,11 +177,12 @@ async def run_target(
     proc: asyncio.subprocess.Process | None = None
     log_path = workdir / f"{kind}.log"
     try:
-        create_guild_with_id(sb, PLACEHOLDER_GUILD)
-        users = add_users(sb, args.users)
+        guild = create_guild_with_id(sb, PLACEHOLDER_GUILD)
         db = workdir / f"{kind}.db"
-        if kind == "agora":
-            await asyncio.to_thread(_fresh_copy, args.sizes, db)
+        await asyncio.to_thread(_fresh_copy, args.sizes, db)
+        # Both bots see the same guild: the database's members and the virtual users.
+        add_members_of_record(sb, guild, db)
+        users = add_users(sb, args.users)
         command = [
             sys.executable,
             str(ROOT / "bench" / "_bot_proc.py"),
