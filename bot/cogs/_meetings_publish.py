@@ -41,11 +41,10 @@ class MeetingPublisher:
     # -- where things go -------------------------------------------------------
 
     async def names(self, guild_id: int) -> DirectoryNames:
-        directory = self.services.directory
-        return DirectoryNames(
-            clusters={c.id: c.name for c in await directory.all_clusters(guild_id)},
-            initiatives={i.id: i.name for i in await directory.all_initiatives(guild_id)},
-        )
+        # Read through to the in-memory directory: copying 10,000 initiatives' names
+        # took ~3.5 ms per /meeting list or /meeting info.
+        clusters, initiatives = await self.services.directory.names_by_id(guild_id)
+        return DirectoryNames(clusters=clusters, initiatives=initiatives)
 
     async def announcement_channel(self, guild: discord.Guild) -> Postable | None:
         """The guild's setting, else the configured channel name (``announcements``)."""

@@ -7,7 +7,7 @@ that is the zone the organiser typed the times in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,8 +31,8 @@ DESCRIPTION_LIMIT = 4000
 class DirectoryNames:
     """Cluster and initiative names by id, to show a meeting's scope and sessions."""
 
-    clusters: dict[int, str] = field(default_factory=dict)
-    initiatives: dict[int, str] = field(default_factory=dict)
+    clusters: Mapping[int, str] = field(default_factory=dict)
+    initiatives: Mapping[int, str] = field(default_factory=dict)
 
     def cluster(self, cluster_id: int) -> str:
         return self.clusters.get(cluster_id, f"cluster #{cluster_id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -175,6 +175,27 @@ def fts_query(text: str, any_word: bool = False) -> str:
     return joiner.join(f'"{word}"*' for word in words)
 
 
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class NamesById(Mapping[int, str]):
+    """Names by id, read through to the directory's own mapping (no copy)."""
+
+    def __init__(self, items: Mapping[int, _Named]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: int) -> str:
+        return self._items[key].name
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class DirectoryService:
     def __init__(
         self,
@@ -224,6 +245,11 @@ class DirectoryService:
 
     async def all_initiatives(self, guild_id: int) -> list[Initiative]:
         return list((await self._cache.get(guild_id)).initiatives.values())
+
+    async def names_by_id(self, guild_id: int) -> tuple[NamesById, NamesById]:
+        """Cluster and initiative names by id, from memory, without copying them."""
+        directory = await self._cache.get(guild_id)
+        return NamesById(directory.clusters), NamesById(directory.initiatives)
 
     # --- info ------------------------------------------------------------
 

@@ -89,6 +89,16 @@ def _not_over_params(now: datetime) -> list[object]:
     return [_ts(now), now.date().isoformat()]
 
 
+# ``_NOT_OVER`` for ``/meeting list``, written so that SQLite reads the meetings not over
+# yet through ``meetings_by_guild_end`` (and the series from ``meeting_recurrences``)
+# rather than walking every meeting of the guild (10,000 meetings: 7-18 ms per query).
+_NOT_OVER_IDS = (
+    "m.id {} (SELECT e.id FROM meetings e WHERE e.guild_id = ? AND e.ends_at >= ?"
+    " UNION ALL SELECT q.meeting_id FROM meeting_recurrences q"
+    " WHERE q.until_date IS NULL OR q.until_date >= ?)"
+)
+
+
 def _list_filter(
     guild_id: int,
     now: datetime,
@@ -97,22 +107,28 @@ def _list_filter(
     initiative_id: int | None,
     include_cancelled: bool,
 ) -> tuple[str, list[object]]:
-    """The WHERE clause (over ``meetings m`` LEFT JOIN ``meeting_recurrences r``) and its
-    parameters shared by ``list_meetings`` and ``count_meetings``."""
-    where = ["m.guild_id = ?", _NOT_OVER if upcoming else f"NOT {_NOT_OVER}"]
-    params: list[object] = [guild_id, *_not_over_params(now)]
+    """The WHERE clause (over ``meetings m``) and its parameters shared by
+    ``list_meetings`` and ``count_meetings``."""
+    # Upcoming: the few ids not over drive the read (the unary + keeps SQLite, which has
+    # no statistics, from walking the guild's meetings instead). Past: most meetings are
+    # past, so ``list_meetings`` walks them newest first and stops at the page.
+    where = [
+        "+m.guild_id = ?" if upcoming else "m.guild_id = ?",
+        _NOT_OVER_IDS.format("IN" if upcoming else "NOT IN"),
+    ]
+    params: list[object] = [guild_id, guild_id, *_not_over_params(now)]
     if not include_cancelled:
         where.append("m.status = 'scheduled'")
     for kind, ref in (("cluster", cluster_id), ("initiative", initiative_id)):
         if ref is None:
             continue
+        # Scoped to it, or with a session of it: read through the indexes on the ref.
         where.append(
-            "(EXISTS (SELECT 1 FROM meeting_scopes s WHERE s.meeting_id = m.id"
-            f" AND s.kind = '{kind}' AND s.ref_id = ?)"
-            " OR EXISTS (SELECT 1 FROM meeting_sessions x WHERE x.meeting_id = m.id"
-            f" AND x.{kind}_id = ?))"
+            "m.id IN (SELECT s.meeting_id FROM meeting_scopes s WHERE s.guild_id = ?"
+            f" AND s.kind = '{kind}' AND s.ref_id = ?"
+            f" UNION SELECT x.meeting_id FROM meeting_sessions x WHERE x.{kind}_id = ?)"
         )
-        params += [ref, ref]
+        params += [guild_id, ref, ref]
     return " AND ".join(where), params
 
 
@@ -267,9 +283,9 @@ class MeetingRepository:
             guild_id, now, upcoming, cluster_id, initiative_id, include_cancelled
         )
         order = "m.starts_at ASC" if upcoming else "m.starts_at DESC"
+        walk = "" if upcoming else " INDEXED BY meetings_by_guild_start"
         rows = await self.db.fetch_all(
-            f"SELECT {_MEETING_COLUMNS} FROM meetings m"
-            " LEFT JOIN meeting_recurrences r ON r.meeting_id = m.id"
+            f"SELECT {_MEETING_COLUMNS} FROM meetings m{walk}"
             f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, limit, max(0, offset)],
         )
@@ -289,8 +305,7 @@ class MeetingRepository:
             guild_id, now, upcoming, cluster_id, initiative_id, include_cancelled
         )
         row = await self.db.fetch_one(
-            "SELECT COUNT(*) FROM meetings m"
-            f" LEFT JOIN meeting_recurrences r ON r.meeting_id = m.id WHERE {where}",
+            f"SELECT COUNT(*) FROM meetings m WHERE {where}",
             params,
         )
         return int(row[0]) if row else 0
