@@ -9,6 +9,7 @@
 * ``ErrorLog``: catches every ERROR record (the error handler's "unexpected error",
   discord.py's "Ignoring exception in ...", a failed scheduler job).
 * SQLite checks through a separate read-only connection: integrity, row snapshots.
+* ``write_process_config``: a config.toml pointing ``run_bot.py`` at the sandbox.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import discord
 
 from bot.config import Config, parse_config
-from bot.launch import sandbox_config
+from bot.launch import sandbox_config, seed_path
 from bot.runtime import RunningAgora, start_agora
 from bot.sandbox import Sandbox
 
@@ -240,3 +241,29 @@ def current_members(db_path: str, guild_id: int) -> set[tuple[int, int]]:
 def initiative_ids(db_path: str, guild_id: int) -> dict[str, int]:
     rows = query(db_path, "SELECT slug, id FROM initiatives WHERE guild_id = ?", guild_id)
     return {str(slug): int(i) for slug, i in rows}
+
+
+def write_process_config(sandbox: Sandbox, folder: Path, extra: Iterable[str] = ()) -> Path:
+    """config.toml for ``run_bot.py --config`` against ``sandbox``, its database and log in
+    ``folder``; ``extra`` lines (whole TOML sections) are appended."""
+    config = folder / "agora.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[discord]",
+                f'token = "{sandbox.bot_token}"',
+                f'api_base = "{sandbox.api_base}"',
+                f'gateway_url = "{sandbox.gateway_url}"',
+                f"dev_guild_ids = [{sandbox.guild.id}]",
+                "[database]",
+                f'path = "{folder / "agora.db"}"',
+                "[community]",
+                f'seed_file = "{seed_path()}"',
+                "[logging]",
+                f'file = "{folder / "agora.log"}"',
+                *extra,
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return config

@@ -25,9 +25,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.launch import seed_path
 from bot.sandbox import InteractionFailed, Sandbox
-from tests.reliability._support import Tally, current_members, integrity, query
+from tests.reliability._support import (
+    Tally,
+    current_members,
+    integrity,
+    query,
+    write_process_config,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20_170_620  # the Action Clusters Meeting, Brussels
@@ -35,29 +40,6 @@ KILLS = 20
 USERS = [f"kill{i}" for i in range(8)]
 INITIATIVES = {"Humble Lamppost": "humble-lamppost", "Urban Data Platform": "urban-data-platform"}
 ANSWERS = {"Going": "going", "Maybe": "maybe", "Can't go": "declined"}
-
-
-def write_config(sandbox: Sandbox, folder: Path) -> Path:
-    config = folder / "agora.toml"
-    config.write_text(
-        "\n".join(
-            [
-                "[discord]",
-                f'token = "{sandbox.bot_token}"',
-                f'api_base = "{sandbox.api_base}"',
-                f'gateway_url = "{sandbox.gateway_url}"',
-                f"dev_guild_ids = [{sandbox.guild.id}]",
-                "[database]",
-                f'path = "{folder / "agora.db"}"',
-                "[community]",
-                f'seed_file = "{seed_path()}"',
-                "[logging]",
-                f'file = "{folder / "agora.log"}"',
-            ]
-        ),
-        encoding="utf-8",
-    )
-    return config
 
 
 class AgoraProcess:
@@ -140,7 +122,7 @@ async def test_sigkill_at_random_points_loses_nothing_answered(
     sandbox: Sandbox, tmp_path: Path, tally: Tally
 ) -> None:
     rng = random.Random(SEED)
-    agora = AgoraProcess(sandbox, write_config(sandbox, tmp_path))
+    agora = AgoraProcess(sandbox, write_process_config(sandbox, tmp_path))
     db = str(tmp_path / "agora.db")
     guild_id = int(sandbox.guild.id)
     try:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.launch import seed_path
 from bot.sandbox import InteractionFailed, Sandbox
 from bot.storage.store import Store
 from tests.cogs.test_meetings_helpers import (
@@ -32,34 +31,10 @@ from tests.cogs.test_meetings_helpers import (
     reminder_posts,
     rsvp,
 )
+from tests.reliability._support import write_process_config
 
 ROOT = Path(__file__).resolve().parents[2]
 REMINDER = "⏰ **Lamppost pilot review** starts"
-
-
-def write_config(sandbox: Sandbox, folder: Path) -> Path:
-    config = folder / "agora.toml"
-    config.write_text(
-        "\n".join(
-            [
-                "[discord]",
-                f'token = "{sandbox.bot_token}"',
-                f'api_base = "{sandbox.api_base}"',
-                f'gateway_url = "{sandbox.gateway_url}"',
-                f"dev_guild_ids = [{sandbox.guild.id}]",
-                "[database]",
-                f'path = "{folder / "agora.db"}"',
-                "[community]",
-                f'seed_file = "{seed_path()}"',
-                "[meetings]",
-                'reminder_offsets = ["4s"]',
-                "[logging]",
-                f'file = "{folder / "agora.log"}"',
-            ]
-        ),
-        encoding="utf-8",
-    )
-    return config
 
 
 class AgoraProcess:
@@ -108,7 +83,9 @@ class AgoraProcess:
 
 @pytest.fixture
 async def agora_process(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[AgoraProcess]:
-    process = AgoraProcess(write_config(sandbox, tmp_path))
+    process = AgoraProcess(
+        write_process_config(sandbox, tmp_path, ["[meetings]", 'reminder_offsets = ["4s"]'])
+    )
     yield process
     await process.stop()
 
