@@ -94,12 +94,7 @@ class GuildDirectory:
         old = self.initiatives.get(initiative.id)
         self._by_name_order = None
         if old is not None:
-            self._by_name.pop(old.name.casefold(), None)
-            self._by_slug.pop(old.slug, None)
-            if old.channel_id is not None:
-                self._by_channel.pop(old.channel_id, None)
-            if old.role_id is not None:
-                self._by_role.pop(old.role_id, None)
+            self._unindex(old)
         self.initiatives[initiative.id] = initiative
         self._by_slug[initiative.slug] = initiative.id
         self._by_name[initiative.name.casefold()] = initiative.id
@@ -115,12 +110,7 @@ class GuildDirectory:
         self._by_name_order = None
         if old is None:
             return
-        self._by_name.pop(old.name.casefold(), None)
-        self._by_slug.pop(old.slug, None)
-        if old.channel_id is not None:
-            self._by_channel.pop(old.channel_id, None)
-        if old.role_id is not None:
-            self._by_role.pop(old.role_id, None)
+        self._unindex(old)
         self.names.remove(initiative_id)
         for user_id in self._members.pop(initiative_id, set()):
             self._member_of.get(user_id, set()).discard(initiative_id)
@@ -128,6 +118,15 @@ class GuildDirectory:
             self._lead_of.get(user_id, set()).discard(initiative_id)
         for kind in ("document", "project"):
             self._resources.pop((initiative_id, kind), None)
+
+    def _unindex(self, old: Initiative) -> None:
+        """Drop ``old``'s entries from the lookup indexes (before replacing or removing it)."""
+        self._by_name.pop(old.name.casefold(), None)
+        self._by_slug.pop(old.slug, None)
+        if old.channel_id is not None:
+            self._by_channel.pop(old.channel_id, None)
+        if old.role_id is not None:
+            self._by_role.pop(old.role_id, None)
 
     def by_slug_or_name(self, text: str) -> Initiative | None:
         key = text.strip()
