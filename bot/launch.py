@@ -12,11 +12,16 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.runtime import RunningAgora, start_agora
 from bot.services.importer import ExportFormat
 from bot.storage.store import Store
+
+if TYPE_CHECKING:
+    # Imported where used: running against Discord never loads the sandbox.
+    from bot.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +130,8 @@ async def run_sandbox(config: Config, *, script: str | None = None) -> int:
             await sandbox.stop()
 
 
-async def prepare_seed_guild(sandbox: object) -> None:
+async def prepare_seed_guild(sandbox: Sandbox) -> None:
     """Lay out the seed guild as an admin would: ``/admin setup`` through the sandbox."""
-    from bot.sandbox import Sandbox
-
-    assert isinstance(sandbox, Sandbox)
     await sandbox.user("admin").slash("admin setup")
 
 
