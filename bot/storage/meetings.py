@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import TypeVar, cast
 
 import aiosqlite
 
 from bot.errors import NotFound
 from bot.storage.database import Database
+from bot.storage.meeting_list_cache import MeetingListCache
 from bot.storage.models_meetings import (
     Announcement,
     Answer,
@@ -132,14 +135,52 @@ def _list_filter(
     return " AND ".join(where), params
 
 
+T = TypeVar("T")
+
+
 class MeetingRepository:
+    """Writes that can change what ``/meeting list`` shows (a meeting, its scope, rule,
+    programme or occurrences) go through ``_meeting_write`` so kept lists are dropped."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._lists = MeetingListCache()
+
+    @asynccontextmanager
+    async def _meeting_write(self, guild_id: int) -> AsyncIterator[aiosqlite.Connection]:
+        with self._lists.writing(guild_id):
+            async with self.db.transaction() as conn:
+                yield conn
+
+    async def _kept_or_read(
+        self, guild_id: int, now: datetime, key: Hashable, read: Callable[[], Awaitable[T]]
+    ) -> T:
+        """A kept answer for ``key``, or ``read()``'s, kept until a write or until the next
+        meeting of the guild ends (or the date changes)."""
+        now_seconds, today = _ts(now), now.date()
+        kept = self._lists.get(guild_id, key, now_seconds, today)
+        if kept is not None:
+            return cast(T, kept)
+        generation = self._lists.generation(guild_id)
+        value = await read()
+        row = await self.db.fetch_one(
+            "SELECT MIN(ends_at) FROM meetings WHERE guild_id = ? AND ends_at >= ?",
+            (guild_id, now_seconds),
+        )
+        self._lists.put(
+            guild_id,
+            key,
+            value,
+            read_at_generation=generation,
+            holds_through=None if row is None else row[0],
+            today=today,
+        )
+        return value
 
     # -- meetings -----------------------------------------------------------
 
     async def insert(self, guild_id: int, fields: MeetingFields, now: datetime) -> int:
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             cursor = await conn.execute(
                 "INSERT INTO meetings (guild_id, title, description, starts_at, ends_at, timezone,"
                 " location_kind, location_name, location_address, location_url,"
@@ -156,7 +197,7 @@ class MeetingRepository:
     async def update(
         self, guild_id: int, meeting_id: int, fields: MeetingFields, now: datetime
     ) -> None:
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             cursor = await conn.execute(
                 "UPDATE meetings SET title = ?, description = ?, starts_at = ?, ends_at = ?,"
                 " timezone = ?, location_kind = ?, location_name = ?, location_address = ?,"
@@ -173,7 +214,7 @@ class MeetingRepository:
             await self._write_scope_and_rule(conn, guild_id, meeting_id, fields)
 
     async def set_status(self, guild_id: int, meeting_id: int, status: str, now: datetime) -> None:
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             await conn.execute(
                 "UPDATE meetings SET status = ?, updated_at = ? WHERE guild_id = ? AND id = ?",
                 (status, _ts(now), guild_id, meeting_id),
@@ -181,7 +222,7 @@ class MeetingRepository:
 
     async def shift_sessions(self, guild_id: int, meeting_id: int, seconds: int) -> None:
         """Move the whole programme by ``seconds`` (when the meeting moves)."""
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             await conn.execute(
                 "UPDATE meeting_sessions SET starts_at = starts_at + ?, ends_at = ends_at + ?"
                 " WHERE guild_id = ? AND meeting_id = ?",
@@ -284,12 +325,17 @@ class MeetingRepository:
         )
         order = "m.starts_at ASC" if upcoming else "m.starts_at DESC"
         walk = "" if upcoming else " INDEXED BY meetings_by_guild_start"
-        rows = await self.db.fetch_all(
-            f"SELECT {_MEETING_COLUMNS} FROM meetings m{walk}"
-            f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-            [*params, limit, max(0, offset)],
-        )
-        return await self._hydrate(rows)
+
+        async def read() -> tuple[Meeting, ...]:
+            rows = await self.db.fetch_all(
+                f"SELECT {_MEETING_COLUMNS} FROM meetings m{walk}"
+                f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, limit, max(0, offset)],
+            )
+            return tuple(await self._hydrate(rows))
+
+        key = ("list", upcoming, cluster_id, initiative_id, include_cancelled, limit, offset)
+        return list(await self._kept_or_read(guild_id, now, key, read))
 
     async def count_meetings(
         self,
@@ -304,11 +350,13 @@ class MeetingRepository:
         where, params = _list_filter(
             guild_id, now, upcoming, cluster_id, initiative_id, include_cancelled
         )
-        row = await self.db.fetch_one(
-            f"SELECT COUNT(*) FROM meetings m WHERE {where}",
-            params,
-        )
-        return int(row[0]) if row else 0
+
+        async def read() -> int:
+            row = await self.db.fetch_one(f"SELECT COUNT(*) FROM meetings m WHERE {where}", params)
+            return int(row[0]) if row else 0
+
+        key = ("count", upcoming, cluster_id, initiative_id, include_cancelled)
+        return await self._kept_or_read(guild_id, now, key, read)
 
     async def search_titles(
         self, guild_id: int, text: str, now: datetime, limit: int = 25
@@ -410,7 +458,7 @@ class MeetingRepository:
     # -- programme ----------------------------------------------------------
 
     async def add_session(self, guild_id: int, meeting_id: int, fields: SessionFields) -> int:
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             cursor = await conn.execute(
                 "INSERT INTO meeting_sessions (meeting_id, guild_id, starts_at, ends_at, title,"
                 " kind, cluster_id, initiative_id, room) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -431,7 +479,7 @@ class MeetingRepository:
         return session_id
 
     async def remove_session(self, guild_id: int, meeting_id: int, session_id: int) -> bool:
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             cursor = await conn.execute(
                 "DELETE FROM meeting_sessions WHERE guild_id = ? AND meeting_id = ? AND id = ?",
                 (guild_id, meeting_id, session_id),
@@ -473,7 +521,7 @@ class MeetingRepository:
         starts_at: datetime | None = None,
         ends_at: datetime | None = None,
     ) -> None:
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             await conn.execute(
                 "INSERT INTO meeting_exceptions (meeting_id, guild_id, original_start, status,"
                 " starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)"
@@ -491,7 +539,7 @@ class MeetingRepository:
 
     async def clear_exceptions(self, guild_id: int, meeting_id: int) -> int:
         """Forget every moved/cancelled occurrence (the series itself was re-timed)."""
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             cursor = await conn.execute(
                 "DELETE FROM meeting_exceptions WHERE guild_id = ? AND meeting_id = ?",
                 (guild_id, meeting_id),
@@ -707,7 +755,7 @@ class MeetingRepository:
 
         A waitlist place is dropped (nobody could be told of a promotion).
         """
-        async with self.db.transaction() as conn:
+        async with self._meeting_write(guild_id) as conn:
             await conn.execute(
                 "DELETE FROM meeting_rsvps WHERE guild_id = ? AND user_id = ?"
                 " AND answer = 'waitlist'",
