@@ -39,6 +39,13 @@ def usage(pid: int) -> Usage:
     return Usage(cpu_seconds(pid), rss, hwm)
 
 
+def steal_seconds() -> float:
+    """CPU time the hypervisor gave to other machines, summed over this machine's CPUs."""
+    with open("/proc/stat", encoding="ascii") as handle:
+        fields = handle.readline().split()  # "cpu user nice system idle iowait irq softirq steal"
+    return int(fields[8]) / _TICKS if len(fields) > 8 else 0.0
+
+
 def load_average() -> tuple[float, float, float]:
     one, five, fifteen = os.getloadavg()
     return one, five, fifteen
