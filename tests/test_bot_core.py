@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -69,3 +70,31 @@ def test_known_errors_become_messages() -> None:
     wrapped.original = InvalidInput("bad")
     assert user_message_for(wrapped) == "bad"
     assert user_message_for(RuntimeError("boom")) is None
+
+
+async def test_messages_reach_the_hook_and_a_failing_hook_is_only_logged(
+    sandbox: Sandbox, agora: RunningAgora, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = agora.bot
+    seen: list[int] = []
+    counting = bot.message_hook
+    assert counting is not None, "the activity cog installs the message hook"
+
+    def failing(message: discord.Message) -> None:
+        seen.append(message.id)
+        raise RuntimeError("hook broke")
+
+    bot.message_hook = failing
+    with caplog.at_level(logging.ERROR, logger="bot.bot"):
+        posted = await sandbox.user("alice").say("general", "hello")
+        await sandbox.drain_gateway()
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+    assert seen == [int(posted["id"])]
+    assert any("counting a message failed" in r.getMessage() for r in caplog.records)
+    # The gateway reader was not disturbed: commands still answer.
+    result = await sandbox.user("alice").slash("initiative info", initiative="Humble Lamppost")
+    assert result.embed is not None
+    bot.message_hook = counting

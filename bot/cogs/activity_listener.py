@@ -2,7 +2,8 @@
 
 Every public thread of an initiative's channel (and every post of an
 initiative's forum) is a discussion. Thread events go to the discussion
-service; each guild message goes to ``activity.record_message``, which only
+service; each guild message goes to ``activity.record_message`` through the bot's
+message hook (called in place, no task per message: see ``AgoraBot.dispatch``), which only
 touches dictionaries (the batch writer does the I/O), so a burst of thousands
 of messages a second never waits on the database. No message content is read:
 Agora needs the Guild Messages intent, not Message Content.
@@ -76,6 +77,13 @@ class ActivityListener(commands.Cog):
         self.reconciled = asyncio.Event()
         self.reports: dict[int, ReconcileReport] = {}
         self._reconcile_lock = asyncio.Lock()
+
+    async def cog_load(self) -> None:
+        self.bot.message_hook = self.count_message
+
+    async def cog_unload(self) -> None:
+        if self.bot.message_hook == self.count_message:
+            self.bot.message_hook = None
 
     def _is_own(self, owner_id: int | None) -> bool:
         return self.bot.user is not None and owner_id == self.bot.user.id
@@ -160,9 +168,9 @@ class ActivityListener(commands.Cog):
 
     # -- messages ---------------------------------------------------------------
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        # O(1), no await: messages outside tracked threads are dropped in a set lookup.
+    def count_message(self, message: discord.Message) -> None:
+        """The bot's message hook: called in place for every message (see AgoraBot.dispatch).
+        O(1), no await: messages outside tracked threads are dropped in a set lookup."""
         guild = message.guild
         if guild is None:
             return
