@@ -82,6 +82,7 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
         label="Title",
         placeholder="Action Clusters Meeting",
         max_length=100,
+        custom_id="title",  # fixed: a form registered again after a restart must match
     )
     description: discord.ui.TextInput[CreateMeetingModal] = discord.ui.TextInput(
         label="Description",
@@ -89,12 +90,16 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
         placeholder="Who it is for, what to prepare, links to documents…",
         required=False,
         max_length=1000,
+        custom_id="description",
     )
 
-    def __init__(self, cog: MeetingCog, draft: MeetingDraft) -> None:
-        super().__init__(timeout=1800)
+    def __init__(self, cog: MeetingCog, draft: MeetingDraft, draft_id: int) -> None:
+        # No timeout: the stored draft, not this object, decides how long the form is
+        # answered (bot/services/meeting_drafts.py); after a restart it is registered again.
+        super().__init__(timeout=None, custom_id=f"agora:meeting-draft:{draft_id}")
         self.cog = cog
         self.draft = draft
+        self.draft_id = draft_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -102,9 +107,11 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
             self.draft, title=self.meeting_title.value, description=self.description.value or ""
         )
         guild_id = guild_id_of(interaction)
-        change = await services_of(interaction).meetings.create(
-            guild_id, meeting_actor(interaction), draft
-        )
+        services = services_of(interaction)
+        try:
+            change = await services.meetings.create(guild_id, meeting_actor(interaction), draft)
+        finally:
+            await services.meeting_drafts.discard(self.draft_id)  # a form is answered once
         text = await self.cog.publish_new(interaction, change)
         await interaction.followup.send(text, ephemeral=True)
 
@@ -141,6 +148,9 @@ class MeetingCog(
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RsvpButton, CancelButton)
+        # Forms of /meeting create opened before a restart are answered as if nothing happened.
+        for pending in await self.bot.services.meeting_drafts.pending():
+            self.bot.add_view(CreateMeetingModal(self, pending.draft, pending.id))
         await self.reminder_scheduler.start()
         self.bot.scheduler.add_job(
             self.sweep_events,
@@ -300,7 +310,8 @@ class MeetingCog(
         )
         # Refuse bad times now, before the organiser types the long text.
         await services.meetings.check_draft(guild_id, meeting_actor(interaction), draft)
-        await interaction.response.send_modal(CreateMeetingModal(self, draft))
+        draft_id = await services.meeting_drafts.keep(guild_id, interaction.user.id, draft)
+        await interaction.response.send_modal(CreateMeetingModal(self, draft, draft_id))
 
     @app_commands.command(name="edit", description="Change a meeting (organisers)")
     @app_commands.describe(

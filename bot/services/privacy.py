@@ -97,6 +97,7 @@ class PrivacyService:
         self._activity.discard_user(guild_id, user_id)
         memberships = await self._memberships.forget_user(guild_id, user_id)
         await self._store.meetings.forget_user(guild_id, user_id)
+        await self._store.meeting_drafts.forget_user(guild_id, user_id)
         await self._store.reminders.forget_user(guild_id, user_id)
         discussions = await self._store.discussions.forget_user(guild_id, user_id)
         return ForgetResult(

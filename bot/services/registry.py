@@ -12,6 +12,7 @@ from bot.services.directory import DirectoryService
 from bot.services.directory_cache import DirectoryCache
 from bot.services.discussions import DiscussionService
 from bot.services.importer import DirectoryImporter
+from bot.services.meeting_drafts import MeetingDraftService
 from bot.services.meetings import MeetingService
 from bot.services.memberships import MembershipService
 from bot.services.nudges import NudgeService
@@ -39,6 +40,7 @@ class Services:
     privacy: PrivacyService
     reminders: ReminderService
     meetings: MeetingService
+    meeting_drafts: MeetingDraftService
     programme: ProgrammeService
     rsvp: RsvpService
 
@@ -75,6 +77,7 @@ class Services:
                 reminders,
                 config.meetings.allow_past_with_confirmation,
             ),
+            meeting_drafts=MeetingDraftService(store, clock),
             programme=ProgrammeService(store, clock, reminders),
             rsvp=RsvpService(store, clock),
         )

@@ -10,6 +10,7 @@ from bot.storage.database import Database
 from bot.storage.directory import DirectoryRepository
 from bot.storage.discussions import DiscussionRepository
 from bot.storage.guilds import GuildSettingsRepository
+from bot.storage.meeting_drafts import MeetingDraftRepository
 from bot.storage.meetings import MeetingRepository
 from bot.storage.memberships import MembershipRepository
 from bot.storage.reminders import ReminderRepository
@@ -27,6 +28,7 @@ class Store:
         self.memberships = MembershipRepository(db)
         self.resources = ResourceRepository(db)
         self.meetings = MeetingRepository(db)
+        self.meeting_drafts = MeetingDraftRepository(db)
         self.reminders = ReminderRepository(db)
         self.discussions = DiscussionRepository(db)
         self.activity = ActivityRepository(db)
