@@ -29,6 +29,11 @@ _COLUMNS = (
     "id, guild_id, initiative_id, user_id, role, joined_at, join_reason, left_at, left_reason"
 )
 
+# (initiative id, user id, 1 if a lead else 0): a current membership as the
+# in-memory directory needs it. A tuple, not a dataclass: a big guild loads
+# 100,000 of them at start.
+MemberRow = tuple[int, int, int]
+
 
 class MembershipRepository:
     def __init__(self, db: Database) -> None:
@@ -41,6 +46,25 @@ class MembershipRepository:
             (guild_id,),
         )
         return [_membership(row) for row in rows]
+
+    async def current_member_rows(self, guild_id: int) -> list[MemberRow]:
+        """Every current membership of the guild that has a user, as plain tuples.
+
+        What the in-memory directory loads: three columns, no Row objects, no
+        dates to parse (about an eighth of the cost of ``current_for_guild``).
+        The table is scanned rather than walked through ``memberships_user``,
+        which costs a table lookup per row: for 100,000 current rows the scan
+        took 0.14 s and the walk 0.32 s, and with 1.2 million other guilds' and
+        ended rows added, 0.20 s against 1.4 s.
+        """
+        async with self.db.conn.execute(
+            "SELECT initiative_id, user_id, role = 'lead' FROM memberships NOT INDEXED"
+            " WHERE guild_id = ? AND left_at IS NULL AND user_id IS NOT NULL",
+            (guild_id,),
+        ) as cursor:
+            cursor.row_factory = None  # plain tuples
+            rows: list[MemberRow] = list(await cursor.fetchall())  # type: ignore[arg-type]
+        return rows
 
     async def current(self, guild_id: int, initiative_id: int, user_id: int) -> Membership | None:
         row = await self.db.fetch_one(

@@ -1,0 +1,97 @@
+"""The rows the in-memory directory is loaded from: memberships as tuples, initiatives."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.storage.directory import DirectoryChanges
+from bot.storage.models_core import ClusterDraft, InitiativeDraft, SourceCounts
+from bot.storage.store import Store
+
+GUILD = 111
+OTHER = 222
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "agora.db")
+    for guild_id in (GUILD, OTHER):
+        await store.directory.create_cluster(guild_id, ClusterDraft("c", "Cluster"), NOW)
+    yield store
+    await store.close()
+
+
+def draft(slug: str, name: str, **kwargs: Any) -> InitiativeDraft:
+    return InitiativeDraft(slug=slug, name=name, cluster_slug="c", **kwargs)
+
+
+async def test_member_rows_are_the_current_memberships_with_a_user(store: Store) -> None:
+    lamp = await store.directory.create_initiative(GUILD, draft("lamp", "Lamp"), NOW)
+    pole = await store.directory.create_initiative(GUILD, draft("pole", "Pole"), NOW)
+    elsewhere = await store.directory.create_initiative(OTHER, draft("lamp", "Lamp"), NOW)
+    await store.memberships.start(GUILD, lamp.id, 1, "member", "joined", NOW)
+    await store.memberships.start(GUILD, lamp.id, 2, "lead", "appointed", NOW)
+    await store.memberships.start(GUILD, pole.id, 2, "member", "joined", NOW)
+    await store.memberships.start(GUILD, pole.id, 3, "member", "joined", NOW)
+    await store.memberships.end(GUILD, 3, None, "left", NOW)  # history only
+    await store.memberships.start(GUILD, pole.id, 4, "member", "joined", NOW)
+    await store.memberships.forget_user(GUILD, 4, NOW)  # no user any more
+    await store.memberships.start(OTHER, elsewhere.id, 1, "lead", "appointed", NOW)
+
+    rows = await store.memberships.current_member_rows(GUILD)
+
+    assert all(type(row) is tuple for row in rows)
+    assert sorted(rows) == [(lamp.id, 1, 0), (lamp.id, 2, 1), (pole.id, 2, 0)]
+    current = await store.memberships.current_for_guild(GUILD)
+    assert sorted(rows) == sorted(
+        (m.initiative_id, m.user_id, int(m.role == "lead")) for m in current if m.user_id
+    )
+
+
+async def test_listed_initiatives_have_every_column_in_place(store: Store) -> None:
+    counts = SourceCounts(members=18, documents=2, projects=None, discussions=5)
+    changes = DirectoryChanges(
+        new_initiatives=[
+            draft("lamp", "Humble Lamppost", goal="Poles", source_counts=counts, source_note="n"),
+            draft("giants", "Small Giants", title_missing=True, goal_truncated=True),
+            draft("data", "Urban Data", source_counts=counts),
+        ]
+    )
+    await store.directory.apply(GUILD, changes, NOW)
+    later = NOW + timedelta(hours=1)
+    await store.directory.update_initiative(
+        GUILD, draft("data", "Urban Data", source_counts=counts), later
+    )
+    lamp, giants, data = await store.directory.list_initiatives(GUILD)
+
+    assert (lamp.slug, lamp.name, lamp.goal, lamp.source_note) == (
+        "lamp",
+        "Humble Lamppost",
+        "Poles",
+        "n",
+    )
+    assert lamp.guild_id == GUILD and lamp.cluster_id == giants.cluster_id
+    assert (lamp.title_missing, lamp.goal_truncated) == (False, False)
+    assert (giants.title_missing, giants.goal_truncated) == (True, True)
+    assert lamp.source_counts == counts and giants.source_counts == SourceCounts()
+    assert (lamp.created_at, lamp.updated_at, data.updated_at) == (NOW, NOW, later)
+    assert (lamp.channel_id, lamp.role_id) == (None, None)
+    for initiative in (lamp, giants, data):
+        assert initiative == await store.directory.get_initiative(GUILD, initiative.id)
+    # Equal values are shared between the rows of one listing.
+    assert lamp.source_counts is data.source_counts
+    assert lamp.created_at is giants.created_at
+
+
+async def test_listed_initiatives_carry_their_channel_and_role(store: Store) -> None:
+    lamp = await store.directory.create_initiative(GUILD, draft("lamp", "Lamp"), NOW)
+    await store.directory.set_channel(GUILD, lamp.id, 5, NOW)
+    await store.directory.set_role(GUILD, lamp.id, 6, NOW)
+    (listed,) = await store.directory.list_initiatives(GUILD)
+    assert (listed.channel_id, listed.role_id) == (5, 6)
