@@ -18,8 +18,8 @@ has none.
 Memberships are the bulk of it, so they are kept lean: sorted lists of ids
 rather than sets (a set of ten ids takes about four times the memory of a
 list of them), and one int object per user however many initiatives the user
-is in. A directory is built in one pass from plain rows (``load_memberships``),
-not membership by membership.
+is in. A directory is built in one pass from the memberships grouped per user
+(``load_memberships``), not membership by membership.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bot.services.fuzzy import NameIndex
-from bot.storage.memberships import MemberRow
+from bot.storage.memberships import UserMemberships
 from bot.storage.models_core import Cluster, Initiative, Membership, ResourceKind
 from bot.storage.store import Store
 
@@ -177,42 +177,38 @@ class GuildDirectory:
             return
         self._add(membership.initiative_id, membership.user_id, membership.role == "lead")
 
-    def load_memberships(self, rows: Iterable[MemberRow]) -> None:
-        """Index current memberships given as (initiative id, user id, is lead) rows.
+    def load_memberships(self, users: Iterable[UserMemberships]) -> None:
+        """Index current memberships given per user: (user id, initiatives, led ones).
 
         The same as ``add_membership`` for each, in one pass: loading 100,000
-        memberships one by one keeps four lists sorted at every step. Rows must
-        name each (initiative, user) at most once, as the memberships table
+        memberships one by one keeps four lists sorted at every step. Each
+        (initiative, user) must come at most once, as the memberships table
         guarantees for current rows.
         """
         if self._members or self._member_of:
-            for initiative_id, user_id, is_lead in rows:
-                self._add(initiative_id, user_id, bool(is_lead))
+            for user_id, initiative_ids, lead_ids in users:
+                for initiative_id in initiative_ids:
+                    self._add(initiative_id, user_id, initiative_id in lead_ids)
             return
+        # Ids read from the database are new int objects, one per mention; keep
+        # the directory's own, so 100,000 memberships do not hold 100,000 ints.
+        canonical = _Canonical({initiative_id: initiative_id for initiative_id in self.initiatives})
         members: defaultdict[int, list[int]] = defaultdict(list)
-        member_of: defaultdict[int, list[int]] = defaultdict(list)
         leads: defaultdict[int, list[int]] = defaultdict(list)
-        lead_of: defaultdict[int, list[int]] = defaultdict(list)
-        # Each row brings its own int objects; keep one per id (the directory's
-        # own for initiatives) so 100,000 rows do not leave 200,000 ints behind.
-        initiative_ids = {initiative_id: initiative_id for initiative_id in self.initiatives}
-        user_ids: dict[int, int] = {}
-        for initiative_id, user_id, is_lead in rows:
-            initiative_id = initiative_ids.setdefault(initiative_id, initiative_id)
-            user_id = user_ids.setdefault(user_id, user_id)
-            members[initiative_id].append(user_id)
-            member_of[user_id].append(initiative_id)
-            if is_lead:
-                leads[initiative_id].append(user_id)
-                lead_of[user_id].append(initiative_id)
-        for index, built in (
-            (self._members, members),
-            (self._member_of, member_of),
-            (self._leads, leads),
-            (self._lead_of, lead_of),
-        ):
+        for user_id, initiative_ids, lead_ids in users:
+            if initiative_ids:
+                mine = sorted(map(canonical.__getitem__, initiative_ids))
+                self._member_of[user_id] = mine
+                for initiative_id in mine:
+                    members[initiative_id].append(user_id)
+            if lead_ids:
+                led = sorted(map(canonical.__getitem__, lead_ids))
+                self._lead_of[user_id] = led
+                for initiative_id in led:
+                    leads[initiative_id].append(user_id)
+        for index, built in ((self._members, members), (self._leads, leads)):
             for ids in built.values():
-                ids.sort()
+                ids.sort()  # already in order when users come sorted, as they do
             index.update(built)
 
     def _add(self, initiative_id: int, user_id: int, is_lead: bool) -> None:
@@ -320,8 +316,17 @@ class DirectoryCache:
         directory = GuildDirectory(guild_id=guild_id)
         for cluster in await self._store.directory.list_clusters(guild_id):
             directory.put_cluster(cluster)
-        directory.put_initiatives(await self._store.directory.list_initiatives(guild_id))
-        directory.load_memberships(await self._store.memberships.current_member_rows(guild_id))
+        initiatives = await self._store.directory.list_initiatives(guild_id)
+        # SQLite groups the memberships in its own thread, without Python's GIL:
+        # start that first and index the names meanwhile.
+        by_user = asyncio.create_task(self._store.memberships.current_by_user(guild_id))
+        try:
+            await asyncio.sleep(0)  # the task hands its query to the database thread
+            directory.put_initiatives(initiatives)
+            users = await by_user
+        finally:
+            by_user.cancel()  # when indexing failed; a finished task ignores it
+        directory.load_memberships(users)
         for (initiative_id, kind), count in (await self._store.resources.counts(guild_id)).items():
             directory.adjust_resources(initiative_id, kind, count)
         directory.names.prepare()
@@ -332,10 +337,11 @@ class DirectoryCache:
 def _collector_paused() -> Iterator[None]:
     """No automatic garbage collection while a directory is loaded.
 
-    A load allocates some 200,000 containers (rows, lists, entries) and no
-    cycles; the collector would walk them all several times over, an eighth
-    of the load's time, to find nothing. Other tasks running meanwhile only
-    go without automatic collection for that half second.
+    A big guild's load allocates some 150,000 containers (initiatives, lists,
+    index entries) and no cycles; the collector would walk them all several
+    times over, a sixth of the load's time, to find nothing. Other tasks
+    running meanwhile only go without automatic collection for that half
+    second.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -344,6 +350,14 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+class _Canonical(dict[int, int]):
+    """Maps an id to the one int object kept for it (itself, the first time)."""
+
+    def __missing__(self, key: int) -> int:
+        self[key] = key
+        return key
 
 
 def _contains(ids: list[int] | None, value: int) -> bool:

@@ -7,6 +7,7 @@ row per (initiative, user).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import replace
@@ -29,10 +30,10 @@ _COLUMNS = (
     "id, guild_id, initiative_id, user_id, role, joined_at, join_reason, left_at, left_reason"
 )
 
-# (initiative id, user id, 1 if a lead else 0): a current membership as the
-# in-memory directory needs it. A tuple, not a dataclass: a big guild loads
-# 100,000 of them at start.
-MemberRow = tuple[int, int, int]
+# One user's current memberships as the in-memory directory loads them:
+# (user id, initiative ids, ids of those the user leads), ids in no particular
+# order. A tuple, not a dataclass: a big guild loads 16,000 of them at start.
+UserMemberships = tuple[int, list[int], list[int]]
 
 
 class MembershipRepository:
@@ -47,24 +48,29 @@ class MembershipRepository:
         )
         return [_membership(row) for row in rows]
 
-    async def current_member_rows(self, guild_id: int) -> list[MemberRow]:
-        """Every current membership of the guild that has a user, as plain tuples.
+    async def current_by_user(self, guild_id: int) -> list[UserMemberships]:
+        """Every current membership of the guild that has a user, grouped by user.
 
-        What the in-memory directory loads: three columns, no Row objects, no
-        dates to parse (about an eighth of the cost of ``current_for_guild``).
-        The table is scanned rather than walked through ``memberships_user``,
-        which costs a table lookup per row: for 100,000 current rows the scan
-        took 0.14 s and the walk 0.32 s, and with 1.2 million other guilds' and
-        ended rows added, 0.20 s against 1.4 s.
+        What the in-memory directory loads, in the cheapest shape found: SQLite
+        groups the rows in C, without holding Python's GIL, and hands over one
+        JSON document that ``json.loads`` reads in C too, instead of 100,000 Row
+        objects with dates to parse (a sixth of the time of ``current_for_guild``
+        for a big guild). The table is scanned rather than walked through
+        ``memberships_user``, which costs a table lookup per row: for 100,000
+        current rows the scan took 0.15 s and the walk 0.27 s, and with 1.2
+        million other guilds' and ended rows added, 0.26 s against 1.46 s.
         """
-        async with self.db.conn.execute(
-            "SELECT initiative_id, user_id, role = 'lead' FROM memberships NOT INDEXED"
-            " WHERE guild_id = ? AND left_at IS NULL AND user_id IS NOT NULL",
+        row = await self.db.fetch_one(
+            "SELECT json_group_array(json_array(user_id, json(initiatives), json(leads)))"
+            " FROM (SELECT user_id, json_group_array(initiative_id) AS initiatives,"
+            " json_group_array(initiative_id) FILTER (WHERE role = 'lead') AS leads"
+            " FROM memberships NOT INDEXED"
+            " WHERE guild_id = ? AND left_at IS NULL AND user_id IS NOT NULL"
+            " GROUP BY user_id ORDER BY user_id)",
             (guild_id,),
-        ) as cursor:
-            cursor.row_factory = None  # plain tuples
-            rows: list[MemberRow] = list(await cursor.fetchall())  # type: ignore[arg-type]
-        return rows
+        )
+        listed = json.loads(row[0]) if row else []
+        return [(user_id, initiatives, leads) for user_id, initiatives, leads in listed]
 
     async def current(self, guild_id: int, initiative_id: int, user_id: int) -> Membership | None:
         row = await self.db.fetch_one(

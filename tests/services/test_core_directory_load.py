@@ -1,14 +1,15 @@
 """Loading a guild's directory in bulk gives the directory built item by item.
 
 ``DirectoryCache`` loads initiatives with ``put_initiatives`` and memberships
-from plain rows with ``load_memberships``; before, it put each initiative and
-added each Membership record in turn. Both paths must end in the same state,
+grouped per user with ``load_memberships``; before, it put each initiative
+and added each Membership record in turn. Both paths must end in the same state,
 and the lists behind the membership queries must behave as the sets did.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services.directory_cache import DirectoryCache, GuildDirectory
+from bot.storage.memberships import UserMemberships
 from bot.storage.models_core import Membership
 from tests.services.test_core_support import ADMIN, GUILD, OTHER_GUILD, Core, open_core
 
@@ -64,6 +66,7 @@ async def test_a_loaded_guild_equals_the_one_built_item_by_item(tmp_path: Path) 
 
         loaded = await DirectoryCache(core.store).get(GUILD)
 
+        assert gc.isenabled()  # paused for the load only
         same_directory(loaded, await one_by_one(core, GUILD))
         assert loaded.is_member(core_id(loaded, "small-giants"), 13)
         assert loaded.leads(core_id(loaded, "humble-lamppost")) == frozenset({50})
@@ -119,13 +122,24 @@ def apply(directory: GuildDirectory, change: tuple[str, int, int]) -> None:
         directory.remove_initiative(initiative_id)
 
 
+def by_user(rows: dict[tuple[int, int], bool]) -> list[UserMemberships]:
+    """The rows as ``current_by_user`` gives them: per user, in no particular order."""
+    users: dict[int, UserMemberships] = {}
+    for (initiative_id, user_id), lead in rows.items():
+        _, initiative_ids, lead_ids = users.setdefault(user_id, (user_id, [], []))
+        initiative_ids.append(initiative_id)
+        if lead:
+            lead_ids.append(initiative_id)
+    return list(users.values())
+
+
 @settings(max_examples=80)
 @given(rows=member_rows, then=changes)
 def test_bulk_loaded_memberships_behave_like_memberships_added_one_by_one(
     rows: dict[tuple[int, int], bool], then: list[tuple[str, int, int]]
 ) -> None:
     bulk = GuildDirectory(guild_id=GUILD)
-    bulk.load_memberships([(i, u, int(lead)) for (i, u), lead in rows.items()])
+    bulk.load_memberships(by_user(rows))
     single = GuildDirectory(guild_id=GUILD)
     for (initiative_id, user_id), lead in rows.items():
         single.add_membership(membership(initiative_id, user_id, lead))
@@ -140,16 +154,16 @@ def test_bulk_loaded_memberships_behave_like_memberships_added_one_by_one(
 def test_loading_into_a_directory_with_memberships_merges_them() -> None:
     directory = GuildDirectory(guild_id=GUILD)
     directory.add_membership(membership(1, 100, True))
-    directory.load_memberships([(1, 100, 0), (1, 101, 1), (2, 100, 0)])
+    directory.load_memberships([(100, [1, 2], []), (101, [1], [1])])
     assert directory.leads(1) == frozenset({101})  # the row's role wins, as add_membership
     assert directory.member_of(100) == frozenset({1, 2})
     assert directory.member_count(1) == 2
 
 
-def test_memberships_keep_one_int_object_per_user() -> None:
-    user = 10**18  # large enough that every row would bring its own int object
-    rows = [(initiative_id, int(str(user)), 0) for initiative_id in (1, 2, 3)]
+def test_memberships_keep_one_int_object_per_initiative() -> None:
+    initiative = 10**12  # large enough that every mention is its own int object
+    users = [(user_id, [int(str(initiative))], []) for user_id in (1, 2, 3)]
     directory = GuildDirectory(guild_id=GUILD)
-    directory.load_memberships(rows)
-    held = {id(users[0]) for users in directory._members.values()}
+    directory.load_memberships(users)
+    held = {id(initiatives[0]) for initiatives in directory._member_of.values()}
     assert len(held) == 1

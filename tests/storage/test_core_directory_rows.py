@@ -31,7 +31,7 @@ def draft(slug: str, name: str, **kwargs: Any) -> InitiativeDraft:
     return InitiativeDraft(slug=slug, name=name, cluster_slug="c", **kwargs)
 
 
-async def test_member_rows_are_the_current_memberships_with_a_user(store: Store) -> None:
+async def test_memberships_by_user_are_the_current_ones_with_a_user(store: Store) -> None:
     lamp = await store.directory.create_initiative(GUILD, draft("lamp", "Lamp"), NOW)
     pole = await store.directory.create_initiative(GUILD, draft("pole", "Pole"), NOW)
     elsewhere = await store.directory.create_initiative(OTHER, draft("lamp", "Lamp"), NOW)
@@ -44,14 +44,27 @@ async def test_member_rows_are_the_current_memberships_with_a_user(store: Store)
     await store.memberships.forget_user(GUILD, 4, NOW)  # no user any more
     await store.memberships.start(OTHER, elsewhere.id, 1, "lead", "appointed", NOW)
 
-    rows = await store.memberships.current_member_rows(GUILD)
+    users = await store.memberships.current_by_user(GUILD)
 
-    assert all(type(row) is tuple for row in rows)
-    assert sorted(rows) == [(lamp.id, 1, 0), (lamp.id, 2, 1), (pole.id, 2, 0)]
+    assert [(user, sorted(ids), leads) for user, ids, leads in users] == [
+        (1, [lamp.id], []),
+        (2, sorted([lamp.id, pole.id]), [lamp.id]),
+    ]
     current = await store.memberships.current_for_guild(GUILD)
-    assert sorted(rows) == sorted(
-        (m.initiative_id, m.user_id, int(m.role == "lead")) for m in current if m.user_id
+    assert sorted((i, u) for u, ids, _ in users for i in ids) == sorted(
+        (m.initiative_id, m.user_id) for m in current if m.user_id is not None
     )
+
+
+async def test_memberships_by_user_of_a_guild_without_any(store: Store) -> None:
+    assert await store.memberships.current_by_user(GUILD) == []
+
+
+async def test_memberships_by_user_keep_large_ids_exact(store: Store) -> None:
+    lamp = await store.directory.create_initiative(GUILD, draft("lamp", "Lamp"), NOW)
+    user = 2**62 + 12345  # a snowflake-sized id must survive the JSON round trip
+    await store.memberships.start(GUILD, lamp.id, user, "lead", "appointed", NOW)
+    assert await store.memberships.current_by_user(GUILD) == [(user, [lamp.id], [lamp.id])]
 
 
 async def test_listed_initiatives_have_every_column_in_place(store: Store) -> None:
