@@ -141,7 +141,7 @@ class NameIndex:
     space between two words ("t c" in "smart city"). So the names having a
     trigram are those with a word having it (``_word_trigrams``, then
     ``_name_words``) plus those listed under it in ``_spanning``: a directory
-    of 10,000 names keeps ~40,000 name-word and ~30,000 spanning postings
+    of 10,000 names keeps ~35,000 name-word and ~25,000 spanning postings
     instead of ~220,000 name-trigram ones, and builds them that much faster.
     """
 
