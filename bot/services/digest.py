@@ -187,14 +187,10 @@ class DigestService:
         ]
 
         joined: dict[int, list[int]] = {}
-        for membership in sorted(
-            await self._store.memberships.current_for_guild(guild_id), key=lambda m: m.joined_at
+        for membership in await self._store.memberships.current_joined_between(
+            guild_id, since, until
         ):
-            if (
-                membership.initiative_id in in_cluster
-                and membership.user_id is not None
-                and in_week(membership.joined_at)
-            ):
+            if membership.initiative_id in in_cluster and membership.user_id is not None:
                 joined.setdefault(membership.initiative_id, []).append(membership.user_id)
         new_members = [
             f"**{in_cluster[initiative_id].name}**: " + ", ".join(f"<@{u}>" for u in users)

@@ -63,10 +63,9 @@ class NudgeService:
         last_nudged = await self._store.activity.last_nudges(guild_id)
         opted_out = await self._store.guilds.opted_out_users(guild_id, NUDGE_OPT_OUT_KIND)
         leads: dict[int, list[int]] = {}
-        for membership in await self._store.memberships.current_for_guild(guild_id):
-            if membership.role == "lead" and membership.user_id is not None:
-                if membership.user_id not in opted_out:
-                    leads.setdefault(membership.initiative_id, []).append(membership.user_id)
+        for initiative_id, user_id in await self._store.memberships.current_leads(guild_id):
+            if user_id not in opted_out:
+                leads.setdefault(initiative_id, []).append(user_id)
 
         due: list[Nudge] = []
         for initiative in initiatives:

@@ -72,6 +72,27 @@ class MembershipRepository:
         listed = json.loads(row[0]) if row else []
         return [(user_id, initiatives, leads) for user_id, initiatives, leads in listed]
 
+    async def current_leads(self, guild_id: int) -> list[tuple[int, int]]:
+        """(initiative id, user id) of every current lead of the guild."""
+        rows = await self.db.fetch_all(
+            "SELECT initiative_id, user_id FROM memberships WHERE guild_id = ?"
+            " AND left_at IS NULL AND role = 'lead' AND user_id IS NOT NULL"
+            " ORDER BY initiative_id, joined_at, user_id",
+            (guild_id,),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def current_joined_between(
+        self, guild_id: int, since: datetime, until: datetime
+    ) -> list[Membership]:
+        """Current memberships that began in [since, until), in the order they began."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND left_at IS NULL"
+            " AND joined_at >= ? AND joined_at < ? ORDER BY joined_at, id",
+            (guild_id, db_time(since), db_time(until)),
+        )
+        return [_membership(row) for row in rows]
+
     async def current(self, guild_id: int, initiative_id: int, user_id: int) -> Membership | None:
         row = await self.db.fetch_one(
             f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND initiative_id = ?"

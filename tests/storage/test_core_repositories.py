@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -171,3 +171,19 @@ async def test_hot_queries_use_an_index(store: Store, query: str, index: str) ->
         str(tuple(row)) for row in await store.db.fetch_all(f"EXPLAIN QUERY PLAN {query}")
     )
     assert index in plan, plan
+
+
+async def test_leads_and_memberships_begun_in_a_week(store: Store) -> None:
+    lamp = await store.directory.create_initiative(GUILD, draft("lamp", "Lamp"), NOW)
+    data = await store.directory.create_initiative(GUILD, draft("data", "Data"), NOW)
+    week_ago = NOW - timedelta(days=7)
+    await store.memberships.start(GUILD, lamp.id, 1, "lead", "appointed", week_ago)
+    await store.memberships.start(GUILD, lamp.id, 2, "member", "joined", NOW - timedelta(days=8))
+    await store.memberships.start(GUILD, data.id, 3, "member", "joined", NOW - timedelta(hours=1))
+    await store.memberships.start(GUILD, data.id, 4, "member", "joined", NOW - timedelta(days=2))
+    await store.memberships.start(GUILD, data.id, 5, "lead", "appointed", NOW)  # not before NOW
+    await store.memberships.end(GUILD, 4, [data.id], "left", NOW)
+    assert await store.memberships.current_leads(GUILD) == [(lamp.id, 1), (data.id, 5)]
+    begun = await store.memberships.current_joined_between(GUILD, week_ago, NOW)
+    assert [m.user_id for m in begun] == [1, 3]  # oldest first; 2 too early, 4 left, 5 too late
+    assert await store.memberships.current_joined_between(GUILD + 1, week_ago, NOW) == []
