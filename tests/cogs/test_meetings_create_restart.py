@@ -3,8 +3,10 @@ Agora restarts is still answered, and nothing of it lingers afterwards."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, UserDriver
 from tests.cogs.test_meetings_helpers import meeting_id_of, next_year_day
 from tests.conftest import AgoraStarter
 
@@ -15,18 +17,20 @@ async def _draft_rows(agora: RunningAgora) -> int:
     return int(row[0])
 
 
+async def _open_form(sandbox: Sandbox, **options: Any) -> UserDriver:
+    """The organiser runs /meeting create; the form is open (a draft is stored)."""
+    organiser = sandbox.user("admin")
+    opened = await organiser.slash(
+        "meeting create", start=f"{next_year_day()} 09:00", end="3h", **options
+    )
+    assert opened.modal is not None, opened.text
+    return organiser
+
+
 async def test_a_form_open_across_a_restart_still_creates_the_meeting(
     sandbox: Sandbox, agora: RunningAgora, start_agora_fn: AgoraStarter
 ) -> None:
-    organiser = sandbox.user("admin")
-    opened = await organiser.slash(
-        "meeting create",
-        start=f"{next_year_day()} 09:00",
-        end="3h",
-        venue="Hotel Metropole",
-        cap=40,
-    )
-    assert opened.modal is not None, opened.text
+    organiser = await _open_form(sandbox, venue="Hotel Metropole", cap=40)
     assert await _draft_rows(agora) == 1
     await agora.stop()
 
@@ -45,9 +49,7 @@ async def test_a_form_open_across_a_restart_still_creates_the_meeting(
 async def test_a_refused_title_leaves_no_draft_behind(
     sandbox: Sandbox, agora: RunningAgora
 ) -> None:
-    organiser = sandbox.user("admin")
-    opened = await organiser.slash("meeting create", start=f"{next_year_day()} 09:00", end="1h")
-    assert opened.modal is not None, opened.text
+    organiser = await _open_form(sandbox)
     result = await organiser.submit_modal({"Title": "   ", "Description": ""})
     assert result.ephemeral and "title" in result.text.lower(), result.text
     assert await _draft_rows(agora) == 0
@@ -56,9 +58,7 @@ async def test_a_refused_title_leaves_no_draft_behind(
 async def test_forgetting_the_organiser_erases_an_open_form(
     sandbox: Sandbox, agora: RunningAgora
 ) -> None:
-    organiser = sandbox.user("admin")
-    opened = await organiser.slash("meeting create", start=f"{next_year_day()} 09:00", end="1h")
-    assert opened.modal is not None, opened.text
+    organiser = await _open_form(sandbox)
     asked = await organiser.slash("privacy forget")
     await organiser.click(asked, "Erase my data")
     assert await _draft_rows(agora) == 0
