@@ -121,6 +121,8 @@ class PrivacyService:
             return titles.get(meeting_id, f"meeting #{meeting_id}")
 
         lines = [f"Organiser of “{title(m)}”" for m in record.organised_meeting_ids]
+        if await self._store.meeting_drafts.count_for_user(guild_id, user_id):
+            lines.append("A /meeting create form you opened and have not sent yet")
         lines += [
             f"Answered “{rsvp.answer}” for “{title(rsvp.meeting_id)}”"
             f" on {rsvp.answered_at:%Y-%m-%d}"

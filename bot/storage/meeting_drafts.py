@@ -55,6 +55,13 @@ class MeetingDraftRepository:
             )
             return cursor.rowcount
 
+    async def count_for_user(self, guild_id: int, user_id: int) -> int:
+        row = await self.db.fetch_one(
+            "SELECT count(*) FROM meeting_drafts WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return int(row[0]) if row else 0
+
     async def forget_user(self, guild_id: int, user_id: int) -> int:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(

@@ -59,6 +59,8 @@ async def test_forgetting_the_organiser_erases_an_open_form(
     sandbox: Sandbox, agora: RunningAgora
 ) -> None:
     organiser = await _open_form(sandbox)
+    shown = await organiser.slash("privacy show")
+    assert "/meeting create form" in str(shown.embed)  # /privacy show lists it
     asked = await organiser.slash("privacy forget")
     await organiser.click(asked, "Erase my data")
     assert await _draft_rows(agora) == 0
