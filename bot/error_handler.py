@@ -7,8 +7,11 @@ a traceback and the user gets a short apology with an error id to quote.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -17,6 +20,8 @@ from bot.errors import AgoraError
 from bot.services.text_fit import clip
 
 log = logging.getLogger(__name__)
+
+ItemT = TypeVar("ItemT")
 
 
 def user_message_for(error: BaseException) -> str | None:
@@ -115,3 +120,19 @@ class AgoraModal(discord.ui.Modal):
         self, interaction: discord.Interaction, error: Exception, /
     ) -> None:
         await reply_with_error(interaction, error)
+
+
+def errors_answered(
+    callback: Callable[[ItemT, discord.Interaction], Awaitable[Any]],
+) -> Callable[[ItemT, discord.Interaction], Coroutine[Any, Any, None]]:
+    """For ``DynamicItem`` callbacks: discord.py hands their errors to a view it makes on
+    the fly, which only logs them; this answers the user through ``reply_with_error``."""
+
+    @functools.wraps(callback)
+    async def answered(item: ItemT, interaction: discord.Interaction) -> None:
+        try:
+            await callback(item, interaction)
+        except Exception as error:
+            await reply_with_error(interaction, error)
+
+    return answered

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from typing import Any
 
 import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.error_handler import user_message_for
+from bot.error_handler import errors_answered, user_message_for
 from bot.errors import InvalidInput
 from bot.runtime import RunningAgora
 from bot.sandbox import Sandbox
@@ -23,6 +25,33 @@ class RefusedBodyCog(commands.Cog):
     @app_commands.command(name="too-long", description="Sends an embed Discord refuses")
     async def too_long(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(embed=discord.Embed(title="x" * 300))
+
+
+class RefusingButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"test:refuse"
+):
+    """A test-only restart-proof button whose callback raises a known error."""
+
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Button(label="Refuse", custom_id="test:refuse"))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RefusingButton:
+        return cls()
+
+    @errors_answered
+    async def callback(self, interaction: discord.Interaction) -> None:
+        raise InvalidInput("That button refuses, as it should.")
+
+
+class RefusingButtonCog(commands.Cog):
+    @app_commands.command(name="refusing-button", description="Posts a button that refuses")
+    async def post(self, interaction: discord.Interaction) -> None:
+        view = discord.ui.View(timeout=None)
+        view.add_item(RefusingButton())
+        await interaction.response.send_message("Click it.", view=view)
 
 
 async def test_refused_body_reaches_the_error_handler(
@@ -98,3 +127,17 @@ async def test_messages_reach_the_hook_and_a_failing_hook_is_only_logged(
     result = await sandbox.user("alice").slash("initiative info", initiative="Humble Lamppost")
     assert result.embed is not None
     bot.message_hook = counting
+
+
+async def test_an_error_in_a_restart_proof_button_is_answered(
+    sandbox: Sandbox, agora: RunningAgora
+) -> None:
+    bot = agora.bot
+    await bot.add_cog(RefusingButtonCog())
+    bot.add_dynamic_items(RefusingButton)
+    guild = discord.Object(int(sandbox.guild.id))
+    bot.tree.copy_global_to(guild=guild)
+    await bot.tree.sync(guild=guild)
+    posted = await sandbox.user("alice").slash("refusing-button")
+    clicked = await sandbox.user("alice").click(posted, "Refuse")
+    assert clicked.ephemeral and clicked.text == "That button refuses, as it should."

@@ -13,7 +13,7 @@ import discord
 
 from bot.cogs._context import agora_of, guild_id_of, is_organiser, services_of
 from bot.cogs._meetings_render import meeting_embed
-from bot.error_handler import reply_with_error
+from bot.error_handler import errors_answered
 from bot.services.meetings import Actor
 from bot.storage.models_meetings import Answer
 
@@ -79,13 +79,8 @@ class RsvpButton(
     ) -> RsvpButton:
         return cls(int(match["meeting"]), match["answer"])
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        try:
-            await self._answer(interaction)
-        except Exception as error:
-            await reply_with_error(interaction, error)
-
-    async def _answer(self, interaction: discord.Interaction) -> None:
+    @errors_answered
+    async def callback(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)
         services = services_of(interaction)
         publisher = publisher_of(interaction)
@@ -138,13 +133,8 @@ class CancelButton(
     ) -> CancelButton:
         return cls(int(match["meeting"]), match["choice"])
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        try:
-            await self._decide(interaction)
-        except Exception as error:
-            await reply_with_error(interaction, error)
-
-    async def _decide(self, interaction: discord.Interaction) -> None:
+    @errors_answered
+    async def callback(self, interaction: discord.Interaction) -> None:
         if self.choice == "no":
             await interaction.response.edit_message(
                 content="Nothing changed: the meeting goes ahead.", view=None

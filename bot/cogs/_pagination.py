@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.error_handler import reply_with_error
+from bot.error_handler import errors_answered
 
 # A renderer turns (interaction, argument, page) into one page of the list.
 PageRenderer = Callable[[discord.Interaction, str, int], Awaitable["Page"]]
@@ -85,20 +85,18 @@ class PageButton(
         label = item.label if isinstance(item, discord.ui.Button) else ""
         return cls(match["kind"], match["argument"], int(match["page"]), label or "", False)
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        try:
-            renderer = page_renderers(interaction.client).get(self.kind)
-            if renderer is None:
-                await interaction.response.send_message(
-                    "This list is no longer available; run the command again.", ephemeral=True
-                )
-                return
-            page = await renderer(interaction, self.argument, max(self.page, 0))
-            await interaction.response.edit_message(
-                embed=page.embed, view=page_buttons(self.kind, self.argument, page)
+    @errors_answered
+    async def callback(self, interaction: discord.Interaction) -> None:
+        renderer = page_renderers(interaction.client).get(self.kind)
+        if renderer is None:
+            await interaction.response.send_message(
+                "This list is no longer available; run the command again.", ephemeral=True
             )
-        except Exception as error:
-            await reply_with_error(interaction, error)
+            return
+        page = await renderer(interaction, self.argument, max(self.page, 0))
+        await interaction.response.edit_message(
+            embed=page.embed, view=page_buttons(self.kind, self.argument, page)
+        )
 
 
 def page_renderers(client: discord.Client) -> dict[str, PageRenderer]:

@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._context import actor_of, guild_id_of, is_admin, services_of
 from bot.cogs._discussions_render import privacy_embed
-from bot.error_handler import reply_with_error
+from bot.error_handler import errors_answered
 from bot.errors import InvalidInput, PermissionDenied
 
 _USER_ID = re.compile(r"^\s*(?:<@!?)?(\d{15,21})>?\s*$")
@@ -85,21 +85,17 @@ class ForgetButton(
     ) -> ForgetButton:
         return cls(int(match["user_id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        try:
-            guild = interaction.guild
-            if guild is None:
-                raise InvalidInput("This button only works inside a server.")
-            actor = await actor_of(interaction)
-            result = await services_of(interaction).privacy.forget_user(
-                guild.id, self.user_id, actor
-            )
-            note = await remove_initiative_roles(guild, self.user_id, result.role_ids_to_remove)
-            await interaction.response.edit_message(
-                content=result.summary + note, embed=None, view=None
-            )
-        except Exception as error:
-            await reply_with_error(interaction, error)
+    @errors_answered
+    async def callback(self, interaction: discord.Interaction) -> None:
+        guild = interaction.guild
+        if guild is None:
+            raise InvalidInput("This button only works inside a server.")
+        actor = await actor_of(interaction)
+        result = await services_of(interaction).privacy.forget_user(guild.id, self.user_id, actor)
+        note = await remove_initiative_roles(guild, self.user_id, result.role_ids_to_remove)
+        await interaction.response.edit_message(
+            content=result.summary + note, embed=None, view=None
+        )
 
 
 class KeepButton(
@@ -128,13 +124,11 @@ class KeepButton(
     ) -> KeepButton:
         return cls(int(match["user_id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        try:
-            await interaction.response.edit_message(
-                content="Cancelled: nothing was erased.", embed=None, view=None
-            )
-        except Exception as error:
-            await reply_with_error(interaction, error)
+    @errors_answered
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(
+            content="Cancelled: nothing was erased.", embed=None, view=None
+        )
 
 
 def confirmation_view(user_id: int, label: str) -> discord.ui.View:
