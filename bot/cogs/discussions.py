@@ -195,7 +195,7 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         guild_id = guild_id_of(interaction)
         initiative_text, _, state = argument.partition(",")
         initiative_id = int(initiative_text or 0) or None
-        names = {i.id: i.name for i in await services.directory.all_initiatives(guild_id)}
+        _, names = await services.directory.names_by_id(guild_id)
         result = await _page_or_first(
             lambda number: services.discussions.list_discussions(
                 guild_id, initiative_id, state, number, PAGE_SIZE
@@ -250,8 +250,7 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         guild_id = guild_id_of(interaction)
         cluster_text, _, period = argument.partition(",")
         cluster_id = int(cluster_text or 0) or None
-        names = {i.id: i.name for i in await services.directory.all_initiatives(guild_id)}
-        clusters = {c.id: c.name for c in await services.directory.all_clusters(guild_id)}
+        clusters, names = await services.directory.names_by_id(guild_id)
         top = await _page_or_first(
             lambda number: services.discussions.top_discussions(
                 guild_id, cluster_id, period, number, PAGE_SIZE
