@@ -63,8 +63,7 @@ class MeetingPublisher:
         self, guild_id: int, meeting: Meeting, session: Session | None = None
     ) -> list[int]:
         """Channels of the clusters and initiatives the meeting (or session) is for."""
-        initiatives = {i.id: i for i in await self.services.directory.all_initiatives(guild_id)}
-        clusters = {c.id: c for c in await self.services.directory.all_clusters(guild_id)}
+        clusters, initiatives = await self.services.directory.by_id(guild_id)
         initiative_ids = list(meeting.scope.initiative_ids)
         cluster_ids = list(meeting.scope.cluster_ids)
         if session is not None:
@@ -98,9 +97,9 @@ class MeetingPublisher:
             return None
         role_id: object = None
         if reminder.target_kind == "initiative":
-            for initiative in await self.services.directory.all_initiatives(guild.id):
-                if initiative.id == reminder.target_id:
-                    role_id = initiative.role_id
+            _, initiatives = await self.services.directory.by_id(guild.id)
+            initiative = initiatives.get(reminder.target_id)
+            role_id = None if initiative is None else initiative.role_id
         # A cluster has no role of its own (its session reminder goes to its channel).
         return guild.get_role(role_id) if isinstance(role_id, int) else None
 

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
 
 from bot.errors import Conflict, InvalidInput, NotFound
@@ -245,6 +246,11 @@ class DirectoryService:
 
     async def all_initiatives(self, guild_id: int) -> list[Initiative]:
         return list((await self._cache.get(guild_id)).initiatives.values())
+
+    async def by_id(self, guild_id: int) -> tuple[Mapping[int, Cluster], Mapping[int, Initiative]]:
+        """Clusters and initiatives by id: read-only views of memory, not copies."""
+        directory = await self._cache.get(guild_id)
+        return MappingProxyType(directory.clusters), MappingProxyType(directory.initiatives)
 
     async def names_by_id(self, guild_id: int) -> tuple[NamesById, NamesById]:
         """Cluster and initiative names by id, from memory, without copying them."""
