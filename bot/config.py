@@ -209,6 +209,8 @@ class _SectionReader:
         return table.get(key)
 
     def _bad(self, section: str, key: str, why: str) -> None:
+        if is_secret_key(key):
+            why = _without_value(why, self._get(section, key))
         self.problems.append(f"[{section}] {key}: {why}")
 
     def string(self, section: str, key: str, default: str, check: Check | None = None) -> str:
@@ -296,6 +298,33 @@ class _SectionReader:
             for key in table:
                 if key not in self.seen[section]:
                     self._bad(section, key, "unknown key (see config.example.toml)")
+
+
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|credential|api_?key|private_?key", re.I)
+HIDDEN = "<hidden>"
+
+
+def is_secret_key(key: str) -> bool:
+    """Keys whose values are never echoed in an error line (a wrong token is still a token)."""
+    return _SECRET_KEY.search(key) is not None
+
+
+def _strings_in(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [text for item in value.values() for text in _strings_in(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings_in(item)]
+    return [str(value)]
+
+
+def _without_value(why: str, value: Any) -> str:
+    """``why`` with every rendering of ``value`` (and of each part of it) replaced."""
+    fragments = {repr(value), str(value)}
+    for text in _strings_in(value):
+        fragments |= {text, repr(text)}
+    # One pass, longest first: a replacement is never scanned again.
+    ordered = sorted((re.escape(part) for part in fragments if part), key=len, reverse=True)
+    return re.sub("|".join(ordered), HIDDEN, why) if ordered else why
 
 
 def _nonempty(value: str) -> str | None:

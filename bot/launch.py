@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import log_redaction
 from bot.config import Config
 from bot.runtime import RunningAgora, start_agora
 from bot.services.importer import ExportFormat
@@ -51,6 +52,8 @@ def configure_logging(config: Config, *, to_stderr: bool = True) -> None:
         handlers=handlers,
         force=True,
     )
+    # Interaction tokens and the bot token never reach a log line, even at DEBUG.
+    log_redaction.install([config.token])
 
 
 async def run_discord(config: Config) -> int:
@@ -102,6 +105,7 @@ async def run_sandbox(config: Config, *, script: str | None = None) -> int:
             # A fresh sandbox has fresh ids; a fresh database matches it.
             config = with_database(config, str(Path(scratch) / "agora.db"))
         sandbox = Sandbox()
+        log_redaction.hide(sandbox.bot_token)
         await sandbox.start()
         try:
             guild = sandbox.create_seed_guild()

@@ -1,7 +1,8 @@
 """Buttons for meetings that keep working after a restart (state in the custom_id).
 
 - ``agora:rsvp:<meeting_id>:<going|maybe|declined>`` on every announcement;
-- ``agora:mcancel:<meeting_id>:<yes|no>`` on the ephemeral "really cancel?" question.
+- ``agora:mcancel:<meeting_id>:<yes|no>:by:<asker>`` on the ephemeral "really cancel?"
+  question, answered only by the organiser who asked (bot/cogs/_confirmations.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.cogs._confirmations import ASKER_TEMPLATE, asker_of, asker_only, asker_suffix
 from bot.cogs._context import agora_of, guild_id_of, is_organiser, services_of
 from bot.cogs._meetings_render import meeting_embed
 from bot.error_handler import errors_answered
@@ -104,36 +106,38 @@ class RsvpButton(
         await publisher.dm_promoted(result.meeting, result.promoted_user_ids)
 
 
-def cancel_question(meeting_id: int) -> discord.ui.View:
+def cancel_question(meeting_id: int, asker_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(CancelButton(meeting_id, "yes"))
-    view.add_item(CancelButton(meeting_id, "no"))
+    view.add_item(CancelButton(meeting_id, "yes", asker_id))
+    view.add_item(CancelButton(meeting_id, "no", asker_id))
     return view
 
 
 class CancelButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"agora:mcancel:(?P<meeting>\d+):(?P<choice>yes|no)",
+    template=r"agora:mcancel:(?P<meeting>\d+):(?P<choice>yes|no)" + ASKER_TEMPLATE,
 ):
-    def __init__(self, meeting_id: int, choice: str) -> None:
+    def __init__(self, meeting_id: int, choice: str, asker_id: int | None) -> None:
         yes = choice == "yes"
+        suffix = asker_suffix(asker_id) if asker_id is not None else ""
         super().__init__(
             discord.ui.Button(
                 label="Yes, cancel the meeting" if yes else "No, keep it",
                 style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"agora:mcancel:{meeting_id}:{choice}",
+                custom_id=f"agora:mcancel:{meeting_id}:{choice}{suffix}",
             )
         )
         self.meeting_id = meeting_id
         self.choice = choice
+        self.asker_id = asker_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> CancelButton:
-        return cls(int(match["meeting"]), match["choice"])
+        return cls(int(match["meeting"]), match["choice"], asker_of(match))
 
-    @errors_answered
+    @asker_only
     async def callback(self, interaction: discord.Interaction) -> None:
         if self.choice == "no":
             await interaction.response.edit_message(

@@ -93,15 +93,18 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
         custom_id="description",
     )
 
-    def __init__(self, cog: MeetingCog, draft: MeetingDraft, draft_id: int) -> None:
+    def __init__(self, cog: MeetingCog, draft: MeetingDraft, draft_id: int, owner_id: int) -> None:
         # No timeout: the stored draft, not this object, decides how long the form is
         # answered (bot/services/meeting_drafts.py); after a restart it is registered again.
         super().__init__(timeout=None, custom_id=f"agora:meeting-draft:{draft_id}")
         self.cog = cog
         self.draft = draft
         self.draft_id = draft_id
+        self.owner_id = owner_id  # who ran /meeting create: the only one who may answer
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        # A submission naming someone else's form is refused before anything is touched.
+        services_of(interaction).meeting_drafts.check_answerer(self.owner_id, interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         draft = replace(
             self.draft, title=self.meeting_title.value, description=self.description.value or ""
@@ -111,7 +114,8 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
         try:
             change = await services.meetings.create(guild_id, meeting_actor(interaction), draft)
         finally:
-            await services.meeting_drafts.discard(self.draft_id)  # a form is answered once
+            # A form is answered once.
+            await services.meeting_drafts.discard(self.draft_id, interaction.user.id)
         text = await self.cog.publish_new(interaction, change)
         await interaction.followup.send(text, ephemeral=True)
 
@@ -150,7 +154,7 @@ class MeetingCog(
         self.bot.add_dynamic_items(RsvpButton, CancelButton)
         # Forms of /meeting create opened before a restart are answered as if nothing happened.
         for pending in await self.bot.services.meeting_drafts.pending():
-            self.bot.add_view(CreateMeetingModal(self, pending.draft, pending.id))
+            self.bot.add_view(CreateMeetingModal(self, pending.draft, pending.id, pending.user_id))
         await self.reminder_scheduler.start()
         self.bot.scheduler.add_job(
             self.sweep_events,
@@ -311,7 +315,9 @@ class MeetingCog(
         # Refuse bad times now, before the organiser types the long text.
         await services.meetings.check_draft(guild_id, meeting_actor(interaction), draft)
         draft_id = await services.meeting_drafts.keep(guild_id, interaction.user.id, draft)
-        await interaction.response.send_modal(CreateMeetingModal(self, draft, draft_id))
+        await interaction.response.send_modal(
+            CreateMeetingModal(self, draft, draft_id, interaction.user.id)
+        )
 
     @app_commands.command(name="edit", description="Change a meeting (organisers)")
     @app_commands.describe(
@@ -414,7 +420,7 @@ class MeetingCog(
         await interaction.response.send_message(
             f"Cancel **{found.title}** ({discord.utils.format_dt(found.starts_at, 'F')})? "
             "Everyone gets a cancellation notice and its reminders stop.",
-            view=cancel_question(meeting_id),
+            view=cancel_question(meeting_id, interaction.user.id),
             ephemeral=True,
         )
 

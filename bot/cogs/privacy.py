@@ -2,8 +2,9 @@
 
 ``/privacy forget`` and an admin's ``/privacy forget-member`` answer with what
 would be erased and a confirmation button; nothing changes until it is
-clicked. The buttons are DynamicItems (the person to forget is in the
-custom_id), so a confirmation still works after Agora restarted.
+clicked. The buttons are DynamicItems (the person to forget and the person who
+asked are in the custom_id), so a confirmation still works after Agora restarted,
+and only the person who asked can answer it (bot/cogs/_confirmations.py).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import AgoraBot
+from bot.cogs._confirmations import ASKER_TEMPLATE, asker_of, asker_only, asker_suffix
 from bot.cogs._context import actor_of, guild_id_of, is_admin, services_of
 from bot.cogs._discussions_render import privacy_embed
-from bot.error_handler import errors_answered
 from bot.errors import InvalidInput, PermissionDenied
 
 _USER_ID = re.compile(r"^\s*(?:<@!?)?(\d{15,21})>?\s*$")
@@ -61,19 +62,21 @@ async def remove_initiative_roles(
 
 class ForgetButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"agora:privacy:forget:(?P<user_id>\d+)",
+    template=r"agora:privacy:forget:(?P<user_id>\d+)" + ASKER_TEMPLATE,
 ):
     """Erase everything naming the user; theirs to click, or an admin's."""
 
-    def __init__(self, user_id: int, label: str = "Erase my data") -> None:
+    def __init__(self, user_id: int, asker_id: int | None, label: str = "Erase my data") -> None:
+        suffix = asker_suffix(asker_id) if asker_id is not None else ""
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.danger,
-                custom_id=f"agora:privacy:forget:{user_id}",
+                custom_id=f"agora:privacy:forget:{user_id}{suffix}",
             )
         )
         self.user_id = user_id
+        self.asker_id = asker_id
 
     @classmethod
     async def from_custom_id(
@@ -83,9 +86,9 @@ class ForgetButton(
         match: re.Match[str],
         /,
     ) -> ForgetButton:
-        return cls(int(match["user_id"]))
+        return cls(int(match["user_id"]), asker_of(match))
 
-    @errors_answered
+    @asker_only
     async def callback(self, interaction: discord.Interaction) -> None:
         guild = interaction.guild
         if guild is None:
@@ -100,19 +103,21 @@ class ForgetButton(
 
 class KeepButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"agora:privacy:keep:(?P<user_id>\d+)",
+    template=r"agora:privacy:keep:(?P<user_id>\d+)" + ASKER_TEMPLATE,
 ):
     """Change nothing."""
 
-    def __init__(self, user_id: int) -> None:
+    def __init__(self, user_id: int, asker_id: int | None) -> None:
+        suffix = asker_suffix(asker_id) if asker_id is not None else ""
         super().__init__(
             discord.ui.Button(
                 label="Cancel",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"agora:privacy:keep:{user_id}",
+                custom_id=f"agora:privacy:keep:{user_id}{suffix}",
             )
         )
         self.user_id = user_id
+        self.asker_id = asker_id
 
     @classmethod
     async def from_custom_id(
@@ -122,19 +127,19 @@ class KeepButton(
         match: re.Match[str],
         /,
     ) -> KeepButton:
-        return cls(int(match["user_id"]))
+        return cls(int(match["user_id"]), asker_of(match))
 
-    @errors_answered
+    @asker_only
     async def callback(self, interaction: discord.Interaction) -> None:
         await interaction.response.edit_message(
             content="Cancelled: nothing was erased.", embed=None, view=None
         )
 
 
-def confirmation_view(user_id: int, label: str) -> discord.ui.View:
+def confirmation_view(user_id: int, asker_id: int, label: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(ForgetButton(user_id, label))
-    view.add_item(KeepButton(user_id))
+    view.add_item(ForgetButton(user_id, asker_id, label))
+    view.add_item(KeepButton(user_id, asker_id))
     return view
 
 
@@ -171,7 +176,7 @@ class PrivacyCog(commands.GroupCog, group_name="privacy"):
             "This erases everything below and takes your initiative roles; counts stay,"
             " without your name. It cannot be undone.",
             embed=privacy_embed(report, about_self=True),
-            view=confirmation_view(interaction.user.id, "Erase my data"),
+            view=confirmation_view(interaction.user.id, interaction.user.id, "Erase my data"),
             ephemeral=True,
         )
 
@@ -210,7 +215,7 @@ class PrivacyCog(commands.GroupCog, group_name="privacy"):
             f"This erases everything Agora holds about <@{target}> on this server; counts"
             " stay, without a name. It cannot be undone.",
             embed=privacy_embed(report, about_self=target == interaction.user.id),
-            view=confirmation_view(target, "Erase their data"),
+            view=confirmation_view(target, interaction.user.id, "Erase their data"),
             ephemeral=True,
         )
 

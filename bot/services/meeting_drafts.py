@@ -2,7 +2,9 @@
 
 The command checks everything it was given, then opens a form for the long text. What it
 was given is stored first, so a form left open across a restart is still answered; rows
-go when the form is answered, and are dropped after ``DRAFT_LIFETIME`` unanswered.
+go when the form is answered, and are dropped after ``DRAFT_LIFETIME`` unanswered. A form
+is answered only by the person who opened it: a submission by anyone else (a forged
+custom_id) is refused and leaves the draft as it was.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.errors import PermissionDenied
 from bot.services.clock import Clock
 from bot.services.meetings import MeetingDraft, RepeatSpec
 from bot.storage.models_meetings import Location, Scope
@@ -19,6 +22,10 @@ from bot.storage.store import Store
 
 # Longer than anyone spends on a form, short enough that nothing lingers.
 DRAFT_LIFETIME = timedelta(hours=3)
+NOT_YOUR_FORM = (
+    "This form belongs to someone else's /meeting create: nothing was created or changed."
+    " Run /meeting create to open your own."
+)
 
 
 def draft_to_json(draft: MeetingDraft) -> str:
@@ -67,5 +74,12 @@ class MeetingDraftService:
             for row in await self._drafts.since(since)
         ]
 
-    async def discard(self, draft_id: int) -> None:
-        await self._drafts.delete(draft_id)
+    @staticmethod
+    def check_answerer(owner_id: int, user_id: int) -> None:
+        """Refuse (PermissionDenied, nothing touched) unless ``user_id`` opened the form."""
+        if user_id != owner_id:
+            raise PermissionDenied(NOT_YOUR_FORM)
+
+    async def discard(self, draft_id: int, user_id: int) -> None:
+        """The form was answered by its owner: drop its draft (someone else's stays)."""
+        await self._drafts.delete(draft_id, user_id)

@@ -44,9 +44,12 @@ class MeetingDraftRepository:
             for row in rows
         ]
 
-    async def delete(self, draft_id: int) -> None:
+    async def delete(self, draft_id: int, user_id: int) -> None:
+        """Delete the draft if ``user_id`` owns it (nobody else's form is ever dropped)."""
         async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM meeting_drafts WHERE id = ?", (draft_id,))
+            await conn.execute(
+                "DELETE FROM meeting_drafts WHERE id = ? AND user_id = ?", (draft_id, user_id)
+            )
 
     async def delete_before(self, moment: datetime) -> int:
         async with self.db.transaction() as conn:
