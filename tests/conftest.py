@@ -7,16 +7,33 @@ unmodified discord.py client, and its database is a SQLite file in tmp_path.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import discord
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.config import Config, parse_config
 from bot.launch import prepare_seed_guild, sandbox_config
 from bot.runtime import RunningAgora, start_agora
 from bot.sandbox import Sandbox
+
+# Property tests: in CI (``CI`` set, as CI services do) the same examples on every
+# run, so a red build is the code's doing and can be reproduced; a failure prints the
+# blob for ``@reproduce_failure``. Locally, new random examples each run go looking for
+# what CI does not try.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],  # a busy runner is not a failure
+)
+settings.register_profile("dev", derandomize=False, print_blob=True)
+settings.load_profile("dev" if os.environ.get("CI", "").lower() in ("", "0", "false") else "ci")
 
 
 @pytest.fixture

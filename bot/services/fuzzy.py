@@ -147,7 +147,10 @@ class NameIndex:
 
     def __init__(self) -> None:
         self._entries: dict[int, _Entry] = {}
+        # Every key with a slug is under it: the first one here, any others sharing
+        # the slug (rare) in ``_more_slug_keys``, so one int per slug in the usual case.
         self._slug_keys: dict[str, int] = {}
+        self._more_slug_keys: dict[str, list[int]] = {}
         # Posting lists hold each key (or word) once, in the order they were added.
         self._word_keys: dict[str, list[int]] = {}  # word of a name or slug -> keys
         self._word_trigrams: dict[str, list[str]] = {}  # trigram -> words having it
@@ -171,7 +174,7 @@ class NameIndex:
         if self._sorted_names is not None:
             bisect.insort(self._sorted_names, (entry.folded, key))
         if entry.slug:
-            self._slug_keys[entry.slug] = key
+            self._add_slug(entry.slug, key)
         for word in entry.words:
             keys = self._word_keys.setdefault(word, [])
             if not keys:
@@ -209,7 +212,7 @@ class NameIndex:
         for key, entry in entries.items():
             self._order[key] = (len(entry.folded), entry.folded)
             if entry.slug:
-                self._slug_keys[entry.slug] = key
+                self._add_slug(entry.slug, key)
             for word in entry.words:
                 word_keys[word].append(key)
             for word in entry.name_words():
@@ -236,8 +239,8 @@ class NameIndex:
         del self._order[key]
         if self._sorted_names is not None:
             _remove_sorted(self._sorted_names, (entry.folded, key))
-        if self._slug_keys.get(entry.slug) == key:
-            del self._slug_keys[entry.slug]
+        if entry.slug:
+            self._remove_slug(entry.slug, key)
         for word in entry.words:
             if _discard(self._word_keys, word, key):
                 for gram in trigrams(word):
@@ -285,6 +288,29 @@ class NameIndex:
         # Sorted views, once built, are kept up to date in place; only results go.
         self._results.clear()
 
+    def _add_slug(self, slug: str, key: int) -> None:
+        if self._slug_keys.setdefault(slug, key) != key:
+            self._more_slug_keys.setdefault(slug, []).append(key)
+
+    def _remove_slug(self, slug: str, key: int) -> None:
+        # Another key may have the same slug: it stays an exact match for it.
+        if self._slug_keys.get(slug) != key:
+            _discard(self._more_slug_keys, slug, key)
+            return
+        more = self._more_slug_keys.get(slug)
+        if more:
+            self._slug_keys[slug] = more.pop(0)
+            if not more:
+                del self._more_slug_keys[slug]
+        else:
+            del self._slug_keys[slug]
+
+    def _slug_matches(self, folded: str) -> list[int]:
+        first = self._slug_keys.get(folded)
+        if first is None:
+            return []
+        return [first, *self._more_slug_keys.get(folded, ())]
+
     def _index_word(self, word: str) -> None:
         """Index a word seen for the first time by its trigrams."""
         for gram in trigrams(word):
@@ -330,9 +356,8 @@ class NameIndex:
                 taken.add(key)
                 result.append(Match(key, tier, 0))
 
-        slug_key = self._slug_keys.get(folded)
         exact = [key for name, key in self._name_range(folded) if name == folded]
-        take(EXACT, exact + ([slug_key] if slug_key is not None else []))
+        take(EXACT, exact + self._slug_matches(folded))
         if len(result) < limit:
             take(PREFIX, (key for _, key in self._name_range(folded)))
         if len(result) < limit:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.services.fuzzy import NameIndex, _fold_unicode, fold, trigrams
+from bot.services.fuzzy import EXACT, PREFIX, Match, NameIndex, _fold_unicode, fold, trigrams
 
 ascii_text = st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
 # Few letters, so names share words, trigrams and slugs; punctuation and
@@ -56,8 +56,13 @@ def one_by_one(entries: list[tuple[int, str, str]], index: NameIndex | None = No
     return index
 
 
+# Two keys share a slug, then one of them is renamed: the other keeps its exact match.
+SHARED_SLUG_RENAMED = [(1, "", "a"), (0, "", "a"), (0, "", "")]
+
+
 @settings(max_examples=80)
 @given(entries=items)
+@example(entries=SHARED_SLUG_RENAMED)
 def test_add_many_answers_like_adding_one_by_one(entries: list[tuple[int, str, str]]) -> None:
     bulk = NameIndex()
     bulk.add_many(entries)
@@ -66,6 +71,7 @@ def test_add_many_answers_like_adding_one_by_one(entries: list[tuple[int, str, s
 
 @settings(max_examples=60)
 @given(first=items, then=items)
+@example(first=[], then=SHARED_SLUG_RENAMED)
 def test_add_many_into_a_searched_index_renames_and_keeps_views_current(
     first: list[tuple[int, str, str]], then: list[tuple[int, str, str]]
 ) -> None:
@@ -73,6 +79,19 @@ def test_add_many_into_a_searched_index_renames_and_keeps_views_current(
     bulk.search("a")  # builds the sorted views, which add_many must then keep right
     bulk.add_many(then)
     assert answers(bulk) == answers(one_by_one(then, one_by_one(first)))
+
+
+def test_a_slug_shared_by_two_names_stays_exact_when_either_changes() -> None:
+    index = NameIndex()
+    index.add(1, "Data Spaces", "data")
+    index.add(2, "Data Lab", "data")
+    index.add(2, "Data Lab", "data-lab")  # renamed away: 1 still has the slug
+    assert index.search("data")[0] == Match(1, EXACT, 0)
+    index.add(3, "Open Data", "data")
+    index.remove(1)  # the first holder goes: 3 still has it
+    assert index.search("data")[0] == Match(3, EXACT, 0)
+    index.remove(3)
+    assert [m.tier for m in index.search("data")] == [PREFIX]
 
 
 def test_add_many_of_a_loaded_directory_is_the_same_index() -> None:
