@@ -6,7 +6,8 @@ service; each guild message goes to ``activity.record_message`` through the bot'
 message hook (called in place, no task per message: see ``AgoraBot.dispatch``), which only
 touches dictionaries (the batch writer does the I/O), so a burst of thousands
 of messages a second never waits on the database. No message content is read:
-Agora needs the Guild Messages intent, not Message Content.
+Agora needs the Guild Messages intent, not Message Content. Only members' posts count:
+never a message by a bot (Agora's own included), a webhook or the system.
 
 After downtime, ``on_ready`` reconciles each guild with Discord's active and
 archived thread listings. Threads Agora creates itself (``/discussion start``)
@@ -43,12 +44,8 @@ def thread_created_at(thread: discord.Thread) -> datetime:
 
 
 def snapshot_of(thread: discord.Thread) -> ThreadSnapshot:
-    """A thread as a reconciliation snapshot (from Discord's listings)."""
-    last_message_at = (
-        discord.utils.snowflake_time(thread.last_message_id)
-        if thread.last_message_id is not None
-        else None
-    )
+    """A thread as a reconciliation snapshot (from Discord's listings). Its message_count is
+    left out: Discord counts bots' and system messages too (see ``counts_as_activity``)."""
     return ThreadSnapshot(
         thread_id=thread.id,
         parent_channel_id=thread.parent_id,
@@ -56,10 +53,24 @@ def snapshot_of(thread: discord.Thread) -> ThreadSnapshot:
         owner_id=thread.owner_id,
         archived=thread.archived,
         locked=thread.locked,
-        message_count=thread.message_count or 0,
         created_at=thread_created_at(thread),
         archived_at=thread.archive_timestamp if thread.archived else None,
-        last_message_at=last_message_at,
+    )
+
+
+# What members type: plain messages and replies. Every other type is the system's (joins,
+# pins, thread notices) or an app's (slash command and context menu responses).
+_MEMBER_MESSAGE_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+
+def counts_as_activity(message: discord.Message) -> bool:
+    """Whether a message is a member's post, counted as activity and participation: never
+    one by a bot (Agora's own replies and interaction responses included), a webhook, or
+    the system."""
+    return (
+        message.webhook_id is None
+        and not message.author.bot
+        and message.type in _MEMBER_MESSAGE_TYPES
     )
 
 
@@ -170,9 +181,10 @@ class ActivityListener(commands.Cog):
 
     def count_message(self, message: discord.Message) -> None:
         """The bot's message hook: called in place for every message (see AgoraBot.dispatch).
-        O(1), no await: messages outside tracked threads are dropped in a set lookup."""
+        O(1), no await: messages outside tracked threads are dropped in a set lookup, and
+        messages that are not a member's post are never counted."""
         guild = message.guild
-        if guild is None:
+        if guild is None or not counts_as_activity(message):
             return
         message_id = message.id
         self.bot.services.activity.record_message_at(
@@ -204,14 +216,13 @@ class ActivityListener(commands.Cog):
                     if report.changed:
                         log.info(
                             "reconciled %s: %d created, %d archived, %d unarchived, "
-                            "%d renamed, %d deleted, %d messages added",
+                            "%d renamed, %d deleted",
                             guild.name,
                             len(report.created),
                             len(report.archived),
                             len(report.unarchived),
                             len(report.renamed),
                             len(report.deleted),
-                            report.messages_added,
                         )
             finally:
                 self.reconciled.set()

@@ -215,10 +215,10 @@ class DigestService:
                 )
 
         liveliest = [
-            f"<#{ranked.discussion.thread_id}> — {ranked.messages_in_period} messages"
+            f"<#{ranked.discussion.thread_id}> — {_messages(ranked.messages_in_period)}"
             f" ({in_cluster[ranked.discussion.initiative_id].name})"
             if ranked.discussion.initiative_id in in_cluster
-            else f"<#{ranked.discussion.thread_id}> — {ranked.messages_in_period} messages"
+            else f"<#{ranked.discussion.thread_id}> — {_messages(ranked.messages_in_period)}"
             for ranked in await self._store.discussions.top(
                 guild_id, cluster.id, to_epoch(since), to_epoch(until), LIVELIEST_COUNT, 0
             )
@@ -297,6 +297,10 @@ def _fit_lines(section: DigestSection, limit: int) -> str:
     if not section.lines:
         return clip(section.empty_text, limit)
     return fit_lines(section.lines, limit)
+
+
+def _messages(count: int) -> str:
+    return f"{count} message{'' if count == 1 else 's'}"
 
 
 def _one_line(text: str) -> str:

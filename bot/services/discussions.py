@@ -68,11 +68,10 @@ class ThreadSnapshot:
     owner_id: int | None
     archived: bool
     locked: bool
-    message_count: int
     created_at: datetime
     archived_at: datetime | None = None
-    # From the thread's last_message_id snowflake, when Discord gives one.
-    last_message_at: datetime | None = None
+    # No message count: Discord's counts the bot's replies, interaction responses,
+    # webhooks and system messages too, and Agora counts only what members post.
 
 
 @dataclass(frozen=True)
@@ -84,17 +83,11 @@ class ReconcileReport:
     unarchived: tuple[int, ...] = ()
     renamed: tuple[int, ...] = ()
     deleted: tuple[int, ...] = ()
-    messages_added: int = 0
 
     @property
     def changed(self) -> bool:
         return bool(
-            self.created
-            or self.archived
-            or self.unarchived
-            or self.renamed
-            or self.deleted
-            or self.messages_added
+            self.created or self.archived or self.unarchived or self.renamed or self.deleted
         )
 
 
@@ -254,8 +247,10 @@ class DiscussionService:
         ``active`` is the guild's active thread listing; ``archived`` the
         archived listings of the channels in ``listed_parent_ids``, fetched in
         full. A known discussion of one of those channels that is in neither
-        listing was deleted. Message counts only grow: Discord's count drops
-        when messages are deleted, Agora counts messages posted.
+        listing was deleted. Message counts are left alone: Discord's thread
+        counts include messages by bots (Agora's own replies among them), webhooks
+        and the system, which Agora never counts, so they cannot tell how many
+        members posted while Agora was away; those messages go uncounted.
         """
         await self._activity.flush()  # so our counts are complete before comparing
         now = to_epoch(self._clock())
@@ -281,7 +276,6 @@ class DiscussionService:
                 if initiative_id is not None:
                     created.append(_new_thread(snapshot, initiative_id))
                     report.created.append(snapshot.thread_id)
-                    report.messages_added += snapshot.message_count
                 continue
             change = _state_change(current, snapshot, now, report)
             if change is not None:
@@ -411,7 +405,6 @@ class _ReportBuilder:
     unarchived: list[int] = field(default_factory=list)
     renamed: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
-    messages_added: int = 0
 
     def build(self) -> ReconcileReport:
         return ReconcileReport(
@@ -420,14 +413,11 @@ class _ReportBuilder:
             unarchived=tuple(self.unarchived),
             renamed=tuple(self.renamed),
             deleted=tuple(self.deleted),
-            messages_added=self.messages_added,
         )
 
 
 def _new_thread(snapshot: ThreadSnapshot, initiative_id: int) -> NewThread:
     created_at = to_epoch(snapshot.created_at)
-    moments = (snapshot.created_at, snapshot.last_message_at, snapshot.archived_at)
-    last = max(to_epoch(moment) for moment in moments if moment is not None)
     return NewThread(
         thread_id=snapshot.thread_id,
         parent_channel_id=snapshot.parent_channel_id,
@@ -438,19 +428,16 @@ def _new_thread(snapshot: ThreadSnapshot, initiative_id: int) -> NewThread:
         archived=snapshot.archived,
         locked=snapshot.locked,
         archived_at=None if snapshot.archived_at is None else to_epoch(snapshot.archived_at),
-        message_count=max(0, snapshot.message_count),
-        last_activity_at=last,
+        last_activity_at=created_at,
     )
 
 
 def _state_change(
     current: Discussion, snapshot: ThreadSnapshot, now: int, report: _ReportBuilder
 ) -> ThreadStateChange | None:
-    extra = max(0, snapshot.message_count - current.message_count)
     restore = current.deleted
     if (
-        not extra
-        and not restore
+        not restore
         and current.name == snapshot.name
         and current.archived == snapshot.archived
         and current.locked == snapshot.locked
@@ -462,7 +449,6 @@ def _state_change(
         report.archived.append(snapshot.thread_id)
     if current.archived and not snapshot.archived:
         report.unarchived.append(snapshot.thread_id)
-    report.messages_added += extra
     if snapshot.archived:
         archived_at = (
             current.archived_at or snapshot.archived_at or datetime.fromtimestamp(now, UTC)
@@ -470,17 +456,12 @@ def _state_change(
         archived_epoch: int | None = to_epoch(archived_at)
     else:
         archived_epoch = None
-    # Messages posted while away happened after our last count; book them to
-    # their last known time, else to now.
-    booked = snapshot.last_message_at or snapshot.archived_at
     return ThreadStateChange(
         thread_id=snapshot.thread_id,
         name=snapshot.name,
         archived=snapshot.archived,
         locked=snapshot.locked,
         archived_at=archived_epoch,
-        extra_messages=extra,
-        extra_messages_at=now if booked is None else to_epoch(booked),
         restore=restore,
     )
 

@@ -21,10 +21,8 @@ def snapshot(
     parent: int,
     name: str,
     created_at: datetime,
-    messages: int = 0,
     archived: bool = False,
     owner: int | None = ALICE,
-    last_message_at: datetime | None = None,
 ) -> ThreadSnapshot:
     return ThreadSnapshot(
         thread_id=thread_id,
@@ -33,10 +31,8 @@ def snapshot(
         owner_id=owner,
         archived=archived,
         locked=False,
-        message_count=messages,
         created_at=created_at,
         archived_at=created_at + timedelta(hours=2) if archived else None,
-        last_message_at=last_message_at,
     )
 
 
@@ -60,9 +56,9 @@ async def test_reconcile_picks_up_what_happened_while_away(world: World) -> None
     report = await service.reconcile(
         GUILD,
         active=[
-            snapshot(1, lamppost_channel, "Stays open", t0, messages=6, last_message_at=away),
-            snapshot(5, lamppost_channel, "Created while away", away, messages=3, owner=CAROL),
-            snapshot(6, 99999, "Not an initiative channel", away, messages=9),
+            snapshot(1, lamppost_channel, "Stays open", t0),
+            snapshot(5, lamppost_channel, "Created while away", away, owner=CAROL),
+            snapshot(6, 99999, "Not an initiative channel", away),
         ],
         archived=[snapshot(2, lamppost_channel, "Archived while away", t0, archived=True)],
         listed_parent_ids=[lamppost_channel],
@@ -71,15 +67,16 @@ async def test_reconcile_picks_up_what_happened_while_away(world: World) -> None
     assert report.created == (5,)
     assert report.archived == (2,)
     assert report.deleted == (3,)
-    assert report.messages_added == 4 + 3  # 6 - 2 already counted, and the new thread's 3
 
     by_id = {d.thread_id: d for d in await world.store.discussions.in_guild(GUILD, True)}
-    assert by_id[1].message_count == 6
-    assert by_id[1].last_activity_at == away
+    # Counts are what members were seen posting: Discord's thread counts include bots'
+    # and system messages, so they never raise them.
+    assert by_id[1].message_count == 2
+    assert by_id[1].last_activity_at == t0 + timedelta(minutes=5)
     assert by_id[2].state == "archived"
     assert by_id[3].state == "deleted"
     assert by_id[4].state == "open"  # its channel's listing was not fetched: left alone
-    assert (by_id[5].message_count, by_id[5].author_id, by_id[5].state) == (3, CAROL, "open")
+    assert (by_id[5].message_count, by_id[5].author_id, by_id[5].state) == (0, CAROL, "open")
     assert 6 not in by_id
     assert world.discussions.count_by_initiative(GUILD) == {
         world.initiatives["humble-lamppost"]: 3,  # 1, 2 and 5
@@ -87,20 +84,16 @@ async def test_reconcile_picks_up_what_happened_while_away(world: World) -> None
     }
     assert world.activity.is_tracked(GUILD, 5) and not world.activity.is_tracked(GUILD, 3)
 
-    # Messages found while away are booked to the hour they were last seen, so
-    # they count in the day's ranking next to the 2 counted live.
-    top_day = await service.top_discussions(GUILD, period="day")
-    assert [(r.discussion.thread_id, r.messages_in_period) for r in top_day.items] == [
-        (1, 6),
-        (5, 3),
-    ]
+    # The ranking holds only the 2 messages counted live.
+    top_all = await service.top_discussions(GUILD, period="all")
+    assert [(r.discussion.thread_id, r.messages_in_period) for r in top_all.items] == [(1, 2)]
 
     # Running it again with the same listings changes nothing.
     again = await service.reconcile(
         GUILD,
         active=[
-            snapshot(1, lamppost_channel, "Stays open", t0, messages=6, last_message_at=away),
-            snapshot(5, lamppost_channel, "Created while away", away, messages=3, owner=CAROL),
+            snapshot(1, lamppost_channel, "Stays open", t0),
+            snapshot(5, lamppost_channel, "Created while away", away, owner=CAROL),
         ],
         archived=[snapshot(2, lamppost_channel, "Archived while away", t0, archived=True)],
         listed_parent_ids=[lamppost_channel],
@@ -108,16 +101,17 @@ async def test_reconcile_picks_up_what_happened_while_away(world: World) -> None
     assert not again.changed
 
 
-async def test_reconcile_never_lowers_counts(world: World) -> None:
+async def test_reconcile_leaves_counted_messages_alone(world: World) -> None:
     channel = world.channels["humble-lamppost"]
     await world.discussions.thread_created(GUILD, 1, channel, "Busy", ALICE, world.clock.now)
     for _ in range(5):
         world.activity.record_message(GUILD, 1, BOB, world.clock.now)
-    # Discord says 2: three messages were deleted. Agora counts messages posted.
+    # Whatever Discord's count says now (messages deleted, bots' replies added), Agora's
+    # count is the messages members were seen posting.
     report = await world.discussions.reconcile(
-        GUILD, [snapshot(1, channel, "Busy", world.clock.now, messages=2)], [], [channel]
+        GUILD, [snapshot(1, channel, "Busy", world.clock.now)], [], [channel]
     )
-    assert report.messages_added == 0
+    assert not report.changed
     row = await world.store.discussions.get(GUILD, 1)
     assert row is not None and row.message_count == 5
 
