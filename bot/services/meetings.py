@@ -287,7 +287,7 @@ class MeetingService:
             end = timeparse.parse_end(edit.end, start_parsed, now)
             notes += end.notes
             ends_at = end.utc
-        timeparse.ensure_order(starts_at, ends_at)
+        timeparse.ensure_order(starts_at, ends_at, zone)
         shift = starts_at - meeting.starts_at
         sessions = await self.store.meetings.sessions(guild_id, meeting_id)
         outside = [

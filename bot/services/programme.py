@@ -95,7 +95,9 @@ class ProgrammeService:
         day = meeting.starts_at.astimezone(timeparse.resolve_zone(meeting.timezone)).date()
         start = timeparse.parse_clock_on(draft.start, day, meeting.timezone, now)
         end = timeparse.parse_end(draft.end, start, now)
-        timeparse.ensure_within(start.utc, end.utc, meeting.starts_at, meeting.ends_at)
+        timeparse.ensure_within(
+            start.utc, end.utc, meeting.starts_at, meeting.ends_at, meeting.timezone
+        )
         existing = await self.store.meetings.sessions(guild_id, meeting_id)
         if len(existing) >= MAX_SESSIONS:
             raise Conflict(f"A programme holds at most {MAX_SESSIONS} sessions.")

@@ -20,32 +20,24 @@ import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
+from bot.services import timephrases
 
 ACCEPTED_FORMATS = (
-    "2017-06-20 09:00, 20/06/2017 9:00, ISO 8601 such as 2017-06-20T09:00+02:00, "
-    "today 9:30, tomorrow 14:00, monday 10:00, in 30 minutes, in 2 hours, in 3 days"
+    "2017-06-20 09:00, 20/06/2017 9:00, 20 June 2017 9am, June 20th 2017 at 9, "
+    "friday 10am, next tuesday 3pm, tomorrow at 3, noon tomorrow, in 2 hours, in 3 days, "
+    "ISO 8601 such as 2017-06-20T09:00+02:00"
 )
+DATE_FORMATS = "2017-06-20, 20/06/2017, 20 June, June 20th 2017, tomorrow, next friday"
 
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-_CLOCK = r"(?P<hour>\d{1,2})[:h.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
-_YMD = re.compile(rf"^(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})[ t]+{_CLOCK}$")
-_DMY = re.compile(
-    rf"^(?P<day>\d{{1,2}})[/.](?P<month>\d{{1,2}})[/.](?P<year>\d{{4}})[ t]+{_CLOCK}$"
-)
-_DAY_WORD = re.compile(
-    rf"^(?:(?P<word>today|tomorrow)|(?:next\s+)?(?P<weekday>{'|'.join(WEEKDAY_NAMES)}))"
-    rf"(?:\s+at)?\s+{_CLOCK}$"
-)
 _RELATIVE = re.compile(
-    r"^in\s+(?P<amount>\d{1,4})\s*(?P<unit>minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)$"
+    r"^in\s+(?P<amount>\d{1,4}|an?|one)\s*"
+    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w)$"
 )
-_CLOCK_ONLY = re.compile(rf"^{_CLOCK}$")
-_ISO_HINT = re.compile(r"^\d{4}-\d{2}-\d{2}[t ]")
+_ISO = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})[t ]\d")
 
 
 @dataclass(frozen=True)
@@ -126,21 +118,6 @@ def _offset_text(moment: datetime) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _clock_from(match: re.Match[str], text: str) -> time:
-    hour, minute = int(match["hour"]), int(match["minute"])
-    second = int(match["second"] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise InvalidInput(f"{text!r} has an impossible time of day; use 00:00 to 23:59.")
-    return time(hour, minute, second)
-
-
-def _date_from(year: int, month: int, day: int, text: str) -> date:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a real date (day {day}, month {month}).") from None
-
-
 def _unparseable(text: str) -> InvalidInput:
     return InvalidInput(f"I can't read {text!r} as a time. Accepted: {ACCEPTED_FORMATS}.")
 
@@ -149,13 +126,15 @@ def _out_of_range(text: str) -> InvalidInput:
     return InvalidInput(f"{text!r} is too far in the past or future; use a year from 1970 on.")
 
 
-def parse_time(text: str, zone_name: str, now: datetime) -> ParsedTime:
+def parse_time(text: str, zone_name: str, now: datetime, *, day_first: bool = True) -> ParsedTime:
     """Read ``text`` as an instant, interpreting wall-clock times in ``zone_name``.
 
-    ``now`` must be timezone-aware. Raises InvalidInput with the reason.
+    ``now`` must be timezone-aware. ``day_first`` reads 03/04/2027 as 3 April
+    (False: as March 4); either way an ambiguous date comes back with a note
+    giving both readings. Raises InvalidInput with the reason.
     """
     try:
-        parsed = _parse_time(text, zone_name, now)
+        parsed = _parse_time(text, zone_name, now, day_first)
     except (OverflowError, OSError):  # year 1 in a zone east of UTC, and the like
         raise _out_of_range(text) from None
     if parsed.utc.year < 1970:
@@ -163,45 +142,79 @@ def parse_time(text: str, zone_name: str, now: datetime) -> ParsedTime:
     return parsed
 
 
-def _parse_time(text: str, zone_name: str, now: datetime) -> ParsedTime:
+def _parse_time(text: str, zone_name: str, now: datetime, day_first: bool) -> ParsedTime:
     zone = resolve_zone(zone_name)
-    cleaned = " ".join(text.strip().lower().split())
+    cleaned = timephrases.normalise(text)
     if not cleaned:
         raise InvalidInput(f"No time given. Accepted: {ACCEPTED_FORMATS}.")
     local_now = now.astimezone(zone)
 
     if match := _RELATIVE.match(cleaned):
         return _relative(match, zone, zone_name, now, local_now)
-
-    naive: datetime | None = None
-    if match := _YMD.match(cleaned) or _DMY.match(cleaned):
-        day = _date_from(int(match["year"]), int(match["month"]), int(match["day"]), text)
-        naive = datetime.combine(day, _clock_from(match, text))
-    elif match := _DAY_WORD.match(cleaned):
-        naive = datetime.combine(_day_for_word(match, local_now.date()), _clock_from(match, text))
-    elif _ISO_HINT.match(cleaned):
-        return _iso(text.strip(), zone, zone_name)
-    if naive is None:
+    reading = timephrases.read_phrase(cleaned, text, local_now.date(), day_first=day_first)
+    if reading is None and (match := _ISO.match(cleaned)):
+        return _iso(text.strip(), match, zone, zone_name)
+    if reading is None:
+        reading = timephrases.read_with_library(cleaned, local_now.replace(tzinfo=None))
+    if reading is None:
         raise _unparseable(text)
-    local, notes = localize(naive, zone, zone_name)
-    return ParsedTime(utc=local.astimezone(UTC), local=local, zone=zone_name, notes=notes)
+    naive, notes = _wall_time(reading, text, local_now)
+    local, zone_notes = localize(naive, zone, zone_name)
+    return ParsedTime(
+        utc=local.astimezone(UTC), local=local, zone=zone_name, notes=notes + zone_notes
+    )
 
 
-def _day_for_word(match: re.Match[str], today: date) -> date:
-    if match["word"] == "today":
-        return today
-    if match["word"] == "tomorrow":
-        return today + timedelta(days=1)
-    # A weekday means the next one after today: "monday" said on a Monday is a week on.
-    wanted = WEEKDAY_NAMES.index(match["weekday"])
-    ahead = (wanted - today.weekday()) % 7 or 7
-    return today + timedelta(days=ahead)
+def _wall_time(
+    reading: timephrases.Reading, text: str, local_now: datetime
+) -> tuple[datetime, tuple[str, ...]]:
+    """The wall-clock time a reading names: a time alone is its next occurrence,
+    a day alone starts at 09:00 (and the user is told)."""
+    notes = reading.notes
+    clock = reading.clock
+    if clock is None:
+        clock = timephrases.DEFAULT_CLOCK
+        notes += (f"No time of day in {text.strip()!r}; using {clock:%H:%M}.",)
+    day = reading.day
+    if day is None:
+        day = local_now.date()
+        if datetime.combine(day, clock) <= local_now.replace(tzinfo=None):
+            day += timedelta(days=1)
+    return datetime.combine(day, clock), notes
+
+
+def parse_day(text: str, zone_name: str, now: datetime, *, day_first: bool = True) -> date:
+    """A plain date as people write it ("2027-06-20", "20 June", "next friday").
+
+    Raises InvalidInput, with a specific reason for an impossible date.
+    """
+    zone = resolve_zone(zone_name)
+    cleaned = timephrases.normalise(text)
+    today = now.astimezone(zone).date()
+    reading = timephrases.read_phrase(cleaned, text, today, day_first=day_first)
+    if reading is None:
+        reading = timephrases.read_with_library(cleaned, now.astimezone(zone).replace(tzinfo=None))
+    if reading is None or reading.day is None or reading.clock is not None:
+        raise InvalidInput(f"I can't read {text!r} as a date. Accepted: {DATE_FORMATS}.")
+    return reading.day
+
+
+def parse_day_or_time(
+    text: str, zone_name: str, now: datetime, *, day_first: bool = True
+) -> date | ParsedTime:
+    """A plain date when ``text`` names no time of day ("20 June"), else the instant."""
+    try:
+        return parse_day(text, zone_name, now, day_first=day_first)
+    except InvalidInput as refusal:
+        if "is not a real date" in refusal.message:
+            raise
+    return parse_time(text, zone_name, now, day_first=day_first)
 
 
 def _relative(
     match: re.Match[str], zone: ZoneInfo, zone_name: str, now: datetime, local_now: datetime
 ) -> ParsedTime:
-    amount = int(match["amount"])
+    amount = int(match["amount"]) if match["amount"].isdigit() else 1
     unit = match["unit"][0]
     if unit in ("m", "h"):
         # Elapsed time: "in 2 hours" across a DST change is still 120 minutes away.
@@ -214,10 +227,15 @@ def _relative(
     return ParsedTime(utc=local.astimezone(UTC), local=local, zone=zone_name, notes=notes)
 
 
-def _iso(text: str, zone: ZoneInfo, zone_name: str) -> ParsedTime:
+def _iso(text: str, match: re.Match[str], zone: ZoneInfo, zone_name: str) -> ParsedTime:
     try:
         parsed = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
+        year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+        try:
+            date(year, month, day)
+        except ValueError:
+            raise timephrases.impossible_date(text, year, month, day) from None
         raise _unparseable(text) from None
     if parsed.tzinfo is None:
         local, notes = localize(parsed, zone, zone_name)
@@ -237,20 +255,16 @@ def parse_end(text: str, start: ParsedTime, now: datetime) -> ParsedTime:
 
 
 def _parse_end(text: str, start: ParsedTime, now: datetime) -> ParsedTime:
-    cleaned = text.strip().lower()
+    cleaned = timephrases.normalise(text)
     zone = resolve_zone(start.zone)
     end: ParsedTime
-    if match := _CLOCK_ONLY.match(cleaned):
-        naive = datetime.combine(start.local.date(), _clock_from(match, text))
-        local, notes = localize(naive, zone, start.zone)
-        end = ParsedTime(utc=local.astimezone(UTC), local=local, zone=start.zone, notes=notes)
-    elif re.fullmatch(r"(\d+\s*[dhm]\s*)+", cleaned):
+    if re.fullmatch(r"(\d+\s*[dhm]\s*)+", cleaned):
         seconds = _duration_seconds(cleaned)
         utc = start.utc + timedelta(seconds=seconds)
         end = ParsedTime(utc=utc, local=utc.astimezone(zone), zone=start.zone)
     else:
-        end = parse_time(text, start.zone, now)
-    ensure_order(start.utc, end.utc)
+        end = _clock_on(text, start.local.date(), start.zone, now)
+    ensure_order(start.utc, end.utc, start.zone)
     return end
 
 
@@ -260,31 +274,47 @@ def _duration_seconds(text: str) -> int:
 
 
 def parse_clock_on(text: str, day: date, zone_name: str, now: datetime) -> ParsedTime:
-    """A session time: "10:30" means that clock time on ``day``; anything else
-    is read by ``parse_time``.
+    """A session time: "10:30" or "2pm" means that time of day on ``day``; anything
+    else is read by ``parse_time``.
     """
-    match = _CLOCK_ONLY.match(text.strip().lower())
-    if match is None:
-        return parse_time(text, zone_name, now)
+    return _clock_on(text, day, zone_name, now)
+
+
+def _clock_on(text: str, day: date, zone_name: str, now: datetime) -> ParsedTime:
     zone = resolve_zone(zone_name)
-    local, notes = localize(datetime.combine(day, _clock_from(match, text)), zone, zone_name)
-    return ParsedTime(utc=local.astimezone(UTC), local=local, zone=zone_name, notes=notes)
+    cleaned = timephrases.normalise(text)
+    reading = timephrases.read_phrase(cleaned, text, day) if cleaned else None
+    if reading is None or reading.day is not None or reading.clock is None:
+        return parse_time(text, zone_name, now)
+    local, notes = localize(datetime.combine(day, reading.clock), zone, zone_name)
+    return ParsedTime(
+        utc=local.astimezone(UTC), local=local, zone=zone_name, notes=reading.notes + notes
+    )
 
 
-def ensure_order(start: datetime, end: datetime) -> None:
-    """Refuse an end that is not after the start."""
+def local_text(moment: datetime, zone_name: str) -> str:
+    """ "2027-06-20 09:00 Europe/Brussels": an instant as it reads in the user's zone."""
+    return f"{moment.astimezone(resolve_zone(zone_name)):%Y-%m-%d %H:%M} {zone_name}"
+
+
+def ensure_order(start: datetime, end: datetime, zone_name: str) -> None:
+    """Refuse an end that is not after the start, quoting both in ``zone_name``."""
     if end <= start:
         raise InvalidInput(
-            f"The end ({end:%Y-%m-%d %H:%M} UTC) must be after the start "
-            f"({start:%Y-%m-%d %H:%M} UTC)."
+            f"The end ({local_text(end, zone_name)}) must be after the start "
+            f"({local_text(start, zone_name)})."
         )
 
 
 def ensure_within(
-    session_start: datetime, session_end: datetime, meeting_start: datetime, meeting_end: datetime
+    session_start: datetime,
+    session_end: datetime,
+    meeting_start: datetime,
+    meeting_end: datetime,
+    zone_name: str,
 ) -> None:
     """Refuse a session that starts before or ends after its meeting."""
-    ensure_order(session_start, session_end)
+    ensure_order(session_start, session_end, zone_name)
     if session_start < meeting_start or session_end > meeting_end:
         raise InvalidInput(
             "The session must fit inside the meeting "

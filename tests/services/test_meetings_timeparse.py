@@ -111,10 +111,10 @@ def test_end_forms_and_order() -> None:
 def test_sessions_must_fit_and_past_needs_confirmation() -> None:
     start = datetime(2017, 6, 20, 7, tzinfo=UTC)
     end = start + timedelta(hours=8)
-    timeparse.ensure_within(start, start + timedelta(hours=1), start, end)
+    timeparse.ensure_within(start, start + timedelta(hours=1), start, end, BRUSSELS)
     with pytest.raises(InvalidInput, match="fit inside the meeting"):
         timeparse.ensure_within(
-            start - timedelta(minutes=1), start + timedelta(hours=1), start, end
+            start - timedelta(minutes=1), start + timedelta(hours=1), start, end, BRUSSELS
         )
     with pytest.raises(InvalidInput, match="in the past"):
         timeparse.ensure_not_past(NOW - timedelta(days=1), NOW, confirm_past=False)
