@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from bot.cogs._role_guard import role_facts
 from bot.services.directory import DirectoryService
 from bot.services.setup_plan import ExistingChannel, ExistingRole, SetupPlan
 
@@ -28,6 +29,7 @@ class SetupOutcome:
     adopted: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    refused_roles: list[str] = field(default_factory=list)  # roles Agora will not hand out
 
 
 def missing_setup_permissions(permissions: discord.Permissions) -> list[str]:
@@ -49,10 +51,7 @@ def existing_layout(guild: discord.Guild) -> tuple[list[ExistingChannel], list[E
         )
         for channel in guild.channels
     ]
-    roles = [
-        ExistingRole(id=role.id, name=role.name, managed=role.managed or role.is_default())
-        for role in guild.roles
-    ]
+    roles: list[ExistingRole] = [role_facts(role) for role in guild.roles]
     return channels, roles
 
 
@@ -77,6 +76,9 @@ async def carry_out_setup(
             await directory.link_role(guild_id, initiatives[adopt.slug].id, adopt.id)
         outcome.adopted.append(f"{adopt.kind} {adopt.name}")
     outcome.skipped.extend(f"{s.kind} {s.name}: {s.reason}" for s in plan.skipped)
+    outcome.refused_roles.extend(refused.line() for refused in plan.refused_roles)
+    for refused in plan.refused_roles:
+        log.warning("setup in %s: %s", guild.name, refused.line())
 
     category_ids: dict[str, int] = {}
     for create_category in plan.create_categories:

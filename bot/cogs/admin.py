@@ -12,6 +12,7 @@ from bot.bot import AgoraBot
 from bot.cogs._admin_setup import carry_out_setup, existing_layout, missing_setup_permissions
 from bot.cogs._context import guild_id_of, is_admin, services_of
 from bot.cogs._render import AGORA_COLOUR
+from bot.cogs._role_guard import role_guard
 from bot.cogs.initiatives import initiative_autocomplete
 from bot.errors import InvalidInput, PermissionDenied
 from bot.services.importer import ExportFormat, ImportReport
@@ -69,6 +70,7 @@ class AdminCog(commands.GroupCog, group_name="admin"):
             category_prefix=config.category_prefix,
             channels=channels,
             roles=roles,
+            guard=role_guard(guild, self.bot.config.community.organiser_role),
         )
         # Creating dozens of channels takes longer than Discord's 3 s to answer.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -80,6 +82,7 @@ class AdminCog(commands.GroupCog, group_name="admin"):
             else f"Created {len(outcome.created)} channels, categories and roles."
         )
         for title, lines in (
+            ("Roles Agora will not hand out", outcome.refused_roles),
             ("Created", outcome.created),
             ("Adopted (existing, by name)", outcome.adopted),
             ("Skipped", outcome.skipped),

@@ -5,6 +5,8 @@
 * a mapped role deleted: its mapping is cleared (memberships stay);
 * an initiative role granted or removed by hand: the membership starts or ends
   (history kept with dates and the reason ``role_added`` / ``role_removed``);
+  only while the role is one Agora may hand out (``role_safety``): a mapped
+  role with powers is ignored, with a warning in the log;
 * a member leaving the server: all their memberships end (``left_server``);
 * joining a new server: the seed directory is loaded there if it is empty;
 * on (re)connecting: memberships catch up with the roles members hold, and
@@ -25,6 +27,7 @@ from discord.ext import commands
 
 from bot.bot import AgoraBot
 from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
+from bot.cogs._role_guard import role_facts, role_guard
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +75,14 @@ class DirectorySync(commands.Cog):
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if after.bot or before.roles == after.roles:
             return
+        changed = set(before.roles) ^ set(after.roles)
+        unsafe = await self._unsafe_mapped(after.guild, changed)
         sync = await self.bot.services.memberships.sync_member_roles(
             after.guild.id,
             after.id,
             [role.id for role in after.roles],
             before=[role.id for role in before.roles],
+            unsafe=unsafe,
         )
         if sync.started or sync.ended:
             log.info(
@@ -87,6 +93,29 @@ class DirectorySync(commands.Cog):
                 [change.initiative.slug for change in sync.ended],
             )
         self._done("roles_changed", after.guild.id, after.id, bool(sync.started or sync.ended))
+
+    async def _unsafe_mapped(
+        self, guild: discord.Guild, roles: set[discord.Role] | None = None
+    ) -> frozenset[int]:
+        """The initiative roles (among ``roles``; default all) Agora must not hand out,
+        each logged: holding one neither starts nor ends a membership."""
+        guard = role_guard(guild, self.bot.config.community.organiser_role)
+        directory = self.bot.services.directory
+        unsafe = set()
+        for role in guild.roles if roles is None else roles:
+            initiative = await directory.initiative_by_role(guild.id, role.id)
+            why = None if initiative is None else guard.why_unsafe(role_facts(role))
+            if initiative is None or why is None:
+                continue
+            unsafe.add(role.id)
+            log.warning(
+                "role %s of %s in guild %s is not treated as an initiative role: %s",
+                role.name,
+                initiative.slug,
+                guild.id,
+                why,
+            )
+        return frozenset(unsafe)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
@@ -115,7 +144,9 @@ class DirectorySync(commands.Cog):
                 for member in guild.members
                 if not member.bot
             }
-            sync = await self.bot.services.memberships.reconcile(guild.id, roles_by_member)
+            sync = await self.bot.services.memberships.reconcile(
+                guild.id, roles_by_member, unsafe=await self._unsafe_mapped(guild)
+            )
             if sync.started or sync.ended:
                 log.info(
                     "caught up with %s: %d membership(s) started, %d ended",

@@ -3,6 +3,8 @@ and add, list or remove their documents and projects (``doc`` and ``project`` gr
 
 from __future__ import annotations
 
+import logging
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -17,8 +19,11 @@ from bot.cogs._initiative_resources import (
 )
 from bot.cogs._pagination import Page, page_count, send_page
 from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed
+from bot.cogs._role_guard import why_unsafe
 from bot.services.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
 from bot.services.text_fit import fit_lines
+
+log = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 10
 MEMBERS_PAGE_SIZE = 20
@@ -184,6 +189,24 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         role = member.guild.get_role(role_id)
         if role is None:
             return " (Its role no longer exists; an admin can run /admin setup.)"
+        # Checked at every grant: the role's permissions may have changed since setup.
+        unsafe = why_unsafe(role, self.bot.config.community.organiser_role)
+        if unsafe is not None and (add or role in member.roles):
+            log.warning(
+                "role %s (%s) of an initiative in guild %s left alone on %s: %s",
+                role.name,
+                role.id,
+                member.guild.id,
+                "join" if add else "leave",
+                unsafe,
+            )
+            action = "give you" if add else "take away"
+            return (
+                f" Agora did not {action} the {role.name} role: {unsafe}. "
+                "Ask an admin to fix the role in Server Settings → Roles."
+            )
+        if unsafe is not None:
+            return ""  # not held: nothing to take away
         reason = "joined with /initiative join" if add else "left with /initiative leave"
         # Discord's reply on a role change can be slow, rate limited or retried by
         # discord.py (1 s, then 3 s after a 500): answer "thinking" first, not after 3 s.

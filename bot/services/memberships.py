@@ -14,7 +14,7 @@ true) and the documents/projects they shared stay without an author.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -210,6 +210,7 @@ class MembershipService:
         role_ids: Iterable[int],
         *,
         before: Iterable[int] | None = None,
+        unsafe: Collection[int] = frozenset(),
     ) -> RoleSync:
         """Follow initiative roles given or taken by hand in Discord.
 
@@ -217,13 +218,24 @@ class MembershipService:
         them) to act only on what changed: that cannot undo a /join whose role
         grant is still in flight. Without it the memberships are made to match
         the mapped roles exactly.
+
+        ``unsafe``: role ids Agora must not hand out (``role_safety``); a mapped
+        one is not an initiative role here, so holding it neither starts nor ends
+        a membership.
         """
         directory = await self._cache.get(guild_id)
         mapped = directory.role_ids()
+        if unsafe:
+            mapped = {r: i for r, i in mapped.items() if r not in unsafe}
         after_ids = {mapped[r] for r in role_ids if r in mapped}
         current = directory.member_of(user_id)
         if before is None:
-            roles_of = {i for i in current if directory.initiatives[i].role_id is not None}
+            roles_of = {
+                i
+                for i in current
+                if (role_id := directory.initiatives[i].role_id) is not None
+                and role_id not in unsafe
+            }
             to_start, to_end = after_ids - current, roles_of - after_ids
         else:
             before_ids = {mapped[r] for r in before if r in mapped}
@@ -244,7 +256,11 @@ class MembershipService:
         )
 
     async def reconcile(
-        self, guild_id: int, roles_by_member: Mapping[int, Iterable[int]]
+        self,
+        guild_id: int,
+        roles_by_member: Mapping[int, Iterable[int]],
+        *,
+        unsafe: Collection[int] = frozenset(),
     ) -> RoleSync:
         """Catch up with changes made while Agora was away.
 
@@ -255,7 +271,7 @@ class MembershipService:
         started: list[MembershipChange] = []
         ended: list[MembershipChange] = []
         for user_id, role_ids in roles_by_member.items():
-            sync = await self.sync_member_roles(guild_id, user_id, role_ids)
+            sync = await self.sync_member_roles(guild_id, user_id, role_ids, unsafe=unsafe)
             started.extend(sync.started)
             ended.extend(sync.ended)
         directory = await self._cache.get(guild_id)

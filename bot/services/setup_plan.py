@@ -8,15 +8,21 @@ duplicated), and which to skip, with the reason. It never deletes anything.
 
 Running it again on the guild after the plan was carried out gives nothing
 to create: everything is either linked already or adopted by name.
+
+A role is adopted only when Agora may hand it out (``role_safety``): a
+same-named role with powers (Kick Members, the organiser role, ...) is refused,
+and a distinct role "<name> (initiative)" is adopted or created instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.services.role_safety import RoleFacts, RoleGuard, initiative_role_name
 from bot.storage.models_core import Cluster, Initiative
 
 MAX_CHANNEL_NAME = 100
@@ -45,11 +51,8 @@ class ExistingChannel:
     parent_id: int | None = None
 
 
-@dataclass(frozen=True)
-class ExistingRole:
-    id: int
-    name: str
-    managed: bool = False  # bot and integration roles cannot be given to members
+# An existing role: its name, and what decides whether Agora may hand it out.
+ExistingRole = RoleFacts
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,27 @@ class Skip:
 
 
 @dataclass(frozen=True)
+class RefusedRole:
+    """A role Agora will not hand out: not adopted (``instead`` is used), or linked already."""
+
+    slug: str  # of the initiative
+    name: str
+    reason: str  # from RoleGuard.why_unsafe
+    instead: str | None = None  # the role adopted or created in its place; None: linked
+
+    def line(self) -> str:
+        if self.instead is None:
+            return (
+                f"role {self.name} is linked but not given to members: {self.reason}. "
+                "Fix the role in Server Settings → Roles."
+            )
+        return (
+            f"role {self.name} not adopted: {self.reason}. "
+            f"Agora uses the role {self.instead} instead."
+        )
+
+
+@dataclass(frozen=True)
 class SetupPlan:
     create_categories: tuple[CreateCategory, ...] = ()
     create_channels: tuple[CreateChannel, ...] = ()
@@ -111,6 +135,7 @@ class SetupPlan:
     adopt: tuple[Adopt, ...] = ()
     skipped: tuple[Skip, ...] = ()
     linked: int = 0  # mappings that already point at an existing channel or role
+    refused_roles: tuple[RefusedRole, ...] = ()
 
     @property
     def has_work(self) -> bool:
@@ -135,6 +160,7 @@ class SetupPlan:
 class _Builder:
     channels: Sequence[ExistingChannel]
     roles: Sequence[ExistingRole]
+    guard: RoleGuard
     create_categories: list[CreateCategory] = field(default_factory=list)
     create_channels: list[CreateChannel] = field(default_factory=list)
     create_cluster_channels: list[CreateClusterChannel] = field(default_factory=list)
@@ -143,6 +169,7 @@ class _Builder:
     skipped: list[Skip] = field(default_factory=list)
     linked: int = 0
     claimed: set[int] = field(default_factory=set)  # ids linked or adopted already
+    refused_roles: list[RefusedRole] = field(default_factory=list)
 
     def plan(self) -> SetupPlan:
         return SetupPlan(
@@ -153,6 +180,7 @@ class _Builder:
             adopt=tuple(self.adopt),
             skipped=tuple(self.skipped),
             linked=self.linked,
+            refused_roles=tuple(self.refused_roles),
         )
 
 
@@ -164,8 +192,9 @@ def plan_setup(
     category_prefix: str,
     channels: Sequence[ExistingChannel],
     roles: Sequence[ExistingRole],
+    guard: RoleGuard,
 ) -> SetupPlan:
-    builder = _Builder(channels=channels, roles=roles)
+    builder = _Builder(channels=channels, roles=roles, guard=guard)
     channel_ids = {channel.id for channel in channels}
     role_ids = {role.id for role in roles}
     # Every id already mapped is off limits for adoption by another entry.
@@ -329,10 +358,53 @@ def _adopt_or_skip(
 
 
 def _plan_role(builder: _Builder, initiative: Initiative, role_ids: set[int]) -> None:
+    guard = builder.guard
     if initiative.role_id in role_ids:
         builder.linked += 1
+        linked = next(r for r in builder.roles if r.id == initiative.role_id)
+        why = guard.why_unsafe(linked)
+        if why is not None:
+            builder.refused_roles.append(RefusedRole(initiative.slug, linked.name, why))
         return
     name = initiative.name[:MAX_CHANNEL_NAME]
+    found = _role_named(builder, initiative.slug, name)
+    if found == "done":
+        return
+    if found is None:
+        why = guard.why_not_create(name)
+        if why is None:
+            builder.create_roles.append(CreateRole(initiative.slug, name))
+            return
+        refused = RefusedRole(initiative.slug, name, why)
+    else:
+        why = guard.why_unsafe(found) or ""
+        refused = RefusedRole(initiative.slug, found.name, why)
+    # A distinct, clearly named role instead: adopted when a safe one exists (a rerun).
+    instead = initiative_role_name(name)
+    refused = dataclasses.replace(refused, instead=instead)
+    other = _role_named(builder, initiative.slug, instead)
+    if other == "done":
+        if any(a.kind == "role" and a.slug == initiative.slug for a in builder.adopt):
+            builder.refused_roles.append(refused)
+        return
+    if other is not None or guard.why_not_create(instead) is not None:
+        builder.skipped.append(
+            Skip(
+                "role",
+                initiative.slug,
+                name,
+                f"Agora will not hand out the roles named {name!r} and {instead!r} ({why}); "
+                "remove their extra permissions, or rename the initiative",
+            )
+        )
+        return
+    builder.refused_roles.append(refused)
+    builder.create_roles.append(CreateRole(initiative.slug, instead))
+
+
+def _role_named(builder: _Builder, slug: str, name: str) -> ExistingRole | Literal["done"] | None:
+    """Adopt the one safe role named ``name``, or skip when several are ("done"); the first
+    same-named role Agora must not hand out when there are only such; None when none."""
     matches = [r for r in builder.roles if r.name == name and r.id not in builder.claimed]
     if not matches:
         matches = [
@@ -340,33 +412,22 @@ def _plan_role(builder: _Builder, initiative: Initiative, role_ids: set[int]) ->
             for r in builder.roles
             if r.name.casefold() == name.casefold() and r.id not in builder.claimed
         ]
-    usable = [r for r in matches if not r.managed and r.name != "@everyone"]
-    if matches and not usable:
+    safe = [r for r in matches if builder.guard.is_safe(r)]
+    if len(safe) > 1:
         builder.skipped.append(
             Skip(
                 "role",
-                initiative.slug,
+                slug,
                 name,
-                f"the role {name!r} belongs to a bot or "
-                "integration and cannot be given to members; rename the initiative or link a role",
+                f"{len(safe)} roles are named {name!r}; rename all but one, or link one by hand",
             )
         )
-        return
-    if len(usable) > 1:
-        builder.skipped.append(
-            Skip(
-                "role",
-                initiative.slug,
-                name,
-                f"{len(usable)} roles are named {name!r}; rename all but one, or link one by hand",
-            )
-        )
-        return
-    if usable:
-        builder.claimed.add(usable[0].id)
-        builder.adopt.append(Adopt("role", initiative.slug, usable[0].id, usable[0].name))
-        return
-    builder.create_roles.append(CreateRole(initiative.slug, name))
+        return "done"
+    if safe:
+        builder.claimed.add(safe[0].id)
+        builder.adopt.append(Adopt("role", slug, safe[0].id, safe[0].name))
+        return "done"
+    return matches[0] if matches else None
 
 
 def _topic(initiative: Initiative) -> str:

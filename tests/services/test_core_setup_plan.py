@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.services.role_safety import RoleGuard
 from bot.services.setup_plan import (
     ChannelKind,
     ExistingChannel,
@@ -48,6 +49,10 @@ def initiative(
     )
     return dataclasses.replace(base, **kw)  # type: ignore[arg-type]
 
+
+# @everyone may do nothing here, every role is below Agora's; the organiser role is "Organiser".
+GUARD = RoleGuard(everyone_permissions=0, agora_position=1000, organiser_role="Organiser")
+KICK_MEMBERS = 1 << 1
 
 CLUSTERS = [
     cluster(1, "citizen-focus", "Citizen Focus"),
@@ -129,6 +134,7 @@ def plan_for(
         category_prefix="AC · ",
         channels=channels,
         roles=roles,
+        guard=GUARD,
     )
 
 
@@ -203,7 +209,10 @@ def test_wrong_kinds_and_ambiguities_are_skipped_with_reasons() -> None:
     reasons = {(s.kind, s.slug): s.reason for s in plan.skipped}
     assert "a voice channel is named #humble-lamppost" in reasons[("channel", "humble-lamppost")]
     assert "2 text channels are named #small-giants" in reasons[("channel", "small-giants")]
-    assert "belongs to a bot" in reasons[("role", "innovate-city")]
+    assert [(r.slug, r.instead) for r in plan.refused_roles] == [
+        ("innovate-city", "Innovate.City - European Network (initiative)")
+    ]
+    assert "belongs to a bot" in plan.refused_roles[0].reason
     created = {c.initiative_slug for c in plan.create_channels}
     assert created == {"innovate-city"}  # skipped ones are never created alongside
 
@@ -297,3 +306,87 @@ def test_plans_converge_and_never_duplicate(names: list[str], existing: list[str
         and second.create_roles == ()
         and second.create_categories == ()
     )
+
+
+# --- roles Agora must not hand out ------------------------------------------------------
+
+
+def test_a_same_named_role_with_powers_is_not_adopted_and_a_distinct_one_is_created() -> None:
+    guild = FakeGuild([], [ExistingRole(3, "Small Giants", permissions=KICK_MEMBERS)])
+    first = plan_for(guild.channels, guild.roles)
+    assert ("role", "small-giants") not in {(a.kind, a.slug) for a in first.adopt}
+    made = {r.initiative_slug: r.name for r in first.create_roles}
+    assert made["small-giants"] == "Small Giants (initiative)"
+    [refused] = first.refused_roles
+    assert refused.line() == (
+        "role Small Giants not adopted: it grants Kick Members, which @everyone does not have. "
+        "Agora uses the role Small Giants (initiative) instead."
+    )
+    # Links lost (a crash): the rerun adopts the distinct role, never the powerful one.
+    guild.apply(first, list(CLUSTERS), list(INITIATIVES))
+    again = plan_for(guild.channels, guild.roles)
+    adopted = {a.slug: a.name for a in again.adopt if a.kind == "role"}
+    assert adopted["small-giants"] == "Small Giants (initiative)"
+    assert again.create_roles == ()
+    assert [r.instead for r in again.refused_roles] == ["Small Giants (initiative)"]
+
+
+def test_the_organiser_role_is_never_adopted_nor_created_for_an_initiative() -> None:
+    organisers = [initiative(20, "organiser", "ORGANISER", 1)]
+    existing = plan_for([], [ExistingRole(3, "Organiser")], initiatives=organisers)
+    assert [a for a in existing.adopt if a.kind == "role"] == []
+    assert [r.name for r in existing.create_roles] == ["ORGANISER (initiative)"]
+    assert "the organiser role" in existing.refused_roles[0].reason
+
+    # No such role yet: creating one named like it would hand out organiser powers too.
+    fresh = plan_for([], [], initiatives=organisers)
+    assert [r.name for r in fresh.create_roles] == ["ORGANISER (initiative)"]
+    assert "organiser role" in fresh.refused_roles[0].line()
+
+
+def test_roles_above_agora_or_held_by_integrations_are_refused_and_harmless_ones_adopted() -> None:
+    roles = [
+        ExistingRole(3, "Humble Lamppost", position=1000),  # at Agora's own level
+        ExistingRole(4, "Small Giants", permissions=0, position=5),  # harmless
+    ]
+    plan = plan_for([], roles)
+    assert {a.slug: a.id for a in plan.adopt if a.kind == "role"} == {"small-giants": 4}
+    [refused] = plan.refused_roles
+    assert refused.slug == "humble-lamppost"
+    assert refused.reason == "it is not below Agora's highest role"
+
+
+def test_permissions_everyone_has_already_are_harmless() -> None:
+    guard = RoleGuard(everyone_permissions=KICK_MEMBERS, agora_position=10, organiser_role="Org")
+    assert guard.why_unsafe(ExistingRole(3, "Kickers", permissions=KICK_MEMBERS)) is None
+    bits = (1 << 2) | (1 << 3) | (1 << 28) | (1 << 13)
+    assert guard.why_unsafe(ExistingRole(3, "Mods", permissions=bits)) == (
+        "it grants Ban Members, Administrator and 2 more, which @everyone does not have"
+    )
+    assert guard.why_unsafe(ExistingRole(1, "@everyone", is_default=True)) == "it is @everyone"
+
+
+def test_a_linked_role_given_powers_later_is_reported_and_not_replaced() -> None:
+    linked = [initiative(10, "humble-lamppost", "Humble Lamppost", 2, role_id=3)]
+    roles = [ExistingRole(3, "Lamppost people", permissions=KICK_MEMBERS)]
+    plan = plan_for([], roles, initiatives=linked)
+    assert plan.create_roles == () and plan.linked == 1
+    assert (
+        plan.refused_roles[0]
+        .line()
+        .startswith(
+            "role Lamppost people is linked but not given to members: it grants Kick Members"
+        )
+    )
+
+
+def test_when_both_names_are_taken_by_powerful_roles_the_role_is_skipped() -> None:
+    roles = [
+        ExistingRole(3, "Small Giants", permissions=KICK_MEMBERS),
+        ExistingRole(4, "Small Giants (initiative)", permissions=KICK_MEMBERS),
+    ]
+    plan = plan_for([], roles)
+    assert "small-giants" not in {r.initiative_slug for r in plan.create_roles}
+    assert "small-giants" not in {a.slug for a in plan.adopt if a.kind == "role"}
+    reasons = {(s.kind, s.slug): s.reason for s in plan.skipped}
+    assert "will not hand out the roles named" in reasons[("role", "small-giants")]
