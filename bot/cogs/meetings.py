@@ -49,6 +49,7 @@ from bot.cogs._meetings_views import (
 )
 from bot.cogs._pagination import Page, page_count, send_page
 from bot.cogs._render import AGORA_COLOUR
+from bot.cogs._time_autocomplete import time_autocomplete
 from bot.error_handler import AgoraModal
 from bot.errors import InvalidInput
 from bot.services.ids import plain_id
@@ -274,6 +275,7 @@ class MeetingCog(
         confirm_past="Yes, the start is in the past on purpose (to record a past meeting)",
     )
     @app_commands.autocomplete(
+        start=time_autocomplete,
         zone=zone_autocomplete,
         clusters=clusters_autocomplete,
         initiatives=initiatives_autocomplete,
@@ -629,7 +631,7 @@ class MeetingCog(
     @occurrence.command(name="move", description="Move one date of a repeating meeting")
     @app_commands.describe(
         meeting="The repeating meeting",
-        date="Its usual start on that date, e.g. 2017-07-04 09:00",
+        date="The date it falls on (2017-07-04, 4 July, next tuesday) or its usual start",
         new_start="The new start, e.g. 2017-07-05 09:00",
     )
     @app_commands.autocomplete(meeting=meeting_autocomplete)
@@ -655,7 +657,8 @@ class MeetingCog(
 
     @occurrence.command(name="cancel", description="Cancel one date of a repeating meeting")
     @app_commands.describe(
-        meeting="The repeating meeting", date="Its start on that date, e.g. 2017-07-04 09:00"
+        meeting="The repeating meeting",
+        date="The date it falls on (2017-07-04, 4 July, next tuesday) or its usual start",
     )
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()

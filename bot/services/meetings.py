@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -404,14 +404,25 @@ class MeetingService:
         if meeting.recurrence is None:
             raise InvalidInput(f"“{meeting.title}” does not repeat; edit or cancel it instead.")
         zone = meeting.timezone
-        parsed = timeparse.parse_time(original, zone, self.clock())
-        if not recurrence.is_occurrence(meeting.recurrence, parsed.utc):
-            upcoming = recurrence.starts_after(meeting.recurrence, self.clock(), 3)
-            listed = ", ".join(timeparse.discord_timestamp(s, "f") for s in upcoming)
-            raise InvalidInput(
-                f"“{meeting.title}” has no occurrence at {original!r}. Next ones: {listed}."
+        # A plain date ("2027-06-20", "next friday") names that day's occurrence.
+        parsed = timeparse.parse_day_or_time(original, zone, self.clock())
+        if isinstance(parsed, date):
+            begin = datetime.combine(parsed, time(0), timeparse.resolve_zone(zone))
+            on_day = recurrence.starts_between(
+                meeting.recurrence,
+                begin.astimezone(UTC),
+                (begin + timedelta(days=1)).astimezone(UTC),
             )
-        return parsed.utc
+            if on_day:
+                return on_day[0]
+        elif recurrence.is_occurrence(meeting.recurrence, parsed.utc):
+            return parsed.utc
+        upcoming = recurrence.starts_after(meeting.recurrence, self.clock(), 3)
+        listed = ", ".join(timeparse.discord_timestamp(s, "f") for s in upcoming)
+        where = "on" if isinstance(parsed, date) else "at"
+        raise InvalidInput(
+            f"“{meeting.title}” has no occurrence {where} {original!r}. Next ones: {listed}."
+        )
 
     async def move_occurrence(
         self, guild_id: int, meeting_id: int, actor: Actor, occurrence: str, new_start: str
