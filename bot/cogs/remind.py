@@ -12,7 +12,7 @@ from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, is_admin, services_of
 from bot.cogs._meetings_options import offsets_from
 from bot.errors import PermissionDenied
-from bot.services.reminders import describe_offsets
+from bot.services.reminders import GuildOffsets, describe_offsets
 
 
 class RemindCog(
@@ -54,27 +54,66 @@ class RemindCog(
 
     @app_commands.command(
         name="offsets",
-        description="When meetings are reminded, server-wide (admins); empty to reset",
+        description="When meetings are reminded, server-wide: see them, or set them (admins)",
     )
-    @app_commands.describe(offsets="e.g. 1d, 1h, 0s (0s: at the start); leave empty to reset")
+    @app_commands.describe(
+        offsets="e.g. 1d, 1h, 0s (0s: at the start), or default; leave empty to see the current"
+    )
     @app_commands.guild_only()
     async def offsets(
         self,
         interaction: discord.Interaction,
         offsets: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
+        reminders = services_of(interaction).reminders
+        guild_id = guild_id_of(interaction)
+        current = await reminders.guild_offsets(guild_id)
+        if offsets is None:  # looking changes nothing
+            text = _current_text(current, reminders.default_offsets)
+            await interaction.response.send_message(text, ephemeral=True)
+            return
         if not is_admin(interaction):
             raise PermissionDenied(
                 "Only admins (Manage Server or the organiser role) set the server's reminders."
             )
-        chosen = await services_of(interaction).reminders.set_guild_offsets(
-            guild_id_of(interaction), offsets_from(offsets) if offsets else None
-        )
+        if offsets.strip().casefold() in RESET_WORDS:
+            if current.is_default:
+                text = (
+                    f"This server already uses the default reminder times: meetings without "
+                    f"their own are reminded {describe_offsets(current.offsets)}. Nothing changed."
+                )
+            else:
+                chosen = await reminders.set_guild_offsets(guild_id, None)
+                text = (
+                    f"Back to the default: meetings without their own reminder times are now "
+                    f"reminded {describe_offsets(chosen)}. Upcoming meetings were re-planned."
+                )
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        chosen = await reminders.set_guild_offsets(guild_id, offsets_from(offsets))
         await interaction.response.send_message(
             f"Meetings without their own reminder times are now reminded "
             f"{describe_offsets(chosen)}. Upcoming meetings were re-planned.",
             ephemeral=True,
         )
+
+
+RESET_WORDS = frozenset({"default", "defaults"})
+
+
+def _current_text(current: GuildOffsets, default: tuple[int, ...]) -> str:
+    times = describe_offsets(current.offsets)
+    if current.is_default:
+        return (
+            f"Meetings without their own reminder times are reminded {times}: Agora's "
+            f"default. Admins change it with `/remind offsets offsets:1d, 1h, 0s`."
+        )
+    return (
+        f"Meetings without their own reminder times are reminded {times}, as set for this "
+        f"server (the default is {describe_offsets(default)}). Admins change it with "
+        f"`/remind offsets offsets:1d, 1h, 0s`, or go back to "
+        f"the default with `/remind offsets offsets:default`."
+    )
 
 
 async def setup(bot: Any) -> None:

@@ -37,6 +37,15 @@ class PlanResult:
 
 
 @dataclass(frozen=True)
+class GuildOffsets:
+    """A server's reminder times for meetings without their own; ``is_default`` when the
+    server set none (the configured default applies)."""
+
+    offsets: tuple[int, ...]
+    is_default: bool
+
+
+@dataclass(frozen=True)
 class CancelOutcome:
     cancelled_reminders: int
     notice: Reminder | None  # the one cancellation notice, None if the meeting already began
@@ -119,6 +128,13 @@ class ReminderService:
             return meeting.reminder_offsets
         guild = (await self.store.guilds.get(meeting.guild_id)).reminder_offsets
         return guild if guild is not None else self.default_offsets
+
+    async def guild_offsets(self, guild_id: int) -> GuildOffsets:
+        """The server's reminder times, read only."""
+        chosen = (await self.store.guilds.get(guild_id)).reminder_offsets
+        if chosen is None:
+            return GuildOffsets(self.default_offsets, True)
+        return GuildOffsets(chosen, False)
 
     async def set_guild_offsets(
         self, guild_id: int, texts: Sequence[str] | None

@@ -113,5 +113,5 @@ async def test_reminders_fire_once_per_channel(sandbox: Sandbox, agora: RunningA
     assert bad.ephemeral
     done = await sandbox.user("admin").slash("remind offsets", offsets="2d, 2h, 0s")
     assert "2d before, 2h before, at start" in (done.content or "")
-    reset = await sandbox.user("admin").slash("remind offsets")
+    reset = await sandbox.user("admin").slash("remind offsets", offsets="default")
     assert "3s before, at start" in (reset.content or "")
