@@ -55,7 +55,7 @@ _ORDINAL = r"(?:st|nd|rd|th)?"
 
 # Days.
 _DAY_WORD = re.compile(
-    r"^(?:(?P<today>today|tonight)|(?P<tomorrow>tomorrow|tmrw)|(?:the\s+)?day\s+after\s+tomorrow)$"
+    r"^(?:(?P<today>today)|(?P<tomorrow>tomorrow|tmrw)|(?:the\s+)?day\s+after\s+tomorrow)$"
 )
 _WEEKDAY = re.compile(rf"^(?:(?P<which>this|next|coming)\s+)?(?P<weekday>{_WEEKDAY_RE})$")
 _YMD = re.compile(r"^(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})$")
