@@ -9,6 +9,7 @@ and only the person who asked can answer it (bot/cogs/_confirmations.py).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -20,7 +21,11 @@ from bot.bot import AgoraBot
 from bot.cogs._confirmations import ASKER_TEMPLATE, asker_of, asker_only, asker_suffix
 from bot.cogs._context import actor_of, guild_id_of, is_admin, services_of
 from bot.cogs._discussions_render import privacy_embed
+from bot.cogs._meetings_views import publisher_of
 from bot.errors import InvalidInput, PermissionDenied
+from bot.services.privacy import ForgetResult
+
+log = logging.getLogger(__name__)
 
 _USER_ID = re.compile(r"^\s*(?:<@!?)?(\d{15,21})>?\s*$")
 
@@ -58,6 +63,24 @@ async def remove_initiative_roles(
             " and a role above them. Ask an admin to remove them."
         )
     return ""
+
+
+async def show_withdrawn_answers(interaction: discord.Interaction, result: ForgetResult) -> None:
+    """Meetings whose answers changed: announcements show the new counts, and whoever
+    moved up from a waitlist gets the usual DM."""
+    if not result.withdrawn_answers:
+        return
+    try:
+        publisher = publisher_of(interaction)
+    except RuntimeError:
+        return  # no meetings cog: no announcements to update
+    for answer in result.withdrawn_answers:
+        try:
+            if answer.changed:
+                await publisher.refresh_announcements(result.guild_id, answer.meeting.id)
+            await publisher.dm_promoted(answer.meeting, answer.promoted_user_ids)
+        except discord.HTTPException:
+            log.warning("could not update the announcements of meeting %s", answer.meeting.id)
 
 
 class ForgetButton(
@@ -99,6 +122,7 @@ class ForgetButton(
         await interaction.response.edit_message(
             content=result.summary + note, embed=None, view=None
         )
+        await show_withdrawn_answers(interaction, result)
 
 
 class KeepButton(

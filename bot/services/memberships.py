@@ -125,6 +125,7 @@ class MembershipService:
             guild_id, initiative.id, user_id, "member", "joined", self._clock()
         )
         directory.add_membership(membership)
+        await self._recorded_live(guild_id, user_id)
         return MembershipChange(initiative, membership)
 
     async def leave(self, guild_id: int, user_id: int, initiative_text: str) -> MembershipChange:
@@ -172,6 +173,7 @@ class MembershipService:
                 raise NotFound(f"<@{user_id}> is not a member of {initiative.name}.")
             membership = updated
         directory.add_membership(membership)
+        await self._recorded_live(guild_id, user_id)
         return MembershipChange(initiative, membership)
 
     async def members(
@@ -250,6 +252,8 @@ class MembershipService:
             directory.add_membership(membership)
         for membership in ended:
             directory.remove_membership(membership.initiative_id, user_id)
+        if started:
+            await self._recorded_live(guild_id, user_id)
         return RoleSync(
             started=tuple(self._change(directory.initiatives, m) for m in started),
             ended=tuple(self._change(directory.initiatives, m) for m in ended),
@@ -270,7 +274,14 @@ class MembershipService:
         """
         started: list[MembershipChange] = []
         ended: list[MembershipChange] = []
+        # Members who asked to be forgotten are not recorded again from their roles;
+        # a live join or role change lifts that (``_recorded_live``).
+        forgotten = await self._store.forgotten.forgotten_among(
+            guild_id, roles_by_member.keys(), "memberships"
+        )
         for user_id, role_ids in roles_by_member.items():
+            if user_id in forgotten:
+                continue
             sync = await self.sync_member_roles(guild_id, user_id, role_ids, unsafe=unsafe)
             started.extend(sync.started)
             ended.extend(sync.ended)
@@ -325,6 +336,11 @@ class MembershipService:
         return ForgetReport(memberships, resources, opt_outs, roles)
 
     # --- helpers -----------------------------------------------------------
+
+    async def _recorded_live(self, guild_id: int, user_id: int) -> None:
+        """A membership started by a live action: if the person had asked to be
+        forgotten, the role catch-up follows their roles again from now on."""
+        await self._store.forgotten.lift(guild_id, user_id, "memberships")
 
     async def _end_one(
         self, guild_id: int, initiative: Initiative, user_id: int, reason: LeaveReason

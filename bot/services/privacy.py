@@ -6,6 +6,13 @@ become anonymous answers, a thread's message count stays while the rows saying
 who posted go. The calls are listed explicitly, one per area that stores user
 data, so adding an area means adding a line here (and the privacy test scans
 every table to catch a forgotten one).
+
+Forgetting also leaves a tombstone (``bot/storage/forgotten.py``: a keyed hash, never
+the id) so that catch-ups after a restart or a reconnect, which re-read Discord, do not
+record the person again; and it ends with a WAL checkpoint, so that with
+``secure_delete`` on no copy of the id is left in the database file or its log.
+Answers to meetings still open are withdrawn rather than anonymised: an answer given
+again later is then counted once (see ``RsvpService.withdraw_open_answers``).
 """
 
 from __future__ import annotations
@@ -13,8 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.activity import ActivityService
+from bot.services.clock import Clock, utc_now
 from bot.services.memberships import MembershipService
 from bot.services.permissions import Actor, require_admin
+from bot.services.rsvp import RsvpResult, RsvpService
+from bot.storage.models_discussions import to_epoch
 from bot.storage.store import Store
 
 
@@ -46,6 +56,9 @@ class ForgetResult:
     # Initiative roles the person still holds in Discord; the cog removes them,
     # or the next role sync would make them a member again.
     role_ids_to_remove: tuple[int, ...]
+    # Answers withdrawn from meetings still open: their announcements show new counts,
+    # and whoever moved up from a waitlist is told.
+    withdrawn_answers: tuple[RsvpResult, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -57,11 +70,17 @@ class ForgetResult:
 
 class PrivacyService:
     def __init__(
-        self, store: Store, memberships: MembershipService, activity: ActivityService
+        self,
+        store: Store,
+        memberships: MembershipService,
+        activity: ActivityService,
+        clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._memberships = memberships
         self._activity = activity
+        self._clock = clock
+        self._rsvp = RsvpService(store, clock)
 
     async def describe_user(self, guild_id: int, user_id: int, actor: Actor) -> PrivacyReport:
         """Everything held about ``user_id``; someone else's only for an admin."""
@@ -93,13 +112,18 @@ class PrivacyService:
     async def forget_user(self, guild_id: int, user_id: int, actor: Actor) -> ForgetResult:
         """Erase what names ``user_id`` in every area; someone else's only for an admin."""
         _check_actor(actor, user_id, "erase another member's data")
+        # The tombstone first: should the erase stop half-way, no catch-up re-records.
+        await self._store.forgotten.record(guild_id, user_id, to_epoch(self._clock()))
         # Participation still in memory would otherwise be written back after the erase.
         self._activity.discard_user(guild_id, user_id)
         memberships = await self._memberships.forget_user(guild_id, user_id)
+        withdrawn = await self._rsvp.withdraw_open_answers(guild_id, user_id)
         await self._store.meetings.forget_user(guild_id, user_id)
         await self._store.meeting_drafts.forget_user(guild_id, user_id)
         await self._store.reminders.forget_user(guild_id, user_id)
         discussions = await self._store.discussions.forget_user(guild_id, user_id)
+        # The write-ahead log still holds the pages as they were: fold it in and empty it.
+        await self._store.db.checkpoint()
         return ForgetResult(
             guild_id=guild_id,
             user_id=user_id,
@@ -110,6 +134,7 @@ class PrivacyService:
                 "discussions": discussions,
             },
             role_ids_to_remove=memberships.role_ids_to_remove,
+            withdrawn_answers=tuple(withdrawn),
         )
 
     async def _meeting_lines(self, guild_id: int, user_id: int) -> list[str]:

@@ -115,6 +115,36 @@ class RsvpService:
             return await self._result(meeting, user_id, current, current, ())
         return await self._record(meeting, user_id, "going", "event")
 
+    async def event_interest_caught_up(
+        self, guild_id: int, event_id: int, user_id: int
+    ) -> RsvpResult | None:
+        """An "Interested" found by re-reading the event (at start-up), not seen live.
+
+        As ``event_interest_added``, except for someone who asked to be forgotten: their
+        mark may predate that, so it is not recorded again (None) unless they have
+        answered this meeting live since.
+        """
+        if await self.store.forgotten.forgotten_at(guild_id, user_id, "meetings") is not None:
+            meeting = await self._meeting_for_event(guild_id, event_id)
+            if meeting is None or await self.store.meetings.rsvp(meeting.id, user_id) is None:
+                return None
+        return await self.event_interest_added(guild_id, event_id, user_id)
+
+    async def withdraw_open_answers(self, guild_id: int, user_id: int) -> list[RsvpResult]:
+        """Withdraw the user's answers to meetings still taking answers (forgetting them).
+
+        Answers to meetings that are over or cancelled stay as anonymous counts; those
+        to open meetings go, so that an answer given again later is counted once, not
+        next to an anonymous copy of the old one. The waitlist moves up as usual.
+        """
+        record = await self.store.meetings.describe_user(guild_id, user_id)
+        meeting_ids = sorted({rsvp.meeting_id for rsvp in record.rsvps})
+        results = []
+        for meeting in await self.store.meetings.get_many(guild_id, meeting_ids):
+            if not meeting.is_cancelled and not self._is_over(meeting):
+                results.append(await self._record(meeting, user_id, None, "button"))
+        return results
+
     async def event_interest_removed(
         self, guild_id: int, event_id: int, user_id: int
     ) -> RsvpResult | None:

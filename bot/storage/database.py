@@ -19,6 +19,9 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+# The first schema version written with secure_delete on (008_forgotten_members.sql).
+SECURE_DELETE_SINCE = 8
+_CHECKPOINT_TRIES = 20
 
 
 def migration_files() -> list[tuple[int, str, str]]:
@@ -48,7 +51,16 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
     # can lose the last transactions.
     await conn.execute("PRAGMA synchronous=NORMAL")
     await conn.execute("PRAGMA busy_timeout=5000")
+    # Deleted and overwritten content is zeroed, in the table and index pages and in
+    # freed (free-list and overflow) pages, so an erased id leaves no copy in the file.
+    await conn.execute("PRAGMA secure_delete=ON")
+    before = await schema_version(conn)
     await migrate(conn)
+    if 0 < before < SECURE_DELETE_SINCE <= await schema_version(conn):
+        # Written before secure_delete: freed pages may still hold erased ids. Once.
+        log.info("rewriting the database once so no erased data lingers in free space")
+        await conn.execute("VACUUM")
+        await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return conn
 
 
@@ -109,6 +121,22 @@ class Database:
     async def fetch_one(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
         async with self.conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
+
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and truncate it to zero bytes.
+
+        After an erase, the log still holds the pages as they were before it; this
+        leaves them nowhere. False when a reader kept it from completing (the log is
+        then truncated by a later checkpoint).
+        """
+        for _ in range(_CHECKPOINT_TRIES):
+            async with self._write_lock:
+                row = await self.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+            if row is None or (row[0] == 0 and row[1] in (0, -1)):
+                return True
+            await asyncio.sleep(0)  # let a read in progress on this connection finish
+        log.warning("the write-ahead log could not be emptied now; the next checkpoint will")
+        return False
 
     async def close(self) -> None:
         await self.conn.close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import aiosqlite
 
 from bot.storage.database import Database
+from bot.storage.forgotten import ForgottenRepository
 from bot.storage.models_discussions import (
     Discussion,
     DiscussionState,
@@ -88,13 +90,34 @@ def _discussion(row: aiosqlite.Row) -> Discussion:
 
 
 class DiscussionRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, forgotten: ForgottenRepository) -> None:
         self.db = db
+        self._forgotten = forgotten
+
+    async def _unattributed(self, guild_id: int, threads: Sequence[NewThread]) -> list[NewThread]:
+        """Threads opened by someone before they asked to be forgotten lose their author.
+
+        Every way a thread is recorded (live thread events, a thread Agora missed and
+        meets again, the catch-up after downtime) comes through here, so re-reading
+        Discord never names the person again; threads they open afterwards are theirs.
+        """
+        authors = {thread.author_id for thread in threads if thread.author_id is not None}
+        if not authors:
+            return list(threads)
+        forgotten = await self._forgotten.forgotten_among(guild_id, authors, "discussions")
+        return [
+            replace(thread, author_id=None)
+            if thread.author_id is not None
+            and thread.created_at <= forgotten.get(thread.author_id, -1)
+            else thread
+            for thread in threads
+        ]
 
     # -- writes ---------------------------------------------------------------
 
     async def add(self, guild_id: int, thread: NewThread) -> Discussion:
         """Insert a thread (or revive/refresh it if already known); return it."""
+        (thread,) = await self._unattributed(guild_id, [thread])
         async with self.db.transaction() as conn:
             await _insert_threads(conn, guild_id, [thread])
         found = await self.get(guild_id, thread.thread_id)
@@ -144,6 +167,7 @@ class DiscussionRepository:
         at: int,
     ) -> None:
         """Write everything a reconciliation found, in one transaction."""
+        created = await self._unattributed(guild_id, created)
         async with self.db.transaction() as conn:
             await _insert_threads(conn, guild_id, created)
             await conn.executemany(

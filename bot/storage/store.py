@@ -9,6 +9,7 @@ from bot.storage.bot_state import BotStateRepository
 from bot.storage.database import Database
 from bot.storage.directory import DirectoryRepository
 from bot.storage.discussions import DiscussionRepository
+from bot.storage.forgotten import ForgottenRepository
 from bot.storage.guilds import GuildSettingsRepository
 from bot.storage.meeting_drafts import MeetingDraftRepository
 from bot.storage.meetings import MeetingRepository
@@ -23,6 +24,7 @@ class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.bot_state = BotStateRepository(db)
+        self.forgotten = ForgottenRepository(db)
         self.guilds = GuildSettingsRepository(db)
         self.directory = DirectoryRepository(db)
         self.memberships = MembershipRepository(db)
@@ -30,7 +32,7 @@ class Store:
         self.meetings = MeetingRepository(db)
         self.meeting_drafts = MeetingDraftRepository(db)
         self.reminders = ReminderRepository(db)
-        self.discussions = DiscussionRepository(db)
+        self.discussions = DiscussionRepository(db, self.forgotten)
         self.activity = ActivityRepository(db)
 
     @classmethod
