@@ -244,7 +244,7 @@ class MeetingPublisher:
                 try:
                     event = await guild.fetch_scheduled_event(link.event_id)
                     async for user in event.users():
-                        result = await rsvp.event_interest_added(guild.id, event.id, user.id)
+                        result = await rsvp.event_interest_caught_up(guild.id, event.id, user.id)
                         if result is not None and result.changed:
                             changed = True
                             recorded += 1
