@@ -18,6 +18,7 @@ from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services.clock import Clock, utc_now
 from bot.services.directory_cache import DirectoryCache, GuildDirectory
 from bot.services.fuzzy import fold
+from bot.services.names import invisible_problem, normalise_name, skeleton
 from bot.services.permissions import Actor, require_admin, require_manage_initiative
 from bot.storage.directory import ClearedMappings
 from bot.storage.models_core import Cluster, Initiative, InitiativeDraft
@@ -54,13 +55,22 @@ def slug_problem(slug: str) -> str | None:
 
 
 def name_problem(name: str) -> str | None:
+    """Why ``name`` (already normalised, see ``names.normalise_name``) cannot name anything."""
     if not name.strip():
         return "the name is empty"
     if len(name) > MAX_NAME_LENGTH:
         return f"the name is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}"
-    if "\n" in name or "\r" in name:
-        return "the name must be on one line"
-    return None
+    return invisible_problem(name)
+
+
+def lookalike_problem(name: str, kind: str, holder: str, holder_slug: str) -> str:
+    """The reason a name is refused because another ``kind`` looks the same."""
+    if holder.casefold() == name.casefold():
+        return f"the name {name!r} is already used by {kind} `{holder_slug}`"
+    return (
+        f"the name {name!r} looks the same as {holder!r} ({kind} `{holder_slug}`); "
+        f"pick a name that reads differently"
+    )
 
 
 def goal_problem(goal: str) -> str | None:
@@ -354,7 +364,7 @@ class DirectoryService:
         """A new initiative; its slug (channel name) is made from the name unless given."""
         require_admin(actor, "create initiatives")
         directory = await self._cache.get(guild_id)
-        name, goal = name.strip(), goal.strip()
+        name, goal = normalise_name(name), goal.strip()
         slug = slug.strip().lower() or slugify(name)
         problem = name_problem(name) or goal_problem(goal) or slug_problem(slug)
         if problem:
@@ -365,6 +375,12 @@ class DirectoryService:
             raise Conflict(
                 f"There is already an initiative {existing.name} (`{existing.slug}`); "
                 f"pick another name or slug."
+            )
+        twin = initiative_looking_like(directory, name)
+        if twin is not None:
+            raise Conflict(
+                f"Cannot create the initiative: "
+                f"{lookalike_problem(name, 'initiative', twin.name, twin.slug)}."
             )
         draft = InitiativeDraft(slug=slug, name=name, cluster_slug=target.slug, goal=goal)
         initiative = await self._store.directory.create_initiative(guild_id, draft, self._clock())
@@ -389,14 +405,20 @@ class DirectoryService:
         if cluster is not None:
             cluster_slug = (await self.get_cluster(guild_id, cluster)).slug
         draft = InitiativeDraft.of(initiative, cluster_slug)
-        new_name = initiative.name if name is None else name.strip()
+        new_name = initiative.name if name is None else normalise_name(name)
         new_goal = initiative.goal if goal is None else goal.strip()
-        problem = name_problem(new_name) or goal_problem(new_goal)
+        problem = (name_problem(new_name) if name is not None else None) or goal_problem(new_goal)
         if problem:
             raise InvalidInput(f"Cannot change {initiative.name}: {problem}.")
         clash = directory.by_slug_or_name(new_name)
         if clash is not None and clash.id != initiative.id:
             raise Conflict(f"Another initiative is already named {clash.name}.")
+        twin = None if name is None else initiative_looking_like(directory, new_name, initiative.id)
+        if twin is not None:
+            raise Conflict(
+                f"Cannot change {initiative.name}: "
+                f"{lookalike_problem(new_name, 'initiative', twin.name, twin.slug)}."
+            )
         # A new name is a real title now; a shortened goal is no longer the truncated source.
         draft = InitiativeDraft(
             slug=draft.slug,
@@ -529,6 +551,17 @@ def _known(directory: GuildDirectory, initiative_id: int) -> Initiative:
     if initiative is None:
         raise NotFound(f"No initiative with id {initiative_id} on this server.")
     return initiative
+
+
+def initiative_looking_like(
+    directory: GuildDirectory, name: str, except_id: int | None = None
+) -> Initiative | None:
+    """Another initiative whose name looks the same as ``name`` (same TR39 skeleton)."""
+    wanted = skeleton(name)
+    for initiative in directory.initiatives.values():
+        if initiative.id != except_id and skeleton(initiative.name) == wanted:
+            return initiative
+    return None
 
 
 def resolve_initiative(directory: GuildDirectory, text: str) -> Initiative:

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, NamedTuple, TypeVar
 
+from bot.services.names import fold_lookalikes
+
 T = TypeVar("T")
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
@@ -57,7 +59,10 @@ def fold(text: str) -> str:
 
 
 def _fold_unicode(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Invisible characters go and look-alike letters become the Latin ones they
+    # imitate: a disguised spelling ("Hum\u200bble Lаmppost", Cyrillic а) matches
+    # as the name it imitates, never as a better match than it.
+    decomposed = unicodedata.normalize("NFKD", fold_lookalikes(text).casefold())
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _NOT_WORD.sub(" ", plain).strip()
 

@@ -4,10 +4,11 @@ The format is the one of ``bot/data/eip-scc.toml`` (documented at its top):
 ``format_version = 1``, ``[[clusters]]`` and ``[[initiatives]]`` keyed by slug.
 
 Rules:
-* A file that cannot be read as a whole (not UTF-8, not TOML/JSON, not a
-  table, wrong or missing ``format_version``, unknown top-level keys,
-  ``clusters``/``initiatives`` not lists) changes nothing: InvalidInput says
-  where and why.
+* A file that cannot be read as a whole (not UTF-8, not TOML/JSON, a key
+  given twice in one JSON object, nested deeper than ``MAX_NESTING``, a number
+  too long to read, not a table, wrong or missing ``format_version``, unknown
+  top-level keys, ``clusters``/``initiatives`` not lists) changes nothing:
+  InvalidInput says where and why.
 * Otherwise every row is checked on its own: valid rows are imported, invalid
   rows are skipped and listed in the report with the reason. One bad row does
   not hold back a hundred good ones; the admin fixes it and imports again.
@@ -17,6 +18,9 @@ Rules:
 * Initiatives or clusters missing from the file are kept, never deleted
   (deleting takes memberships with it); the report lists them.
 * Channel and role ids are not part of the file: they belong to one server.
+* Names are stored NFKC-normalised; a name holding an invisible character, or
+  looking the same as another cluster's or initiative's (``names.skeleton``),
+  is a rejected row.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -37,16 +41,23 @@ from bot.services.directory import (
     MAX_DESCRIPTION_LENGTH,
     MAX_SOURCE_NOTE_LENGTH,
     goal_problem,
+    lookalike_problem,
     name_problem,
     slug_problem,
 )
 from bot.services.directory_cache import DirectoryCache, GuildDirectory
+from bot.services.names import normalise_name, skeleton
 from bot.storage.directory import DirectoryChanges
 from bot.storage.models_core import ClusterDraft, InitiativeDraft, SourceCounts
 from bot.storage.store import Store
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 5_000_000
+# The format nests four deep (file, list, row, source_counts); anything much
+# deeper is not a directory file, and deep enough would exhaust the parser's stack.
+MAX_NESTING = 8
+# source_counts are counts of a marketplace listing: far below this.
+MAX_SOURCE_COUNT = 1_000_000
 _TOP_LEVEL = ("format_version", "clusters", "initiatives")
 _CLUSTER_FIELDS = ("slug", "name", "description")
 _INITIATIVE_FIELDS = (
@@ -144,29 +155,109 @@ def parse_document(data: bytes, filename: str) -> dict[str, Any]:
     as_json = lowered.endswith(".json") or (
         not lowered.endswith(".toml") and text.lstrip().startswith(("{", "["))
     )
-    if as_json:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(
-                f"{filename} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-            ) from None
-    else:
-        try:
+    too_deep = InvalidInput(
+        f"{filename} nests lists or tables more than {MAX_NESTING} levels deep; a directory "
+        f"file needs four (the file, [[initiatives]], a row, its source_counts)."
+    )
+    try:
+        if as_json:
+            document = json.loads(text, object_pairs_hook=_unique_keys)
+        else:
             document = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInput(f"{filename} is not valid TOML: {exc}.") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"{filename} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{filename} is not valid TOML: {exc}.") from None
+    except _DuplicateKey as exc:
+        raise InvalidInput(
+            f"{filename} gives the key {_shown(exc.key)} twice in one object{exc.where}; "
+            f"each key may appear once (as in TOML): keep the right one and import again."
+        ) from None
+    except RecursionError:
+        raise too_deep from None
+    except ValueError:
+        # Python refuses to read integers of more than 4,300 digits.
+        raise InvalidInput(
+            f"{filename} holds a number thousands of digits long; the only numbers in a "
+            f"directory file are small counts."
+        ) from None
+    if _nesting(document) > MAX_NESTING:
+        raise too_deep
     if not isinstance(document, dict):
         raise InvalidInput(f"{filename} must hold a table (a JSON object) at the top level.")
     _check_structure(document, filename)
     return document
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, where: str) -> None:
+        super().__init__(key)
+        self.key = key
+        self.where = where
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (json keeps the last silently)."""
+    table: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in table:
+            named = next(
+                (v for k, v in pairs if k in ("slug", "name") and isinstance(v, str)), None
+            )
+            raise _DuplicateKey(key, "" if named is None else f" (the one of {_shown(named)})")
+        table[key] = value
+    return table
+
+
+def _nesting(value: object) -> int:
+    """How many lists and tables deep ``value`` goes, counted without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            return depth
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _clipped_keys(keys: list[str]) -> str:
+    """Keys for a message: the first ten, each at most 40 characters."""
+    return ", ".join(key if len(key) <= 40 else key[:39] + "…" for key in keys[:10])
+
+
+def _shown(value: object) -> str:
+    """A value as quoted in a message: short, and never a wall of digits or nesting."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        digits = len(str(abs(value)))
+        return repr(value) if digits <= 24 else f"a number of {digits:,} digits"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57]) + "…"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__
+
+
 def _check_structure(document: dict[str, Any], filename: str) -> None:
     unknown = sorted(set(document) - set(_TOP_LEVEL))
     if unknown:
         raise InvalidInput(
-            f"{filename} has unknown top-level keys: {', '.join(unknown)}. "
+            f"{filename} has unknown top-level keys: {_clipped_keys(unknown)}. "
             f"Only {', '.join(_TOP_LEVEL)} are allowed."
         )
     version = document.get("format_version")
@@ -176,7 +267,7 @@ def _check_structure(document: dict[str, Any], filename: str) -> None:
         )
     if isinstance(version, bool) or version != FORMAT_VERSION:
         raise InvalidInput(
-            f"{filename} has format_version {version!r}; this Agora reads format_version "
+            f"{filename} has format_version {_shown(version)}; this Agora reads format_version "
             f"{FORMAT_VERSION}."
         )
     for section in ("clusters", "initiatives"):
@@ -234,6 +325,8 @@ def _plan(document: Mapping[str, Any], directory: GuildDirectory) -> _Plan:
     plan = _Plan()
     cluster_slugs = {c.slug: c.slug for c in directory.clusters.values()}
     cluster_names = {c.name.casefold(): c.slug for c in directory.clusters.values()}
+    # Skeleton of each cluster name -> (slug, name): names that look the same clash.
+    cluster_looks = {skeleton(c.name): (c.slug, c.name) for c in directory.clusters.values()}
     seen_slugs: dict[str, int] = {}
     for index, row in enumerate(document.get("clusters", []), start=1):
         ref = RowRef("clusters", index, _row_key(row))
@@ -243,15 +336,16 @@ def _plan(document: Mapping[str, Any], directory: GuildDirectory) -> _Plan:
                 raise _RowError(
                     f"duplicate slug (already used by cluster #{seen_slugs[draft.slug]})"
                 )
-            owner = cluster_names.get(draft.name.casefold())
-            if owner is not None and owner != draft.slug:
-                raise _RowError(f"the name {draft.name!r} is already used by cluster `{owner}`")
+            owner, owner_name = cluster_looks.get(skeleton(draft.name), (draft.slug, ""))
+            if owner != draft.slug:
+                raise _RowError(lookalike_problem(draft.name, "cluster", owner_name, owner))
         except _RowError as exc:
             plan.rejected.append(Rejected(ref, str(exc)))
             continue
         seen_slugs[draft.slug] = index
         cluster_slugs[draft.slug] = draft.slug
         cluster_names[draft.name.casefold()] = draft.slug
+        cluster_looks[skeleton(draft.name)] = (draft.slug, draft.name)
         plan.clusters.append((ref, draft))
 
     seen_slugs = {}
@@ -273,27 +367,34 @@ def _plan(document: Mapping[str, Any], directory: GuildDirectory) -> _Plan:
 
 
 def _reject_name_clashes(plan: _Plan, directory: GuildDirectory) -> None:
-    """Two initiatives may not end up with the same name (case-insensitive)."""
+    """Two initiatives may not end up with names that look the same (same skeleton)."""
+    looks: dict[str, str] = {}  # name -> skeleton, each computed once
+
+    def look(name: str) -> str:
+        if name not in looks:
+            looks[name] = skeleton(name)
+        return looks[name]
+
     while True:
         accepted = {draft.slug for _, draft in plan.initiatives}
         # Names after the import: stored ones not in the file stay as they are.
-        holders: dict[str, str] = {
-            i.name.casefold(): i.slug
+        holders: dict[str, tuple[str, str]] = {
+            look(i.name): (i.slug, i.name)
             for i in directory.initiatives.values()
             if i.slug not in accepted
         }
-        clash: tuple[RowRef, InitiativeDraft, str] | None = None
+        clash: tuple[RowRef, InitiativeDraft, tuple[str, str]] | None = None
         for ref, draft in plan.initiatives:
-            holder = holders.setdefault(draft.name.casefold(), draft.slug)
-            if holder != draft.slug:
+            holder = holders.setdefault(look(draft.name), (draft.slug, draft.name))
+            if holder[0] != draft.slug:
                 clash = (ref, draft, holder)
                 break
         if clash is None:
             return
-        ref, draft, holder = clash
+        ref, draft, (holder_slug, holder_name) = clash
         plan.initiatives = [(r, d) for r, d in plan.initiatives if r != ref]
         plan.rejected.append(
-            Rejected(ref, f"the name {draft.name!r} is already used by initiative `{holder}`")
+            Rejected(ref, lookalike_problem(draft.name, "initiative", holder_name, holder_slug))
         )
 
 
@@ -313,9 +414,9 @@ def _row_key(row: object) -> str:
 def _table(row: object, known: tuple[str, ...]) -> Mapping[str, Any]:
     if not isinstance(row, Mapping):
         raise _RowError("not a table (write it as [[...]] with key = value lines)")
-    unknown = sorted(set(row) - set(known))
+    unknown = sorted(map(str, set(row) - set(known)))
     if unknown:
-        raise _RowError(f"unknown field {', '.join(unknown)} (known: {', '.join(known)})")
+        raise _RowError(f"unknown field {_clipped_keys(unknown)} (known: {', '.join(known)})")
     return row
 
 
@@ -326,14 +427,14 @@ def _string(row: Mapping[str, Any], key: str, required: bool = False) -> str:
             raise _RowError(f"missing {key}")
         return ""
     if not isinstance(value, str):
-        raise _RowError(f"{key} must be text, got {value!r}")
+        raise _RowError(f"{key} must be text, got {_shown(value)}")
     return value.strip()
 
 
 def _flag(row: Mapping[str, Any], key: str) -> bool:
     value = row.get(key, False)
     if not isinstance(value, bool):
-        raise _RowError(f"{key} must be true or false, got {value!r}")
+        raise _RowError(f"{key} must be true or false, got {_shown(value)}")
     return value
 
 
@@ -345,7 +446,7 @@ def _check(problem: str | None) -> None:
 def _cluster_row(row: object) -> ClusterDraft:
     table = _table(row, _CLUSTER_FIELDS)
     slug = _string(table, "slug", required=True)
-    name = _string(table, "name", required=True)
+    name = normalise_name(_string(table, "name", required=True))
     description = _string(table, "description")
     _check(slug_problem(slug))
     _check(name_problem(name))
@@ -362,7 +463,7 @@ def _initiative_row(
 ) -> InitiativeDraft:
     table = _table(row, _INITIATIVE_FIELDS)
     slug = _string(table, "slug", required=True)
-    name = _string(table, "name", required=True)
+    name = normalise_name(_string(table, "name", required=True))
     cluster = _string(table, "cluster", required=True)
     goal = _string(table, "goal")
     note = _string(table, "source_note")
@@ -400,7 +501,12 @@ def _source_counts(value: object) -> SourceCounts:
         if count is not None and (
             isinstance(count, bool) or not isinstance(count, int) or count < 0
         ):
-            raise _RowError(f"source_counts.{key} must be a whole number >= 0, got {count!r}")
+            raise _RowError(f"source_counts.{key} must be a whole number >= 0, got {_shown(count)}")
+        if count is not None and count > MAX_SOURCE_COUNT:
+            raise _RowError(
+                f"source_counts.{key} is {_shown(count)}; a count above {MAX_SOURCE_COUNT:,} "
+                f"cannot be right (copy it from the listing again)"
+            )
         counts[key] = count
     return SourceCounts(**counts)
 
