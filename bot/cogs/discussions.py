@@ -22,6 +22,7 @@ from bot.cogs._pagination import Page, send_page
 from bot.cogs.activity_listener import thread_created_at
 from bot.cogs.initiatives import cluster_autocomplete, initiative_autocomplete
 from bot.errors import InvalidInput, PermissionDenied
+from bot.services.names import clean_text
 from bot.storage.models_core import Initiative
 
 T = TypeVar("T")
@@ -84,7 +85,7 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         services = services_of(interaction)
         guild_id = guild_id_of(interaction)
         target = await services.directory.get_initiative(guild_id, initiative)
-        title = " ".join(title.split())
+        title = " ".join(clean_text(title).split())
         if not title:
             raise InvalidInput("The title is empty; give the discussion a few words of title.")
         channel = self._initiative_channel(interaction, target)

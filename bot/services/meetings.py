@@ -17,6 +17,7 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services import ics, recurrence, timeparse
 from bot.services.clock import Clock
 from bot.services.ids import plain_id
+from bot.services.names import clean_text
 from bot.services.recurrence import Occurrence
 from bot.services.reminders import CancelOutcome, PlanResult, ReminderService, parse_offsets
 from bot.services.rsvp import RsvpCounts
@@ -663,7 +664,7 @@ class MeetingService:
 
 
 def _title(text: str) -> str:
-    title = " ".join(text.split())
+    title = " ".join(clean_text(text).split())
     if not title:
         raise InvalidInput("Give the meeting a title.")
     if len(title) > MAX_TITLE:

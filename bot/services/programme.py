@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services import timeparse
 from bot.services.clock import Clock
+from bot.services.names import clean_text
 from bot.services.reminders import PlanResult, ReminderService
 from bot.storage.meetings import SessionFields
 from bot.storage.models_meetings import SESSION_KINDS, Meeting, Session, SessionKind
@@ -85,7 +86,7 @@ class ProgrammeService:
             raise InvalidInput(
                 "Programmes are for one-off meetings; a repeating meeting has no sessions."
             )
-        title = " ".join(draft.title.split())
+        title = " ".join(clean_text(draft.title).split())
         if not title or len(title) > MAX_SESSION_TITLE:
             raise InvalidInput(f"Give the session a title of 1 to {MAX_SESSION_TITLE} characters.")
         if draft.cluster_id is not None and draft.initiative_id is not None:

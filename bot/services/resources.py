@@ -14,6 +14,7 @@ from bot.services.directory import Page, check_page, clamp_page, resolve_initiat
 from bot.services.directory_cache import DirectoryCache
 from bot.services.fuzzy import fold
 from bot.services.ids import plain_id
+from bot.services.names import clean_text
 from bot.services.permissions import Actor, require_add_resource, require_change_resource
 from bot.storage.models_core import Resource, ResourceKind
 from bot.storage.store import Store
@@ -74,7 +75,7 @@ class ResourceService:
         directory = await self._cache.get(guild_id)
         initiative = resolve_initiative(directory, initiative_text)
         require_add_resource(actor, initiative.id, initiative.name, resource_kind)
-        title, url = title.strip(), url.strip()
+        title, url = clean_text(title).strip(), url.strip()
         problem = title_problem(title) or url_problem(url)
         if problem:
             raise InvalidInput(f"Cannot add the {resource_kind}: {problem}.")
