@@ -283,7 +283,7 @@ class InteractionManager:
     ) -> Message | None:
         state = self._sb.state
         if ctype == CallbackType.CHANNEL_MESSAGE:
-            fields = message_fields(state, data, files)
+            fields = message_fields(state, data, files, where=["data"])
             return self._post_bot_message(record, fields, original=True)
         if ctype == CallbackType.DEFERRED_CHANNEL_MESSAGE:
             flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
@@ -295,7 +295,7 @@ class InteractionManager:
             record.original_message_id = source.id
             record.ephemeral = bool(source.flags & EPHEMERAL)
             if ctype == CallbackType.UPDATE_MESSAGE:
-                self.edit_message(source, data, files)
+                self.edit_message(source, data, files, where=["data"])
             return source
         if ctype == CallbackType.AUTOCOMPLETE_RESULT:
             choices = data.get("choices") or []
@@ -365,8 +365,16 @@ class InteractionManager:
         record.changed.set()
         return msg
 
-    def edit_message(self, msg: Message, body: JSON, files: list[UploadedFile]) -> Message:
-        fields = message_fields(self._sb.state, body, files, existing=msg, require_content=False)
+    def edit_message(
+        self,
+        msg: Message,
+        body: JSON,
+        files: list[UploadedFile],
+        where: list[str | int] | None = None,
+    ) -> Message:
+        fields = message_fields(
+            self._sb.state, body, files, existing=msg, require_content=False, where=where
+        )
         was_loading = bool(msg.flags & LOADING)
         for key, value in fields.items():
             setattr(msg, key, value)

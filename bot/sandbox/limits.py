@@ -7,6 +7,14 @@ from typing import Any
 from bot.sandbox.rest.errors import DiscordError, field_error, invalid_form_body
 
 EMBED_TOTAL_CHARACTERS = 6000
+# A bot's message content; the spec's 4000 for channel messages is a Nitro user's limit.
+MESSAGE_CONTENT_CHARACTERS = 2000
+_MESSAGE_REQUEST_SCHEMAS = (
+    "MessageCreateRequest",
+    "MessageEditRequestPartial",
+    "BaseCreateMessageCreateRequest",  # a forum post's first message
+    "SDKMessageRequest",
+)
 MAX_AUTOCOMPLETE_CHOICES = 25
 INTERACTION_RESPONSE_DEADLINE = 3.0  # seconds to send the initial callback
 INTERACTION_TOKEN_LIFETIME = 15 * 60.0  # seconds the token works for followups/@original
@@ -41,6 +49,32 @@ def check_embeds(embeds: Any, prefix: list[str | int] | None = None) -> None:
                 f"Embed size exceeds maximum size of {EMBED_TOTAL_CHARACTERS}",
             )
         )
+
+
+def content_too_long(prefix: list[str | int] | None = None) -> DiscordError:
+    return invalid_form_body(
+        field_error(
+            [*(prefix or []), "content"],
+            "BASE_TYPE_MAX_LENGTH",
+            f"Must be {MESSAGE_CONTENT_CHARACTERS} or fewer in length.",
+        )
+    )
+
+
+def check_content(content: Any, prefix: list[str | int] | None = None) -> None:
+    """A bot's message content: at most 2000 characters, however it is sent."""
+    if isinstance(content, str) and len(content) > MESSAGE_CONTENT_CHARACTERS:
+        raise content_too_long(prefix)
+
+
+def apply_bot_limits(spec: dict[str, Any]) -> None:
+    """Give the spec's message requests a bot's content limit (requests only: the sandbox's
+    client is always a bot; webhook and interaction messages already say 2000)."""
+    schemas = spec["components"]["schemas"]
+    for name in _MESSAGE_REQUEST_SCHEMAS:
+        content = schemas.get(name, {}).get("properties", {}).get("content")
+        if isinstance(content, dict) and content.get("maxLength", 0) > MESSAGE_CONTENT_CHARACTERS:
+            content["maxLength"] = MESSAGE_CONTENT_CHARACTERS
 
 
 def check_autocomplete_choices(choices: Any) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox.limits import check_embeds, empty_message
+from bot.sandbox.limits import check_content, check_embeds, empty_message
 from bot.sandbox.models import Attachment, Message
 from bot.sandbox.rest.errors import field_error, invalid_form_body
 
@@ -167,14 +167,20 @@ def message_fields(
     *,
     existing: Message | None = None,
     require_content: bool = True,
+    where: list[str | int] | None = None,
 ) -> dict[str, Any]:
-    """Fields to set on a new message (``existing`` None) or to change on an edit."""
+    """Fields to set on a new message (``existing`` None) or to change on an edit.
+
+    Every message the bot sends or edits is built here, so Discord's limits on it are
+    checked here too; ``where`` is the body's place in the request (``["data"]`` in an
+    interaction callback), for the error's field path."""
     fields: dict[str, Any] = {}
     if "content" in body:
+        check_content(body["content"], where)
         fields["content"] = body["content"] or ""
     if "embeds" in body or "embed" in body:
         embeds = body.get("embeds") if "embeds" in body else [body.get("embed")]
-        check_embeds(embeds)
+        check_embeds(embeds, where)
         fields["embeds"] = normalise_embeds(embeds)
     if "components" in body:
         fields["components"] = normalise_components(body["components"])

@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from bot.sandbox.limits import apply_bot_limits
 from bot.sandbox.schema_compile import Check, SchemaCompiler, UnsupportedSchemaError
 from bot.sandbox.schema_errors import discord_errors, problem_lines
 from bot.sandbox.schema_leniency import apply_leniency
@@ -98,9 +99,11 @@ class SchemaValidator:
         """``spec_text``: the OpenAPI document as JSON text."""
         self._spec_text = spec_text
         # Requests are checked against a copy patched for what Discord accepts beyond the
-        # spec (``schema_leniency``); replies against the spec as published.
+        # spec (``schema_leniency``) and for a bot's narrower limits (``limits``); replies
+        # against the spec as published.
         lenient = json.loads(spec_text)
         apply_leniency(lenient)
+        apply_bot_limits(lenient)
         self._requests = _CompiledSpec(lenient)
         self._strict: _CompiledSpec | None = None
         self._paths: Mapping[str, Any] = lenient.get("paths", {})

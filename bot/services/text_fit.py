@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# Discord's limit on a bot's message content (4,000 is for people with Nitro).
+MESSAGE_LIMIT = 2000
+
 
 def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, ending with … when cut."""
@@ -32,3 +35,11 @@ def fit_lines(lines: Sequence[str], limit: int) -> str:
         kept.append(line)
         used += cost
     return "\n".join(kept)
+
+
+def first_that_fits(versions: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
+    """The first of ``versions`` (fullest first) within ``limit``; else the last, clipped."""
+    for version in versions:
+        if len(version) <= limit:
+            return version
+    return clip(versions[-1], limit) if versions else ""

@@ -166,7 +166,7 @@ async def create_thread(ctx: RequestContext) -> Reply:
             raise invalid_form_body(
                 field_error(["message"], "BASE_TYPE_REQUIRED", "This field is required")
             )
-        fields = message_fields(state, starter, ctx.files)
+        fields = message_fields(state, starter, ctx.files, where=["message"])
         tags = [str(t) for t in body.get("applied_tags") or ()]
         known = {t["id"] for t in parent.available_tags}
         for i, tag in enumerate(tags):
