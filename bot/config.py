@@ -90,6 +90,24 @@ class ActivityConfig:
     flush_interval_seconds: float = 1.0
 
 
+# (uses, seconds): a burst of that many uses, refilled evenly over the seconds.
+RateSetting = tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    # Per member, on commands and buttons that change something; None: no limit.
+    rsvp: RateSetting = (5, 5)
+    discussion: RateSetting = (3, 60)
+    resource: RateSetting = (5, 10)
+    membership: RateSetting = (5, 10)
+    meeting: RateSetting = (20, 60)
+    settings: RateSetting = (5, 10)
+    admin: RateSetting = (10, 60)
+    # Documents per initiative, and projects per initiative.
+    items_per_initiative: int = 500
+
+
 @dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
@@ -106,6 +124,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     nudges: NudgesConfig = field(default_factory=NudgesConfig)
     activity: ActivityConfig = field(default_factory=ActivityConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
@@ -178,6 +197,18 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
             flush_interval_seconds=reader.number(
                 "activity", "flush_interval_seconds", 1.0, minimum=0.05
             )
+        ),
+        limits=LimitsConfig(
+            rsvp=reader.rate("limits", "rsvp", "5 per 5s"),
+            discussion=reader.rate("limits", "discussion", "3 per 1m"),
+            resource=reader.rate("limits", "resource", "5 per 10s"),
+            membership=reader.rate("limits", "membership", "5 per 10s"),
+            meeting=reader.rate("limits", "meeting", "20 per 1m"),
+            settings=reader.rate("limits", "settings", "5 per 10s"),
+            admin=reader.rate("limits", "admin", "10 per 1m"),
+            items_per_initiative=reader.integer(
+                "limits", "items_per_initiative", 500, minimum=1
+            ),
         ),
         logging=LoggingConfig(
             level=reader.string("logging", "level", "INFO", check=_one_of(LOG_LEVELS)),
@@ -287,6 +318,16 @@ class _SectionReader:
                 return [parse_duration(item) for item in default]
         return sorted(set(seconds), reverse=True)
 
+    def rate(self, section: str, key: str, default: str) -> RateSetting:
+        """ "5 per 10s" (five at once, then one every 2 s) or "off"."""
+        value = self._get(section, key)
+        text = default if value is None else value
+        parsed = _rate(text) if isinstance(text, str) else None
+        if isinstance(text, str) and (parsed is not None or text.strip().lower() == "off"):
+            return parsed
+        self._bad(section, key, f'must be like "5 per 10s" or "off", got {value!r}')
+        return _rate(default)
+
     def report_unknown(self) -> None:
         for section, table in self.raw.items():
             if section not in self.seen:
@@ -325,6 +366,19 @@ def _without_value(why: str, value: Any) -> str:
     # One pass, longest first: a replacement is never scanned again.
     ordered = sorted((re.escape(part) for part in fragments if part), key=len, reverse=True)
     return re.sub("|".join(ordered), HIDDEN, why) if ordered else why
+
+
+def _rate(text: str) -> RateSetting:
+    """(uses, seconds) from "5 per 10s"; None for anything else."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:per|/)\s*(\S.*)", text)
+    if match is None:
+        return None
+    try:
+        seconds = parse_duration(match.group(2))
+    except ValueError:
+        return None
+    count = int(match.group(1))
+    return (count, seconds) if count >= 1 and seconds >= 1 else None
 
 
 def _nonempty(value: str) -> str | None:

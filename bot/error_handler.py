@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import AgoraError
+from bot.services.rate_limit import too_often_message
 from bot.services.text_fit import clip
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def user_message_for(error: BaseException) -> str | None:
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works inside a server."
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: try again in {error.retry_after:.0f} s."
+        return too_often_message(error.retry_after)
     if isinstance(error, app_commands.CheckFailure):
         return str(error) or "You are not allowed to use this command."
     if isinstance(error, discord.DiscordServerError):

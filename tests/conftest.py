@@ -19,6 +19,11 @@ from bot.config import Config, parse_config
 from bot.launch import prepare_seed_guild, sandbox_config
 from bot.runtime import RunningAgora, start_agora
 from bot.sandbox import Sandbox
+from bot.services.rate_limit import LIMIT_KINDS
+
+# Tests of features act faster than any person, so they run without the per-member
+# limits on writes; tests/reliability/test_trust_limits.py runs with the defaults.
+NO_LIMITS: dict[str, object] = {kind: "off" for kind in LIMIT_KINDS}
 
 # Property tests: in CI (``CI`` set, as CI services do) the same examples on every
 # run, so a red build is the code's doing and can be reproduced; a failure prints the
@@ -61,7 +66,10 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 def agora_config(
     sandbox: Sandbox, tmp_path: Path, agora_config_overrides: dict[str, dict[str, object]]
 ) -> Config:
-    raw: dict[str, dict[str, object]] = {"database": {"path": str(tmp_path / "agora.db")}}
+    raw: dict[str, dict[str, object]] = {
+        "database": {"path": str(tmp_path / "agora.db")},
+        "limits": dict(NO_LIMITS),
+    }
     for section, values in agora_config_overrides.items():
         raw.setdefault(section, {}).update(values)
     return sandbox_config(

@@ -9,8 +9,10 @@ is answered by Discord with the message already posted.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +28,24 @@ from bot.storage.models_meetings import Meeting, Reminder, Session
 log = logging.getLogger(__name__)
 
 EVENT_DESCRIPTION_LIMIT = 1000
+# Announcements changed by bursts (RSVP clicks, "Interested") are edited at most once
+# per this many seconds per meeting, always ending with the latest state.
+REFRESH_INTERVAL = 1.0
 EVENT_LOCATION_LIMIT = 100
 Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
 
 
 class MeetingPublisher:
-    def __init__(self, bot: AgoraBot) -> None:
+    def __init__(self, bot: AgoraBot, refresh_interval: float = REFRESH_INTERVAL) -> None:
         self.bot = bot
+        self.refresh_interval = refresh_interval
+        # Coalesced refreshes: one task per meeting with edits pending or just made,
+        # and the meetings changed since their task's last edit began.
+        self._refreshers: dict[int, asyncio.Task[None]] = {}
+        self._stale: dict[int, int] = {}  # meeting id: guild id
+        # One refresh of a meeting at a time, so an older rendering never lands last:
+        # meeting id: [lock, how many hold or wait for it] (dropped at zero).
+        self._refresh_locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
 
     @property
     def services(self) -> Services:
@@ -126,22 +139,87 @@ class MeetingPublisher:
         self, guild_id: int, meeting_id: int, skip_message_id: int | None = None
     ) -> int:
         """Edit every announcement of the meeting in place (counts, times, cancellation)."""
-        view = await self.services.meetings.view(guild_id, meeting_id)
-        embed = meeting_embed(view, await self.names(guild_id))
-        buttons = None if view.meeting.is_cancelled else rsvp_view(meeting_id)
-        edited = 0
-        for announcement in view.announcements:
-            if announcement.message_id == skip_message_id:
-                continue
-            message = self.bot.get_partial_messageable(announcement.channel_id).get_partial_message(
-                announcement.message_id
+        async with self._refresh_lock(meeting_id):
+            view = await self.services.meetings.view(guild_id, meeting_id)
+            embed = meeting_embed(view, await self.names(guild_id))
+            buttons = None if view.meeting.is_cancelled else rsvp_view(meeting_id)
+            edited = 0
+            for announcement in view.announcements:
+                if announcement.message_id == skip_message_id:
+                    continue
+                channel = self.bot.get_partial_messageable(announcement.channel_id)
+                message = channel.get_partial_message(announcement.message_id)
+                try:
+                    await message.edit(embed=embed, view=buttons)
+                    edited += 1
+                except discord.HTTPException:
+                    log.info("announcement %s of meeting %s is gone", message.id, meeting_id)
+            return edited
+
+    @contextlib.asynccontextmanager
+    async def _refresh_lock(self, meeting_id: int) -> AsyncIterator[None]:
+        lock, users = self._refresh_locks.setdefault(meeting_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._refresh_locks[meeting_id]
+
+    def request_refresh(self, guild_id: int, meeting_id: int) -> None:
+        """Refresh the meeting's announcements soon, without waiting for it.
+
+        For bursts: the first request edits at once; requests while an edit is running
+        or within ``refresh_interval`` of its start are folded into one trailing edit,
+        which renders the state as of then. So a meeting's announcements are edited at
+        most once per interval, and the last edit always shows the latest answers (they
+        are in the database: a restart loses no answer, only an edit not yet made, and
+        the next change renders everything again).
+        """
+        self._stale[meeting_id] = guild_id
+        if meeting_id not in self._refreshers:
+            self._refreshers[meeting_id] = asyncio.create_task(
+                self._refresh_while_stale(guild_id, meeting_id),
+                name=f"agora-refresh-{meeting_id}",
             )
+
+    async def _refresh_while_stale(self, guild_id: int, meeting_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._stale.pop(meeting_id, None) is not None:
+                started = loop.time()
+                try:
+                    await self.refresh_announcements(guild_id, meeting_id)
+                except asyncio.CancelledError:
+                    self._stale.setdefault(meeting_id, guild_id)  # for flush_refreshes
+                    raise
+                except Exception:
+                    log.warning("could not refresh the announcements of meeting %s", meeting_id)
+                # Requests from now until the interval is over wait for the next edit.
+                await asyncio.sleep(max(0.0, started + self.refresh_interval - loop.time()))
+        finally:
+            if self._refreshers.get(meeting_id) is asyncio.current_task():
+                del self._refreshers[meeting_id]
+
+    async def refreshes_done(self) -> None:
+        """Wait until every requested refresh has been made (its trailing edit too)."""
+        while self._refreshers:
+            await asyncio.gather(*self._refreshers.values(), return_exceptions=True)
+
+    async def flush_refreshes(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """On unload: make the edits still waiting for their interval now, and stop."""
+        tasks = list(self._refreshers.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        stale, self._stale = self._stale, {}
+        for meeting_id, guild_id in stale.items():
             try:
-                await message.edit(embed=embed, view=buttons)
-                edited += 1
-            except discord.HTTPException:
-                log.info("announcement %s of meeting %s is gone", message.id, meeting_id)
-        return edited
+                await asyncio.wait_for(self.refresh_announcements(guild_id, meeting_id), timeout)
+            except Exception:
+                log.warning("could not refresh the announcements of meeting %s", meeting_id)
 
     # -- native scheduled events -----------------------------------------------
 

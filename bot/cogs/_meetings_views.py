@@ -14,6 +14,7 @@ import discord
 
 from bot.cogs._confirmations import ASKER_TEMPLATE, asker_of, asker_only, asker_suffix
 from bot.cogs._context import agora_of, guild_id_of, is_organiser, services_of
+from bot.cogs._cooldowns import check_rate
 from bot.cogs._meetings_render import meeting_embed
 from bot.error_handler import errors_answered
 from bot.services.meetings import Actor
@@ -83,6 +84,7 @@ class RsvpButton(
 
     @errors_answered
     async def callback(self, interaction: discord.Interaction) -> None:
+        check_rate(interaction, "rsvp")
         guild_id = guild_id_of(interaction)
         services = services_of(interaction)
         publisher = publisher_of(interaction)
@@ -93,7 +95,8 @@ class RsvpButton(
         text = template.format(title=result.meeting.title, position=result.waitlist_position)
         if not result.changed:
             text = "No change: " + text[0].lower() + text[1:]
-        # This announcement is updated by the click itself; the others by REST edits.
+        # This announcement is updated by the click itself, every announcement (this one
+        # too: another click may have come in between) by edits coalesced per meeting.
         view = await services.meetings.view(guild_id, self.meeting_id)
         names = await publisher.names(guild_id)
         await interaction.response.edit_message(
@@ -101,8 +104,7 @@ class RsvpButton(
         )
         await interaction.followup.send(text, ephemeral=True)
         if result.changed:
-            skip = interaction.message.id if interaction.message is not None else None
-            await publisher.refresh_announcements(guild_id, self.meeting_id, skip)
+            publisher.request_refresh(guild_id, self.meeting_id)
         await publisher.dm_promoted(result.meeting, result.promoted_user_ids)
 
 
@@ -139,6 +141,8 @@ class CancelButton(
 
     @asker_only
     async def callback(self, interaction: discord.Interaction) -> None:
+        if self.choice == "yes":
+            check_rate(interaction, "meeting")
         if self.choice == "no":
             await interaction.response.edit_message(
                 content="Nothing changed: the meeting goes ahead.", view=None

@@ -177,6 +177,7 @@ class MeetingCog(
         await self.reminder_scheduler.stop()
         self.bot.remove_dynamic_items(RsvpButton, CancelButton)
 
+        await self.publisher.flush_refreshes()
     async def _after_ready(self) -> None:
         """Once connected: create missing events, count interest marked while away."""
         await self.bot.wait_until_ready()
@@ -708,7 +709,7 @@ class MeetingCog(
             if result is None:
                 return
             if result.changed:
-                await self.publisher.refresh_announcements(event.guild_id, result.meeting.id)
+                self.publisher.request_refresh(event.guild_id, result.meeting.id)
             await self.publisher.dm_promoted(result.meeting, result.promoted_user_ids)
         except Exception:
             log.exception("could not record interest of %s in event %s", user.id, event.id)

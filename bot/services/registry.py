@@ -18,6 +18,7 @@ from bot.services.memberships import MembershipService
 from bot.services.nudges import NudgeService
 from bot.services.privacy import PrivacyService
 from bot.services.programme import ProgrammeService
+from bot.services.rate_limit import LIMIT_KINDS, LimitKind, Rate, RateLimiter
 from bot.services.reminders import ReminderService
 from bot.services.resources import ResourceService
 from bot.services.rsvp import RsvpService
@@ -43,6 +44,7 @@ class Services:
     meeting_drafts: MeetingDraftService
     programme: ProgrammeService
     rsvp: RsvpService
+    limits: RateLimiter
 
     @classmethod
     def build(cls, *, store: Store, config: Config, clock: Clock = utc_now) -> Services:
@@ -63,7 +65,9 @@ class Services:
             directory=directory,
             importer=DirectoryImporter(store, cache, clock=clock),
             memberships=memberships,
-            resources=ResourceService(store, cache, clock=clock),
+            resources=ResourceService(
+                store, cache, clock=clock, cap=config.limits.items_per_initiative
+            ),
             activity=activity,
             discussions=discussions,
             digest=DigestService(store, MeetingsFromRepository(store), clock=clock),
@@ -80,6 +84,7 @@ class Services:
             meeting_drafts=MeetingDraftService(store, clock),
             programme=ProgrammeService(store, clock, reminders),
             rsvp=RsvpService(store, clock),
+            limits=rate_limiter(config),
         )
 
     async def start(self) -> None:
@@ -91,3 +96,12 @@ class Services:
     async def close(self) -> None:
         """Flush buffered message counts before the database closes."""
         await self.activity.close()
+
+
+def rate_limiter(config: Config) -> RateLimiter:
+    """The per-member limits of ``[limits]`` (see config.example.toml)."""
+    rates: dict[LimitKind, Rate | None] = {}
+    for kind in LIMIT_KINDS:
+        setting = getattr(config.limits, kind)
+        rates[kind] = None if setting is None else Rate(count=setting[0], per=setting[1])
+    return RateLimiter(rates)

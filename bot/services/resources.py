@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services.clock import Clock, utc_now
 from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
 from bot.services.directory_cache import DirectoryCache
@@ -17,11 +17,12 @@ from bot.services.ids import plain_id
 from bot.services.names import clean_text
 from bot.services.permissions import Actor, require_add_resource, require_change_resource
 from bot.storage.models_core import Resource, ResourceKind
+from bot.storage.resources import ItemLimitReached
 from bot.storage.store import Store
 
 MAX_TITLE_LENGTH = 100
 MAX_URL_LENGTH = 512
-MAX_ITEMS_SCANNED = 5000  # by find/choices; far more than any initiative lists
+MAX_ITEMS_PER_INITIATIVE = 500  # documents, and projects, each; [limits] in the config
 KINDS: tuple[ResourceKind, ...] = ("document", "project")
 
 
@@ -63,10 +64,17 @@ def _kind(kind: str) -> ResourceKind:
 
 
 class ResourceService:
-    def __init__(self, store: Store, cache: DirectoryCache, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        cache: DirectoryCache,
+        clock: Clock = utc_now,
+        cap: int = MAX_ITEMS_PER_INITIATIVE,
+    ) -> None:
         self._store = store
         self._cache = cache
         self._clock = clock
+        self._cap = cap
 
     async def add(
         self, guild_id: int, actor: Actor, initiative_text: str, kind: str, title: str, url: str
@@ -79,9 +87,25 @@ class ResourceService:
         problem = title_problem(title) or url_problem(url)
         if problem:
             raise InvalidInput(f"Cannot add the {resource_kind}: {problem}.")
-        resource = await self._store.resources.add(
-            guild_id, initiative.id, resource_kind, title, url, actor.user_id, self._clock()
-        )
+        try:
+            resource = await self._store.resources.add(
+                guild_id,
+                initiative.id,
+                resource_kind,
+                title,
+                url,
+                actor.user_id,
+                self._clock(),
+                cap=self._cap,
+            )
+        except ItemLimitReached as full:
+            group = "doc" if resource_kind == "document" else "project"
+            listed = f"{full.count:,} {resource_kind}" + ("" if full.count == 1 else "s")
+            raise Conflict(
+                f"{initiative.name} already lists {listed}, the most an"
+                f" initiative can hold ({self._cap:,}). Remove one it no longer needs with"
+                f" /initiative {group} remove, then add this one again."
+            ) from None
         directory.adjust_resources(initiative.id, resource_kind, 1)
         return resource
 
@@ -124,11 +148,12 @@ class ResourceService:
             else:
                 if resource.initiative_id == initiative.id and resource.kind == resource_kind:
                     return resource
-        items = await self._all(guild_id, initiative.id, resource_kind)
-        folded = fold(wanted)
-        for resource in items:
-            if fold(resource.title) == folded:
-                return resource
+        await self._store.resources.use_title_key(fold)
+        titled = await self._store.resources.find_titled(
+            guild_id, initiative.id, resource_kind, fold(wanted)
+        )
+        if titled is not None:
+            return titled
         listing = f"/initiative {'doc' if resource_kind == 'document' else 'project'} list"
         raise NotFound(
             f"{initiative.name} has no {resource_kind} “{wanted[:100]}”. "
@@ -143,19 +168,10 @@ class ResourceService:
         resource_kind = _kind(kind)
         directory = await self._cache.get(guild_id)
         initiative = resolve_initiative(directory, initiative_text)
-        items = await self._all(guild_id, initiative.id, resource_kind)
-        needle = fold(current)
-        starting = [r for r in items if fold(r.title).startswith(needle)]
-        containing = [
-            r for r in items if needle in fold(r.title) and not fold(r.title).startswith(needle)
-        ]
-        return (starting + containing)[: max(1, limit)]
-
-    async def _all(self, guild_id: int, initiative_id: int, kind: ResourceKind) -> list[Resource]:
-        items, _ = await self._store.resources.list_page(
-            guild_id, initiative_id, kind, MAX_ITEMS_SCANNED, 0
+        await self._store.resources.use_title_key(fold)
+        return await self._store.resources.search_titles(
+            guild_id, initiative.id, resource_kind, fold(current), max(1, limit)
         )
-        return items
 
     async def edit(
         self,

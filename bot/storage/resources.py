@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 
 import aiosqlite
@@ -12,11 +13,30 @@ from bot.storage.database import Database
 from bot.storage.models_core import Resource, ResourceKind, db_time, parse_db_time
 
 _COLUMNS = "id, guild_id, initiative_id, kind, title, url, added_by, added_at, updated_at"
+# The SQL function through which titles are compared (see ``use_title_key``).
+_TITLE_KEY = "agora_title_key"
+
+
+class ItemLimitReached(Exception):
+    """The initiative already lists ``count`` items of that kind (at least the cap)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
 
 
 class ResourceRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._title_key: Callable[[str], str] | None = None
+
+    async def use_title_key(self, key: Callable[[str], str]) -> None:
+        """How titles compare (the services' fold: case, accents, punctuation), as the
+        SQL function ``agora_title_key``, so title lookups are answered by SQL over every
+        item of an initiative, not by reading the items into Python."""
+        if self._title_key is not key:
+            await self.db.conn.create_function(_TITLE_KEY, 1, key, deterministic=True)
+            self._title_key = key
 
     async def add(
         self,
@@ -27,8 +47,21 @@ class ResourceRepository:
         url: str,
         added_by: int,
         now: datetime,
+        cap: int | None = None,
     ) -> Resource:
+        """Insert; ``ItemLimitReached`` when the initiative already has ``cap`` of that kind
+        (counted in the same transaction, so two adds at once cannot both pass)."""
         async with self.db.transaction() as conn:
+            if cap is not None:
+                async with conn.execute(
+                    "SELECT count(*) FROM resources"
+                    " WHERE guild_id = ? AND initiative_id = ? AND kind = ?",
+                    (guild_id, initiative_id, kind),
+                ) as cursor:
+                    row = await cursor.fetchone()
+                count = int(row[0]) if row else 0
+                if count >= cap:
+                    raise ItemLimitReached(count)
             try:
                 cursor = await conn.execute(
                     "INSERT INTO resources (guild_id, initiative_id, kind, title, url, added_by,"
@@ -64,6 +97,36 @@ class ResourceRepository:
             (guild_id, initiative_id, kind),
         )
         return [_resource(row) for row in rows], int(total[0]) if total else 0
+
+    async def find_titled(
+        self, guild_id: int, initiative_id: int, kind: ResourceKind, key: str
+    ) -> Resource | None:
+        """The newest item whose title's key (``use_title_key``) is ``key``."""
+        self._require_title_key()
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM resources WHERE guild_id = ? AND initiative_id = ?"
+            f" AND kind = ? AND {_TITLE_KEY}(title) = ? ORDER BY added_at DESC, id DESC LIMIT 1",
+            (guild_id, initiative_id, kind, key),
+        )
+        return None if row is None else _resource(row)
+
+    async def search_titles(
+        self, guild_id: int, initiative_id: int, kind: ResourceKind, needle: str, limit: int
+    ) -> list[Resource]:
+        """Items whose title's key starts with ``needle``, then those containing it, newest
+        first within each; at most ``limit`` (every item for an empty needle)."""
+        self._require_title_key()
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS}, instr({_TITLE_KEY}(title), ?) AS at FROM resources"
+            " WHERE guild_id = ? AND initiative_id = ? AND kind = ? AND at > 0"
+            " ORDER BY at > 1, added_at DESC, id DESC LIMIT ?",
+            (needle, guild_id, initiative_id, kind, limit),
+        )
+        return [_resource(row) for row in rows]
+
+    def _require_title_key(self) -> None:
+        if self._title_key is None:
+            raise RuntimeError("call use_title_key before looking items up by title")
 
     async def update(
         self, guild_id: int, resource_id: int, title: str, url: str, now: datetime

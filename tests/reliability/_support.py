@@ -28,6 +28,7 @@ from bot.config import Config, parse_config
 from bot.launch import sandbox_config, seed_path
 from bot.runtime import RunningAgora, start_agora
 from bot.sandbox import Sandbox
+from tests.conftest import NO_LIMITS
 
 # --------------------------------------------------------------------------- counts
 
@@ -122,7 +123,12 @@ class World:
 def world_config(
     sandbox: Sandbox, db_path: Path, overrides: dict[str, dict[str, object]] | None = None
 ) -> Config:
-    raw: dict[str, dict[str, object]] = {"database": {"path": str(db_path)}}
+    # No per-member limits: the fuzz and the permission matrix fire thousands of
+    # interactions as a few users (test_trust_limits.py tests the limits).
+    raw: dict[str, dict[str, object]] = {
+        "database": {"path": str(db_path)},
+        "limits": dict(NO_LIMITS),
+    }
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update(values)
     return sandbox_config(

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from bot.sandbox import CommandError, InteractionFailed, InteractionResult, Sandbox
 from bot.services.directory import goal_problem, name_problem, slug_problem
+from bot.services.rate_limit import TOO_OFTEN
 from bot.services.resources import title_problem, url_problem
 from tests.reliability._fuzz_values import DISCORD_MAX_STRING, Pools, option_values
 from tests.reliability._support import (
@@ -204,7 +205,9 @@ def _problem(result: InteractionResult) -> str | None:
 async def _run_case(
     sandbox: Sandbox, command: LeafCommand, options: dict[str, Any], user: str
 ) -> tuple[str, str | None]:
-    """("answered" | "refused by Discord", problem or None)."""
+    """("answered" | "refused by Discord" | "too often", problem or None). The world runs
+    without per-member limits, but an answer saying "too often" would be a clear refusal
+    (counted, not a problem) like any other message."""
     try:
         result = await sandbox.user(user).slash(command.path, **options)
     except CommandError:
@@ -213,6 +216,8 @@ async def _run_case(
         return "refused by Discord", None
     except InteractionFailed as failure:
         return "answered", f"interaction failed: {failure.reason}"
+    if result.text.startswith(TOO_OFTEN):
+        return "too often", _problem(result)
     return "answered", _problem(result)
 
 
@@ -383,7 +388,8 @@ async def test_every_command_answers_every_input_clearly(fuzz_world: World, tall
     tally.notes.insert(
         0,
         f"{len(commands)} commands, {sum(outcomes.values())} interactions "
-        f"({outcomes['refused by Discord']} refused by Discord's client) in {elapsed:.1f} s",
+        f"({outcomes['refused by Discord']} refused by Discord's client, "
+        f"{outcomes['too often']} answered 'too often') in {elapsed:.1f} s",
     )
     problems += [f"failure recorded by the sandbox: {f}" for f in sandbox.failures]
     problems += [f"would ping: {p}" for p in _pings(sandbox)]
