@@ -23,6 +23,7 @@ from bot.cogs.activity_listener import thread_created_at
 from bot.cogs.initiatives import cluster_autocomplete, initiative_autocomplete
 from bot.errors import InvalidInput, PermissionDenied
 from bot.services.names import clean_text
+from bot.services.text_fit import first_that_fits
 from bot.storage.models_core import Initiative
 
 T = TypeVar("T")
@@ -105,9 +106,16 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         else:
             # The opening post stays in the channel, where everyone sees the new
             # discussion, and the thread hangs off it (as Discord's own button does).
+            # With the longest title and text the whole would pass Discord's limit:
+            # then the title is left to the thread's name, just below.
+            about = f"a discussion for **{target.name}**, started by {user.mention}.\n{opening}"
             starter = await channel.send(
-                f"💬 **{discord.utils.escape_markdown(title)}** — a discussion for "
-                f"**{target.name}**, started by {user.mention}.\n{opening}".rstrip()
+                first_that_fits(
+                    [
+                        f"💬 **{discord.utils.escape_markdown(title)}** — {about}".rstrip(),
+                        f"💬 {about[0].upper()}{about[1:]}".rstrip(),
+                    ]
+                )
             )
             thread = await starter.create_thread(name=title)
         await services.discussions.thread_created(
