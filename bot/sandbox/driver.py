@@ -13,7 +13,17 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.interactions import InteractionRecord, InteractionType
-from bot.sandbox.models import JSON, Attachment, Channel, ChannelType, Message, User
+from bot.sandbox.models import (
+    JSON,
+    Attachment,
+    Channel,
+    ChannelType,
+    Guild,
+    Message,
+    Role,
+    User,
+)
+from bot.sandbox.permissions import Permission, base_permissions, highest_role_position
 from bot.sandbox.serialize import attachment_json, message_json
 from bot.sandbox.snowflake import iso_timestamp
 
@@ -32,6 +42,12 @@ class InteractionFailed(AssertionError):
 
 class CommandError(LookupError):
     """The test asked for a command/option/component that the bot did not register or send."""
+
+
+class ClientRefused(CommandError):
+    """Discord's client would not let this user do it: a command hidden by its
+    default_member_permissions, a disabled button, a locked thread, a server setting the
+    user lacks the permission (or the role position) to change."""
 
 
 class InteractionResult:
@@ -241,7 +257,10 @@ class UserDriver:
         if in_channel is None and "channel" in options:
             if not any(o.get("name") == "channel" for o in leaf):
                 channel = self._channel(options.pop("channel"))
-        check_can_use(self.sb, self.user, cmd, channel)
+        try:
+            check_can_use(self.sb, self.user, cmd, channel)
+        except CommandError as error:  # hidden from this user by Discord's client
+            raise ClientRefused(str(error)) from None
         data = build_command_data(self.sb, self.user, command, options, channel)
         return await self._run(InteractionType.APPLICATION_COMMAND, command, channel, data)
 
@@ -322,7 +341,7 @@ class UserDriver:
         for comp in _walk_components(msg.components):
             if comp.get("type") == 2 and label in (comp.get("label"), comp.get("custom_id")):
                 if comp.get("disabled"):
-                    raise CommandError(f"button {label!r} is disabled")
+                    raise ClientRefused(f"button {label!r} is disabled")
                 if not comp.get("custom_id"):
                     raise CommandError(f"button {label!r} is a link/premium button")
                 data = {"custom_id": comp["custom_id"], "component_type": 2}
@@ -353,15 +372,33 @@ class UserDriver:
                 )
         raise CommandError(f"no select menu {select!r} on message {msg.id}")
 
-    async def submit_modal(self, values: dict[str, Any]) -> InteractionResult:
+    async def submit_modal(
+        self, values: dict[str, Any], *, custom_id: str | None = None
+    ) -> InteractionResult:
         """Submit the modal the bot last opened for this user; ``values`` by field label
-        (or custom_id). Required fields left out raise :class:`CommandError`."""
+        (or custom_id). Required fields left out raise :class:`CommandError`.
+
+        ``custom_id=`` forges a submission, as a modified client can: the modal the bot
+        last opened with that custom_id, for anyone, submitted by this user (from the
+        channel where it was opened)."""
         from bot.sandbox.slash import modal_submission
 
-        if self.last_modal is None:
+        if custom_id is not None:
+            opened = [
+                record
+                for record in self.sb.interactions.by_id.values()
+                if record.modal is not None and record.modal.get("custom_id") == custom_id
+            ]
+            if not opened:
+                raise CommandError(f"the bot has opened no modal with custom_id {custom_id!r}")
+            origin = max(opened, key=lambda record: int(record.id))
+            assert origin.modal is not None
+            modal = origin.modal
+        elif self.last_modal is None:
             raise CommandError(f"the bot has not opened a modal for {self.user.username}")
-        modal, origin = self.last_modal
-        self.last_modal = None
+        else:
+            modal, origin = self.last_modal
+            self.last_modal = None
         data = modal_submission(modal, values)
         channel = self.sb.state.channels[origin.channel_id]
         source = self.sb.state.message_by_id(origin.source_message_id or "")
@@ -400,7 +437,7 @@ class UserDriver:
         state = self.sb.state
         if ch.is_thread and ch.archived:
             if ch.locked:
-                raise CommandError(f"thread {ch.name!r} is locked")
+                raise ClientRefused(f"thread {ch.name!r} is locked")
             ch.archived = False  # posting in an archived thread unarchives it, as in Discord
             ch.archive_timestamp = iso_timestamp()
             self.sb.events.channel_update(ch)
@@ -479,6 +516,63 @@ class UserDriver:
         self._post(thread, first_post, message_id=thread.id if is_forum else None)
         return thread
 
+    # ---- server settings, by hand ------------------------------------------------------------
+    def _permissions(self) -> tuple[Guild, int, bool]:
+        """The first guild, this user's guild-wide permissions there, and whether they own it."""
+        guild = self.sb.guild
+        member = guild.members.get(self.user.id)
+        if member is None:
+            raise ClientRefused(f"{self.user.username} is not a member of {guild.name!r}")
+        return guild, base_permissions(guild, member), member.user_id == guild.owner_id
+
+    def _require(self, permission: int, name: str) -> tuple[Guild, int, bool]:
+        guild, perms, owner = self._permissions()
+        if not perms & permission:
+            raise ClientRefused(f"{self.user.username} lacks the {name} permission")
+        return guild, perms, owner
+
+    def _check_role_position(self, guild: Guild, role: Role, owner: bool) -> None:
+        if role.managed or role.id == guild.everyone_role_id:
+            raise ClientRefused(f"role {role.name!r} cannot be given or taken by hand")
+        member = guild.members[self.user.id]
+        if not owner and role.position >= highest_role_position(guild, member):
+            raise ClientRefused(
+                f"{self.user.username} cannot manage role {role.name!r}: it is not below"
+                " their highest role"
+            )
+
+    async def create_role(self, name: str, permissions: int = 0) -> Role:
+        """Server Settings → Roles → Create Role (needs Manage Roles; only permissions the
+        user has themselves); dispatches GUILD_ROLE_CREATE."""
+        _, perms, _ = self._require(Permission.MANAGE_ROLES, "Manage Roles")
+        if permissions & ~perms:
+            raise ClientRefused(
+                f"{self.user.username} cannot grant permissions they lack ({permissions & ~perms})"
+            )
+        return await self.sb.create_role(name, permissions)
+
+    async def create_channel(
+        self, name: str, type: int = ChannelType.GUILD_TEXT, *, parent: str | None = None
+    ) -> Channel:
+        """Create Channel (needs Manage Channels); dispatches CHANNEL_CREATE."""
+        self._require(Permission.MANAGE_CHANNELS, "Manage Channels")
+        return await self.sb.create_channel(name, type, parent=parent)
+
+    async def give_role(self, role: str | Role, member: Any) -> None:
+        """Give ``member`` a role in their profile (needs Manage Roles and a higher role);
+        dispatches GUILD_MEMBER_UPDATE."""
+        guild, _, owner = self._require(Permission.MANAGE_ROLES, "Manage Roles")
+        found = role if isinstance(role, Role) else self.sb.state.find_role(guild, role)
+        self._check_role_position(guild, found, owner)
+        await self.sb.add_role(member, found)
+
+    async def take_role(self, role: str | Role, member: Any) -> None:
+        """Take a role from ``member`` (same rules as :meth:`give_role`)."""
+        guild, _, owner = self._require(Permission.MANAGE_ROLES, "Manage Roles")
+        found = role if isinstance(role, Role) else self.sb.state.find_role(guild, role)
+        self._check_role_position(guild, found, owner)
+        await self.sb.remove_role(member, found)
+
     # ---- scheduled events ---------------------------------------------------------------------
     async def interested(self, event: Any) -> None:
         ev = self._event(event)
@@ -506,6 +600,7 @@ class UserDriver:
 
 
 __all__ = [
+    "ClientRefused",
     "CommandError",
     "InteractionFailed",
     "InteractionResult",

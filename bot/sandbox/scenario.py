@@ -9,13 +9,24 @@ blank lines and ``#`` comments are skipped)::
     {"user": "alice", "thread": "Pilot results", "channel": "humble-lamppost", "say": "first post"}
     {"user": "alice", "click": "Going", "message": "last"}
     {"user": "alice", "modal": {"Title": "..."}}
+    {"user": "admin", "create_role": "Moderators", "permissions": ["kick_members"]}
+    {"user": "admin", "create_channel": "name", "type": "text"}
+    {"user": "admin", "give_role": "Moderators", "to": "bob"}
+    {"user": "admin", "take_role": "Moderators", "from": "bob"}
+    {"user": "bob", "interested": "Meeting title"}  {"user": "bob", "uninterested": "..."}
     {"join": "carol"}  {"leave": "carol"}  {"wait": 1.5}  {"restart": true}
+
+A user step may add ``"repeat": N`` (done N times in a row) and ``"expect": "refused"``
+(optionally with ``"says": "text"``): the run goes on when the step is refused, and fails
+when it is not (see :func:`refusal_reply` for what counts as refused). An option value
+``{"name": "a.toml", "text": "..."}`` is a file for an attachment option.
 
 After each step it waits for the bot to settle and prints one JSON line per bot action seen
 in the sandbox's REST log during the step (see :func:`describe_call` for the kinds). The exit
 code is 0 when every step ran, 1 when a step failed (the interaction failed or timed out, the
-sandbox refused one of the bot's requests, the driver refused the action), 2 when the file
-cannot be used. The console (:mod:`bot.sandbox.console`) reuses the observation half.
+sandbox refused one of the bot's requests, the driver refused the action, a refusal expected
+did not come), 2 when the file cannot be used. The console (:mod:`bot.sandbox.console`)
+reuses the observation half.
 """
 
 from __future__ import annotations
@@ -29,7 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from bot.sandbox.driver import ClientRefused
 from bot.sandbox.models import ChannelType
+from bot.sandbox.permissions import Permission
 
 if TYPE_CHECKING:
     from bot.sandbox.rest.log import RestCall
@@ -41,8 +54,58 @@ EPHEMERAL_FLAG = 1 << 6
 QUIET_SECONDS = 0.15
 SETTLE_LIMIT_SECONDS = 15.0
 _POLL_SECONDS = 0.02
-_ACTION_KEYS = ("slash", "autocomplete", "say", "thread", "click", "modal")
+_ACTION_KEYS = (
+    "slash",
+    "autocomplete",
+    "say",
+    "thread",
+    "click",
+    "modal",
+    "create_role",
+    "create_channel",
+    "give_role",
+    "take_role",
+    "interested",
+    "uninterested",
+)
 _WORLD_KEYS = ("join", "leave", "wait", "restart")
+MAX_REPEAT = 1000
+CHANNEL_TYPES = {
+    "text": ChannelType.GUILD_TEXT,
+    "voice": ChannelType.GUILD_VOICE,
+    "category": ChannelType.GUILD_CATEGORY,
+    "announcement": ChannelType.GUILD_ANNOUNCEMENT,
+    "stage": ChannelType.GUILD_STAGE_VOICE,
+    "forum": ChannelType.GUILD_FORUM,
+    "media": ChannelType.GUILD_MEDIA,
+}
+# Discord's permission flags (lower case, as discord.py and the docs name them) that the
+# sandbox's Permission class does not list.
+_MORE_PERMISSIONS = {
+    "priority_speaker": 1 << 8,
+    "stream": 1 << 9,
+    "send_tts_messages": 1 << 12,
+    "use_external_emojis": 1 << 18,
+    "view_guild_insights": 1 << 19,
+    "speak": 1 << 21,
+    "mute_members": 1 << 22,
+    "deafen_members": 1 << 23,
+    "move_members": 1 << 24,
+    "use_vad": 1 << 25,
+    "change_nickname": 1 << 26,
+    "manage_guild_expressions": 1 << 30,
+    "request_to_speak": 1 << 32,
+    "use_external_stickers": 1 << 37,
+    "use_embedded_activities": 1 << 39,
+    "moderate_members": 1 << 40,
+    "view_creator_monetization_analytics": 1 << 41,
+    "use_soundboard": 1 << 42,
+    "create_guild_expressions": 1 << 43,
+    "use_external_sounds": 1 << 45,
+    "send_voice_messages": 1 << 46,
+    "send_polls": 1 << 49,
+    "use_external_apps": 1 << 50,
+}
 
 
 class RunningBot(Protocol):
@@ -114,6 +177,81 @@ def _check_step_shape(spec: dict[str, Any], number: int) -> None:
         raise ScenarioError(f'line {number}: "modal" takes an object of label: value')
     if kind == "wait" and not isinstance(spec["wait"], (int, float)):
         raise ScenarioError(f'line {number}: "wait" takes a number of seconds')
+    _check_by_hand(spec, kind, number)
+    _check_modifiers(spec, kind, number)
+    for value in (
+        (spec.get("options") or {}).values() if isinstance(spec.get("options"), dict) else ()
+    ):
+        if isinstance(value, dict) and not _is_file(value):
+            raise ScenarioError(
+                f'line {number}: a file option is {{"name": "a.toml", "text": "..."}}'
+            )
+
+
+def _check_by_hand(spec: dict[str, Any], kind: str, number: int) -> None:
+    if kind in (
+        "create_role",
+        "create_channel",
+        "give_role",
+        "take_role",
+        "interested",
+        "uninterested",
+    ) and not isinstance(spec[kind], str):
+        raise ScenarioError(f'line {number}: "{kind}" takes a name')
+    if kind == "create_role":
+        try:
+            permission_bits(spec.get("permissions", []))
+        except ValueError as error:
+            raise ScenarioError(f"line {number}: {error}") from None
+    if kind == "create_channel" and channel_type(spec.get("type", "text")) is None:
+        raise ScenarioError(
+            f'line {number}: "type" is one of {", ".join(CHANNEL_TYPES)} (or a number)'
+        )
+    if kind == "give_role" and not isinstance(spec.get("to"), str):
+        raise ScenarioError(f'line {number}: a "give_role" step needs "to" (the member)')
+    if kind == "take_role" and not isinstance(spec.get("from", spec.get("to")), str):
+        raise ScenarioError(f'line {number}: a "take_role" step needs "from" (the member)')
+
+
+def _check_modifiers(spec: dict[str, Any], kind: str, number: int) -> None:
+    if "expect" in spec and spec["expect"] != "refused":
+        raise ScenarioError(f'line {number}: "expect" takes "refused" (the only expectation)')
+    if "says" in spec and (spec.get("expect") != "refused" or not isinstance(spec["says"], str)):
+        raise ScenarioError(f'line {number}: "says" is text, with "expect": "refused"')
+    if "repeat" in spec:
+        repeat = spec["repeat"]
+        if kind not in _ACTION_KEYS:
+            raise ScenarioError(f'line {number}: "repeat" goes on a user step')
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+            raise ScenarioError(f'line {number}: "repeat" takes a count from 1 to {MAX_REPEAT}')
+
+
+def _is_file(value: dict[str, Any]) -> bool:
+    return set(value) == {"name", "text"} and all(isinstance(v, str) for v in value.values())
+
+
+def permission_bits(value: Any) -> int:
+    """Discord permission flag names (``kick_members``...) or an integer, as bits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ValueError('"permissions" takes a list of names like "kick_members", or a number')
+    bits = 0
+    for name in value:
+        key = str(name).lower()
+        bit = _MORE_PERMISSIONS.get(key, getattr(Permission, key.upper(), None))
+        if not isinstance(bit, int) or key in ("all", "everyone_default"):
+            raise ValueError(f"unknown permission {name!r} (use Discord's names, e.g. ban_members)")
+        bits |= bit
+    return bits
+
+
+def channel_type(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return CHANNEL_TYPES.get(str(value).lower())
 
 
 # ---- observing ----------------------------------------------------------------------------
@@ -585,10 +723,20 @@ async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-async def perform_step(sandbox: Sandbox, step: Step, bots: BotLifecycle) -> None:
+@dataclass
+class StepOutcome:
+    """What a user step did: the interactions of each repetition, and the driver's refusals
+    (Discord's client would not have let the user do it) when a refusal was expected."""
+
+    interactions: list[list[str]] = field(default_factory=list)  # ids, per repetition
+    client_refusals: list[str] = field(default_factory=list)
+
+
+async def perform_step(sandbox: Sandbox, step: Step, bots: BotLifecycle) -> StepOutcome:
     """Carry out one step's user or world action (not the waiting for the bot)."""
     spec = step.spec
     kind = step.kind
+    outcome = StepOutcome()
     try:
         if kind == "wait":
             await asyncio.sleep(float(spec["wait"]))
@@ -599,26 +747,43 @@ async def perform_step(sandbox: Sandbox, step: Step, bots: BotLifecycle) -> None
         elif kind == "leave":
             await _maybe_await(sandbox.leave(str(spec["leave"])))
         else:
-            await _user_action(sandbox, kind, spec)
+            for _ in range(int(spec.get("repeat", 1))):
+                before = set(sandbox.interactions.by_id)
+                try:
+                    await _user_action(sandbox, kind, spec)
+                except ClientRefused as error:
+                    if spec.get("expect") != "refused":
+                        raise
+                    outcome.client_refusals.append(str(error))
+                outcome.interactions.append(
+                    [iid for iid in sandbox.interactions.by_id if iid not in before]
+                )
     except StepFailed:
         raise
     except (asyncio.CancelledError, KeyboardInterrupt):
         raise
     except Exception as error:  # the driver's refusals: unknown command, option, button...
         raise StepFailed(f"{type(error).__name__}: {error}") from error
+    return outcome
+
+
+def _option_value(value: Any) -> Any:
+    """A file option ``{"name": ..., "text": ...}`` becomes the driver's (filename, bytes)."""
+    if isinstance(value, dict) and _is_file(value):
+        return (value["name"], value["text"].encode("utf-8"))
+    return value
 
 
 async def _user_action(sandbox: Sandbox, kind: str, spec: dict[str, Any]) -> None:
     user = sandbox.user(str(spec["user"]))
+    options = {str(k): _option_value(v) for k, v in (spec.get("options") or {}).items()}
     if kind == "slash":
-        options = dict(spec.get("options") or {})
         if "channel" in spec:  # where the command is typed; the default is #general
             options["in_channel"] = str(spec["channel"])
         await user.slash(str(spec["slash"]), **options)
     elif kind == "autocomplete":
-        filled = spec.get("options") or {}
         await user.autocomplete(
-            str(spec["autocomplete"]), str(spec["option"]), spec["value"], **filled
+            str(spec["autocomplete"]), str(spec["option"]), spec["value"], **options
         )
     elif kind == "thread":
         await user.start_thread(str(spec["channel"]), str(spec["thread"]), str(spec["say"]))
@@ -628,6 +793,104 @@ async def _user_action(sandbox: Sandbox, kind: str, spec: dict[str, Any]) -> Non
         await user.click(spec.get("message", "last"), str(spec["click"]))
     elif kind == "modal":
         await user.submit_modal({str(k): str(v) for k, v in spec["modal"].items()})
+    elif kind == "create_role":
+        await user.create_role(
+            str(spec["create_role"]), permission_bits(spec.get("permissions", []))
+        )
+    elif kind == "create_channel":
+        kind_number = channel_type(spec.get("type", "text"))
+        assert kind_number is not None  # checked when parsed
+        parent = spec.get("parent")
+        await user.create_channel(
+            str(spec["create_channel"]), kind_number, parent=None if parent is None else str(parent)
+        )
+    elif kind == "give_role":  # the member is created on first mention, like any user
+        await user.give_role(str(spec["give_role"]), sandbox.user(str(spec["to"])))
+    elif kind == "take_role":
+        member = sandbox.user(str(spec.get("from", spec.get("to"))))
+        await user.take_role(str(spec["take_role"]), member)
+    elif kind == "interested":
+        await user.interested(str(spec["interested"]))
+    elif kind == "uninterested":
+        await user.uninterested(str(spec["uninterested"]))
+
+
+# ---- refusals -----------------------------------------------------------------------------
+def refusal_reply(sandbox: Sandbox, interaction_ids: Iterable[str], says: str | None) -> str | None:
+    """The text of the bot's refusal when it answered these interactions with one, else None.
+
+    A refusal reply: every interaction was answered (response type 4, or 5 then its
+    followup/edit) only with ephemeral messages of plain text (no embeds, components or
+    files), never a modal or an update of the clicked message; with ``says``, the text
+    contains it (case-insensitive)."""
+    state = sandbox.state
+    texts: list[str] = []
+    records = [sandbox.interactions.by_id[iid] for iid in interaction_ids]
+    if not records:
+        return None
+    for record in records:
+        if record.failure is not None or record.response_type not in (4, 5):
+            return None
+        if not record.ephemeral:
+            return None
+        for message_id in (record.original_message_id, *record.followup_ids):
+            message = state.message_by_id(message_id or "")
+            if message is None:
+                continue
+            if message.id not in state.ephemeral_messages:
+                return None
+            if message.embeds or message.components or message.attachments:
+                return None
+            if message.content:
+                texts.append(message.content)
+    text = "\n".join(texts)
+    if not text or (says is not None and says.lower() not in text.lower()):
+        return None
+    return text
+
+
+def _other_writes(observation: Observation) -> list[RestCall]:
+    """The bot's writes during the step besides answering interactions."""
+    return [
+        call
+        for call in observation.calls()
+        if call.method not in ("GET", "HEAD")
+        and not is_refusal(call)
+        and call.route not in _ANSWER_ROUTES
+        and not call.route.endswith("/typing")
+    ]
+
+
+_ANSWER_ROUTES = frozenset(
+    {
+        "/interactions/{interaction_id}/{interaction_token}/callback",
+        _HOOK,
+        _HOOK + "/messages/@original",
+        _HOOK + "/messages/{message_id}",
+        "/users/@me/channels",
+    }
+)
+
+
+def judge_refusal(
+    sandbox: Sandbox, step: Step, outcome: StepOutcome, observation: Observation
+) -> tuple[str, str] | str:
+    """For a step expecting a refusal: ``(by, text)`` when it was refused, else why not."""
+    if outcome.client_refusals:
+        return ("client", outcome.client_refusals[0])
+    says = step.spec.get("says")
+    replies = [refusal_reply(sandbox, ids, says) for ids in outcome.interactions]
+    refused = [reply for reply in replies if reply is not None]
+    if not refused:
+        wanted = f' saying "{says}"' if says else ""
+        return f"expected a refusal{wanted}, but it was not refused"
+    if len(outcome.interactions) == 1 and (others := _other_writes(observation)):
+        call = others[0]
+        return (
+            f"expected a refusal, but besides an ephemeral answer the bot changed something"
+            f" ({call.method} {call.route})"
+        )
+    return ("bot", refused[0])
 
 
 def _write(out: TextIO, line: dict[str, Any]) -> None:
@@ -646,8 +909,9 @@ async def run_steps(sandbox: Sandbox, steps: list[Step], bots: BotLifecycle, out
     for step in steps:
         observation = Observation.start(sandbox)
         refused_by_driver: str | None = None
+        outcome = StepOutcome()
         try:
-            await perform_step(sandbox, step, bots)
+            outcome = await perform_step(sandbox, step, bots)
         except StepFailed as error:
             refused_by_driver = str(error)
         await observation.settle()
@@ -664,6 +928,19 @@ async def run_steps(sandbox: Sandbox, steps: list[Step], bots: BotLifecycle, out
                 f"scenario: step {step.index} (line {step.line}) failed: {reason}", file=sys.stderr
             )
             return 1
+        if step.spec.get("expect") == "refused":
+            verdict = judge_refusal(sandbox, step, outcome, observation)
+            if isinstance(verdict, str):
+                _fail(out, step, verdict)
+                return 1
+            by, text = verdict
+            refused = len(outcome.client_refusals) + sum(
+                1
+                for ids in outcome.interactions
+                if refusal_reply(sandbox, ids, step.spec.get("says")) is not None
+            )
+            line = _action("refused", None, content=text, by=by, refused=refused)
+            _write(out, {"step": step.index, **line, "repeat": len(outcome.interactions)})
     return 0
 
 

@@ -102,6 +102,36 @@ def build_bare_bot() -> commands.Bot:
     async def shout(interaction: discord.Interaction) -> None:
         await interaction.response.send_message(embed=discord.Embed(title="A" * 300))
 
+    tallies: dict[int, int] = {}
+
+    @bot.tree.command(name="tally", description="Count up; each member may count twice")
+    async def tally(interaction: discord.Interaction) -> None:
+        count = tallies.get(interaction.user.id, 0)
+        if count >= 2:
+            await interaction.response.send_message(
+                "You have counted enough: try again tomorrow.", ephemeral=True
+            )
+            return
+        tallies[interaction.user.id] = count + 1
+        await interaction.response.send_message(f"Counted {count + 1}.")
+
+    @bot.tree.command(name="upload", description="Read a TOML file")
+    async def upload(interaction: discord.Interaction, file: discord.Attachment) -> None:
+        if not file.filename.endswith(".toml"):
+            await interaction.response.send_message(
+                f"{file.filename} is not a .toml file: nothing was read.", ephemeral=True
+            )
+            return
+        text = (await file.read()).decode()
+        await interaction.response.send_message(
+            f"Read {file.filename}: {text.splitlines()[0]}", ephemeral=True
+        )
+
+    @bot.tree.command(name="purge", description="Moderators only")
+    @app_commands.default_permissions(manage_messages=True)
+    async def purge(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("Purged.", ephemeral=True)
+
     bot.tree.add_command(initiative)
 
     @bot.event
@@ -122,6 +152,40 @@ def build_bare_bot() -> commands.Bot:
     @bot.event
     async def on_thread_create(thread: discord.Thread) -> None:
         await thread.send(f"Thread {thread.name} noted.")
+
+    async def announce(guild: discord.Guild, text: str) -> None:
+        general = discord.utils.get(guild.text_channels, name="general")
+        assert general is not None
+        await general.send(text)
+
+    @bot.event
+    async def on_guild_role_create(role: discord.Role) -> None:
+        await announce(
+            role.guild, f"Role {role.name} created (kick: {role.permissions.kick_members})."
+        )
+
+    @bot.event
+    async def on_guild_channel_create(channel: discord.abc.GuildChannel) -> None:
+        await announce(channel.guild, f"Channel {channel.name} created ({channel.type.name}).")
+
+    @bot.event
+    async def on_member_update(before: discord.Member, after: discord.Member) -> None:
+        for role in set(after.roles) - set(before.roles):
+            await announce(after.guild, f"{after.name} got {role.name}.")
+        for role in set(before.roles) - set(after.roles):
+            await announce(after.guild, f"{after.name} lost {role.name}.")
+
+    @bot.event
+    async def on_scheduled_event_user_add(
+        event: discord.ScheduledEvent, user: discord.User
+    ) -> None:
+        await announce(event.guild, f"{user.name} is interested in {event.name}.")
+
+    @bot.event
+    async def on_scheduled_event_user_remove(
+        event: discord.ScheduledEvent, user: discord.User
+    ) -> None:
+        await announce(event.guild, f"{user.name} is no longer interested in {event.name}.")
 
     return bot
 
