@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._admin_setup import carry_out_setup, existing_layout, missing_setup_permissions
 from bot.cogs._context import guild_id_of, is_admin, services_of
+from bot.cogs._cooldowns import limited
 from bot.cogs._render import AGORA_COLOUR
 from bot.cogs._role_guard import role_guard
 from bot.cogs.initiatives import initiative_autocomplete
@@ -44,6 +45,7 @@ class AdminCog(commands.GroupCog, group_name="admin"):
             "Create a category and channel per cluster, a channel and a role per initiative"
         ),
     )
+    @limited("admin")
     async def setup(self, interaction: discord.Interaction) -> None:
         require_admin(interaction)
         guild = interaction.guild
@@ -96,6 +98,7 @@ class AdminCog(commands.GroupCog, group_name="admin"):
     @app_commands.command(name="link", description="Map an existing channel to an initiative")
     @app_commands.describe(initiative="The initiative", channel="Its channel (text or forum)")
     @app_commands.autocomplete(initiative=initiative_autocomplete)
+    @limited("admin")
     async def link(
         self,
         interaction: discord.Interaction,
@@ -119,6 +122,7 @@ class AdminCog(commands.GroupCog, group_name="admin"):
 
     @app_commands.command(name="import", description="Load clusters and initiatives from a file")
     @app_commands.describe(file="A TOML or JSON file in the format of /admin export")
+    @limited("admin")
     async def import_directory(
         self, interaction: discord.Interaction, file: discord.Attachment
     ) -> None:

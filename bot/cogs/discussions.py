@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
+from bot.cogs._cooldowns import limited
 from bot.cogs._discussions_render import (
     PERIOD_LABELS,
     STATE_LABELS,
@@ -76,6 +77,7 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
     )
     @app_commands.autocomplete(initiative=initiative_autocomplete)
     @app_commands.guild_only()
+    @limited("discussion")
     async def start(
         self,
         interaction: discord.Interaction,

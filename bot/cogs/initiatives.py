@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
+from bot.cogs._cooldowns import limited
 from bot.cogs._initiative_resources import (
     add_resource,
     remove_resource,
@@ -159,6 +160,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @app_commands.describe(initiative="The initiative to join")
     @app_commands.autocomplete(initiative=initiative_autocomplete)
     @app_commands.guild_only()
+    @limited("membership")
     async def join(self, interaction: discord.Interaction, initiative: str) -> None:
         services = services_of(interaction)
         change = await services.memberships.join(
@@ -171,6 +173,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @app_commands.describe(initiative="The initiative to leave")
     @app_commands.autocomplete(initiative=initiative_autocomplete)
     @app_commands.guild_only()
+    @limited("membership")
     async def leave(self, interaction: discord.Interaction, initiative: str) -> None:
         services = services_of(interaction)
         change = await services.memberships.leave(

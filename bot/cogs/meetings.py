@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, is_organiser, services_of
+from bot.cogs._cooldowns import limited
 from bot.cogs._meetings_options import (
     REPEAT_CHOICES,
     clusters_autocomplete,
@@ -293,6 +294,7 @@ class MeetingCog(
         address: app_commands.Range[str, 1, 200] | None = None,
         link: app_commands.Range[str, 1, 300] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
+    @limited("meeting")
         clusters: app_commands.Range[str, 1, 500] | None = None,
         initiatives: app_commands.Range[str, 1, 500] | None = None,
         cap: app_commands.Range[int, 1, 100_000] | None = None,
@@ -357,6 +359,7 @@ class MeetingCog(
         end: app_commands.Range[str, 1, 100] | None = None,
         zone: app_commands.Range[str, 1, 64] | None = None,
         venue: app_commands.Range[str, 1, 100] | None = None,
+    @limited("meeting")
         address: app_commands.Range[str, 1, 200] | None = None,
         link: app_commands.Range[str, 1, 300] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
@@ -416,6 +419,7 @@ class MeetingCog(
         actor = meeting_actor(interaction)
         if not actor.is_organiser and actor.user_id != found.organiser_id:
             raise InvalidInput(
+    @limited("meeting")
                 f"Only the meeting's organiser or server organisers can cancel “{found.title}”."
             )
         if found.is_cancelled:
@@ -570,6 +574,7 @@ class MeetingCog(
         initiative: app_commands.Range[str, 1, 100] | None = None,
         room: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
+    @limited("meeting")
         guild_id = guild_id_of(interaction)
         services = services_of(interaction)
         meeting_id = await self._meeting_id(interaction, meeting)
@@ -618,6 +623,7 @@ class MeetingCog(
         number = plain_id(session.strip().lstrip("#").split(" ", 1)[0])
         if number is None:
             raise InvalidInput("Pick the session from the list as you type (e.g. #12).")
+    @limited("meeting")
         await interaction.response.defer(ephemeral=True, thinking=True)
         change = await services.programme.remove_session(
             guild_id, meeting_id, interaction.user.id, is_organiser(interaction), number
@@ -649,6 +655,7 @@ class MeetingCog(
         change = await services_of(interaction).meetings.move_occurrence(
             guild_id_of(interaction), meeting_id, meeting_actor(interaction), date, new_start
         )
+    @limited("meeting")
         await self.after_change(interaction, change)
         await interaction.followup.send(
             f"Moved that date of **{change.view.meeting.title}**; its reminders follow."
@@ -675,6 +682,7 @@ class MeetingCog(
             guild_id_of(interaction), meeting_id, meeting_actor(interaction), date
         )
         if interaction.guild is not None:
+    @limited("meeting")
             await self.publisher.cancel_events(interaction.guild, cancellation.event_ids)
             await self.publisher.create_needed_events(interaction.guild, meeting_id)
         await self.publisher.refresh_announcements(guild_id_of(interaction), meeting_id)

@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
+from bot.cogs._cooldowns import limited
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +94,13 @@ class NudgeCog(commands.GroupCog, group_name="nudges"):
 
     @app_commands.command(name="on", description="Get a DM when an initiative you lead is quiet")
     @app_commands.guild_only()
+    @limited("settings")
     async def turn_on(self, interaction: discord.Interaction) -> None:
         await self._set(interaction, enabled=True)
 
     @app_commands.command(name="off", description="No more DMs about quiet initiatives you lead")
     @app_commands.guild_only()
+    @limited("settings")
     async def turn_off(self, interaction: discord.Interaction) -> None:
         await self._set(interaction, enabled=False)
 

@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._confirmations import ASKER_TEMPLATE, asker_of, asker_only, asker_suffix
 from bot.cogs._context import actor_of, guild_id_of, is_admin, services_of
+from bot.cogs._cooldowns import check_rate
 from bot.cogs._discussions_render import privacy_embed
 from bot.cogs._meetings_views import publisher_of
 from bot.errors import InvalidInput, PermissionDenied
@@ -116,6 +117,7 @@ class ForgetButton(
         guild = interaction.guild
         if guild is None:
             raise InvalidInput("This button only works inside a server.")
+        check_rate(interaction, "settings")
         actor = await actor_of(interaction)
         result = await services_of(interaction).privacy.forget_user(guild.id, self.user_id, actor)
         note = await remove_initiative_roles(guild, self.user_id, result.role_ids_to_remove)

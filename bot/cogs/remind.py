@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, is_admin, services_of
+from bot.cogs._cooldowns import check_rate, limited
 from bot.cogs._meetings_options import offsets_from
 from bot.errors import PermissionDenied
 from bot.services.reminders import GuildOffsets, describe_offsets
@@ -32,6 +33,7 @@ class RemindCog(
         description="DM me the reminders of meetings I answered Going or Maybe to",
     )
     @app_commands.guild_only()
+    @limited("settings")
     async def dm_on(self, interaction: discord.Interaction) -> None:
         await services_of(interaction).reminders.set_dm(
             guild_id_of(interaction), interaction.user.id, True
@@ -44,6 +46,7 @@ class RemindCog(
 
     @dm.command(name="off", description="Stop meeting reminder DMs")
     @app_commands.guild_only()
+    @limited("settings")
     async def dm_off(self, interaction: discord.Interaction) -> None:
         await services_of(interaction).reminders.set_dm(
             guild_id_of(interaction), interaction.user.id, False
@@ -76,6 +79,7 @@ class RemindCog(
             raise PermissionDenied(
                 "Only admins (Manage Server or the organiser role) set the server's reminders."
             )
+        check_rate(interaction, "admin")  # setting; looking is never limited
         if offsets.strip().casefold() in RESET_WORDS:
             if current.is_default:
                 text = (
