@@ -14,6 +14,7 @@ from bot.cogs._cooldowns import check_rate
 from bot.cogs._pagination import Page
 from bot.cogs._render import AGORA_COLOUR
 from bot.errors import AgoraError
+from bot.services.links import masked_link
 from bot.services.text_fit import clip, fit_lines
 from bot.storage.models_core import Resource, ResourceKind
 
@@ -24,21 +25,10 @@ GROUP: dict[ResourceKind, str] = {"document": "doc", "project": "project"}
 PLURAL: dict[ResourceKind, str] = {"document": "documents", "project": "projects"}
 
 
-def link_text(title: str) -> str:
-    """A title safe inside a masked link's brackets, markdown escaped."""
-    return discord.utils.escape_markdown(title.replace("[", "(").replace("]", ")"))
-
-
-def link_target(url: str) -> str:
-    """A URL safe inside a masked link's parentheses (validated URLs have no spaces)."""
-    return url.replace("(", "%28").replace(")", "%29")
-
-
 def resource_line(resource: Resource) -> str:
     by = f" · added by <@{resource.added_by}>" if resource.added_by is not None else ""
     when = discord.utils.format_dt(resource.added_at, "d")
-    link = f"[{link_text(resource.title)}]({link_target(resource.url)})"
-    return f"**#{resource.id}** {link}{by} · {when}"
+    return f"**#{resource.id}** {masked_link(resource.title, resource.url)}{by} · {when}"
 
 
 async def resource_choices(
@@ -69,10 +59,12 @@ async def add_resource(
     actor = await actor_of(interaction)
     target = await services.directory.get_initiative(guild_id, initiative)
     resource = await services.resources.add(guild_id, actor, target.slug, kind, title, url)
+    # No link on the embed's title: its text is the member's, and could name another
+    # site. The one link is in the description, with the host it really goes to.
     embed = discord.Embed(
         title=clip(resource.title, 256),
-        url=resource.url,
-        description=f"New {kind} of **{discord.utils.escape_markdown(target.name)}**, "
+        description=f"{masked_link(resource.title, resource.url)}\n"
+        f"New {kind} of **{discord.utils.escape_markdown(target.name)}**, "
         f"added by {interaction.user.mention}.",
         colour=AGORA_COLOUR,
     )

@@ -14,6 +14,7 @@ from datetime import datetime
 import discord
 
 from bot.cogs._render import AGORA_COLOUR
+from bot.services.links import escape_markdown, masked_link
 from bot.services.meetings import MeetingView
 from bot.services.programme import KIND_LABELS
 from bot.services.reminders import describe_offsets
@@ -55,10 +56,11 @@ def where_text(meeting: Meeting) -> str:
     if location.kind == "none":
         return "To be announced"
     if location.kind == "online":
-        return f"Online: {location.url}"
+        return f"Online: {masked_link('Join online', location.url)}"
     if location.kind == "channel":
         return f"On Discord: <#{location.channel_id}>"
-    return location.describe()
+    # A venue is text the organiser typed: shown as typed, never as markdown or a link.
+    return escape_markdown(location.describe())
 
 
 def scope_text(meeting: Meeting, names: DirectoryNames) -> str:

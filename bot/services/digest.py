@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.config import WEEKDAYS
 from bot.errors import InvalidInput, NotFound
 from bot.services.clock import Clock, utc_now
+from bot.services.links import masked_link
 from bot.services.text_fit import clip, fit_lines
 from bot.storage.models_core import Cluster, Initiative, ResourceKind
 from bot.storage.models_discussions import to_epoch
@@ -209,7 +210,7 @@ class DigestService:
                     guild_id, initiative.id, kind, 50, 0
                 )
                 lines.extend(
-                    f"[{clip(_one_line(r.title), 200)}]({r.url}) — {initiative.name}"
+                    f"{masked_link(clip(_one_line(r.title), 200), r.url)} — {initiative.name}"
                     for r in resources
                     if in_week(r.added_at)
                 )

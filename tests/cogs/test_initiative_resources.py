@@ -41,7 +41,11 @@ async def test_documents_add_list_remove_with_permissions(
     assert not added.ephemeral
     assert added.embed is not None
     assert added.embed["title"] == "Pilot report 2017"
-    assert added.embed["url"] == "https://example.org/pilot.pdf"
+    assert "url" not in added.embed  # the title is the member's text: not a link
+    assert (
+        "[Pilot report 2017](https://example.org/pilot.pdf) (example.org)"
+        in added.embed["description"]
+    )
 
     # Bad links are refused with what was wrong, and nothing is stored.
     for url, reason in [

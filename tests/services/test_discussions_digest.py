@@ -122,10 +122,10 @@ async def test_digest_of_a_week_with_activity(world: World) -> None:
         "**Small Giants**: <@13>",
     )
     assert digest.section(NEW_DOCUMENTS).lines == (
-        "[Lamppost specs](https://ex.org/specs) — Humble Lamppost",
+        "[Lamppost specs](https://ex.org/specs) (ex.org) — Humble Lamppost",
     )
     assert digest.section(NEW_PROJECTS).lines == (
-        "[50 cities pilot](https://ex.org/pilot) — Small Giants",
+        "[50 cities pilot](https://ex.org/pilot) (ex.org) — Small Giants",
     )
     assert digest.section(LIVELIEST).lines == (
         "<#2> — 9 messages (Small Giants)",
