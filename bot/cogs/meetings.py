@@ -284,6 +284,7 @@ class MeetingCog(
     )
     @app_commands.choices(repeat=REPEAT_CHOICES)
     @app_commands.guild_only()
+    @limited("meeting")
     async def create(
         self,
         interaction: discord.Interaction,
@@ -294,7 +295,6 @@ class MeetingCog(
         address: app_commands.Range[str, 1, 200] | None = None,
         link: app_commands.Range[str, 1, 300] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
-    @limited("meeting")
         clusters: app_commands.Range[str, 1, 500] | None = None,
         initiatives: app_commands.Range[str, 1, 500] | None = None,
         cap: app_commands.Range[int, 1, 100_000] | None = None,
@@ -349,6 +349,7 @@ class MeetingCog(
         initiatives=initiatives_autocomplete,
     )
     @app_commands.guild_only()
+    @limited("meeting")
     async def edit(
         self,
         interaction: discord.Interaction,
@@ -359,7 +360,6 @@ class MeetingCog(
         end: app_commands.Range[str, 1, 100] | None = None,
         zone: app_commands.Range[str, 1, 64] | None = None,
         venue: app_commands.Range[str, 1, 100] | None = None,
-    @limited("meeting")
         address: app_commands.Range[str, 1, 200] | None = None,
         link: app_commands.Range[str, 1, 300] | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
@@ -409,6 +409,7 @@ class MeetingCog(
     @app_commands.describe(meeting="The meeting to cancel")
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
+    @limited("meeting")
     async def cancel(
         self, interaction: discord.Interaction, meeting: app_commands.Range[str, 1, 100]
     ) -> None:
@@ -419,7 +420,6 @@ class MeetingCog(
         actor = meeting_actor(interaction)
         if not actor.is_organiser and actor.user_id != found.organiser_id:
             raise InvalidInput(
-    @limited("meeting")
                 f"Only the meeting's organiser or server organisers can cancel “{found.title}”."
             )
         if found.is_cancelled:
@@ -562,6 +562,7 @@ class MeetingCog(
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @app_commands.guild_only()
+    @limited("meeting")
     async def session_add(
         self,
         interaction: discord.Interaction,
@@ -574,7 +575,6 @@ class MeetingCog(
         initiative: app_commands.Range[str, 1, 100] | None = None,
         room: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-    @limited("meeting")
         guild_id = guild_id_of(interaction)
         services = services_of(interaction)
         meeting_id = await self._meeting_id(interaction, meeting)
@@ -611,6 +611,7 @@ class MeetingCog(
     @app_commands.describe(meeting="The meeting", session="The session to remove")
     @app_commands.autocomplete(meeting=meeting_autocomplete, session=session_autocomplete)
     @app_commands.guild_only()
+    @limited("meeting")
     async def session_remove(
         self,
         interaction: discord.Interaction,
@@ -623,7 +624,6 @@ class MeetingCog(
         number = plain_id(session.strip().lstrip("#").split(" ", 1)[0])
         if number is None:
             raise InvalidInput("Pick the session from the list as you type (e.g. #12).")
-    @limited("meeting")
         await interaction.response.defer(ephemeral=True, thinking=True)
         change = await services.programme.remove_session(
             guild_id, meeting_id, interaction.user.id, is_organiser(interaction), number
@@ -643,6 +643,7 @@ class MeetingCog(
     )
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
+    @limited("meeting")
     async def occurrence_move(
         self,
         interaction: discord.Interaction,
@@ -655,7 +656,6 @@ class MeetingCog(
         change = await services_of(interaction).meetings.move_occurrence(
             guild_id_of(interaction), meeting_id, meeting_actor(interaction), date, new_start
         )
-    @limited("meeting")
         await self.after_change(interaction, change)
         await interaction.followup.send(
             f"Moved that date of **{change.view.meeting.title}**; its reminders follow."
@@ -670,6 +670,7 @@ class MeetingCog(
     )
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     @app_commands.guild_only()
+    @limited("meeting")
     async def occurrence_cancel(
         self,
         interaction: discord.Interaction,
@@ -682,7 +683,6 @@ class MeetingCog(
             guild_id_of(interaction), meeting_id, meeting_actor(interaction), date
         )
         if interaction.guild is not None:
-    @limited("meeting")
             await self.publisher.cancel_events(interaction.guild, cancellation.event_ids)
             await self.publisher.create_needed_events(interaction.guild, meeting_id)
         await self.publisher.refresh_announcements(guild_id_of(interaction), meeting_id)
