@@ -17,7 +17,7 @@ from bot.cogs._render import AGORA_COLOUR
 from bot.services.links import escape_markdown, masked_link
 from bot.services.meetings import MeetingView
 from bot.services.programme import KIND_LABELS
-from bot.services.reminders import describe_offsets
+from bot.services.reminders import ScheduledReminders, describe_offsets
 from bot.services.rsvp import Attendees, RsvpCounts
 from bot.services.text_fit import fit_lines
 from bot.services.timeparse import discord_timestamp, full_and_relative
@@ -102,9 +102,12 @@ def counts_text(counts: RsvpCounts) -> str:
 
 
 def meeting_embed(
-    view: MeetingView, names: DirectoryNames, *, detailed: bool = False
+    view: MeetingView, names: DirectoryNames, *, detailed: bool = False, buttons: bool = True
 ) -> discord.Embed:
-    """The announcement (and ``/meeting info``): title, when, where, programme, scope, counts."""
+    """The announcement (and ``/meeting info``): title, when, where, programme, scope, counts.
+
+    ``buttons``: whether the message carries the RSVP buttons (announcements do,
+    ``/meeting info`` does not); the footer only points at what is there."""
     meeting = view.meeting
     cancelled = meeting.is_cancelled
     title = f"Cancelled: {meeting.title}" if cancelled else meeting.title
@@ -141,9 +144,48 @@ def meeting_embed(
     if cancelled:
         footer += " · cancelled: reminders stopped"
     else:
-        footer += " · answer with the buttons, or mark Interested on the event"
+        ways: list[str] = []
+        if buttons:
+            ways.append("answer with the buttons")
+        elif view.announcements:
+            ways.append("answer on its announcement")
+        # An announcement is posted just before its meeting's Discord event is created.
+        if view.events or buttons:
+            ways.append("mark Interested on the event")
+        if ways:
+            footer += " · " + ", or ".join(ways)
     embed.set_footer(text=footer)
     return embed
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def scheduled_text(scheduled: ScheduledReminders) -> str:
+    """What a create or edit reply says about reminders: read back from what is stored, in
+    the words ``/meeting info`` uses for the times."""
+    own = scheduled.meeting_reminders
+    if scheduled.recurring:
+        text = (
+            f"Reminders {describe_offsets(scheduled.offsets)} for each date: "
+            f"{len(own)} scheduled so far (each date's are scheduled "
+            f"{plural(scheduled.horizon_days, 'day')} ahead)"
+        )
+    else:
+        stored = sorted({r.offset_seconds for r in own}, reverse=True)
+        text = f"{plural(len(own), 'reminder')} scheduled"
+        if stored:
+            text += f": {describe_offsets(stored)}"
+        passed = [o for o in scheduled.offsets if o not in stored]
+        if passed:
+            text += f" ({describe_offsets(passed)}: already past)"
+    sessions = scheduled.session_reminders
+    if sessions:
+        text += f", and {plural(len(sessions), 'session reminder')}"
+    if scheduled.pending:
+        text += f"; the next {discord_timestamp(scheduled.pending[0].due_at, 'R')}"
+    return text + "."
 
 
 def list_line(meeting: Meeting) -> str:

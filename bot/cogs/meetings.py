@@ -40,6 +40,7 @@ from bot.cogs._meetings_render import (
     attendees_embed,
     list_line,
     meeting_embed,
+    scheduled_text,
     session_line,
 )
 from bot.cogs._meetings_views import (
@@ -54,7 +55,13 @@ from bot.cogs._time_autocomplete import time_autocomplete
 from bot.error_handler import AgoraModal
 from bot.errors import InvalidInput
 from bot.services.ids import plain_id
-from bot.services.meetings import MeetingChange, MeetingDraft, MeetingEdit
+from bot.services.meetings import (
+    MAX_DESCRIPTION,
+    MAX_TITLE,
+    MeetingChange,
+    MeetingDraft,
+    MeetingEdit,
+)
 from bot.services.programme import KIND_LABELS, SessionDraft
 from bot.services.reminder_scheduler import DispatchReport, ReminderScheduler
 from bot.services.text_fit import fit_lines
@@ -83,7 +90,9 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
     meeting_title: discord.ui.TextInput[CreateMeetingModal] = discord.ui.TextInput(
         label="Title",
         placeholder="Action Clusters Meeting",
-        max_length=100,
+        required=True,
+        min_length=1,
+        max_length=MAX_TITLE,  # Discord's client refuses more: no round trip to be told
         custom_id="title",  # fixed: a form registered again after a restart must match
     )
     description: discord.ui.TextInput[CreateMeetingModal] = discord.ui.TextInput(
@@ -91,7 +100,7 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
         style=discord.TextStyle.paragraph,
         placeholder="Who it is for, what to prepare, links to documents…",
         required=False,
-        max_length=1000,
+        max_length=MAX_DESCRIPTION,
         custom_id="description",
     )
 
@@ -241,7 +250,8 @@ class MeetingCog(
                 f"{self.bot.config.channels.announcement_channel} or set one up."
             )
         parts.append("Discord event created." if event else "No Discord event (it has started).")
-        parts.append(f"{change.plan.created} reminder(s) scheduled.")
+        scheduled = await self.bot.services.reminders.scheduled(guild.id, meeting.id)
+        parts.append(scheduled_text(scheduled))
         return " ".join(parts) + _notes(change.notes)
 
     async def after_change(self, interaction: discord.Interaction, change: MeetingChange) -> None:
@@ -397,11 +407,11 @@ class MeetingCog(
             guild_id, meeting_id, meeting_actor(interaction), edit
         )
         await self.after_change(interaction, change)
-        plan = change.plan
+        # What is stored now, not how many rows moved (several per date of a series).
+        scheduled = await services.reminders.scheduled(guild_id, meeting_id)
         text = (
             f"Updated **{change.view.meeting.title}**: announcements and the Discord event "
-            f"follow. Reminders: {plan.created} added, {plan.retimed} re-timed, "
-            f"{plan.cancelled} dropped."
+            f"follow. {scheduled_text(scheduled)}"
         )
         await interaction.followup.send(text + _notes(change.notes), ephemeral=True)
 
@@ -443,7 +453,9 @@ class MeetingCog(
         guild_id = guild_id_of(interaction)
         meeting_id = await self._meeting_id(interaction, meeting)
         view = await services_of(interaction).meetings.view(guild_id, meeting_id)
-        embed = meeting_embed(view, await self.publisher.names(guild_id), detailed=True)
+        embed = meeting_embed(
+            view, await self.publisher.names(guild_id), detailed=True, buttons=False
+        )
         await interaction.response.send_message(embed=embed)
 
     @app_commands.command(name="list", description="Upcoming or past meetings")

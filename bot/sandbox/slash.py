@@ -347,8 +347,19 @@ def modal_submission(modal: JSON, values: dict[str, Any]) -> JSON:
         ftype = field.get("type")
         if ftype == 4:
             text = "" if value is None else str(value)
+            name = label or field.get("custom_id")
             if not text and field.get("required", True):
-                raise _error(f"modal field {label or field.get('custom_id')!r} is required")
+                raise _error(f"modal field {name!r} is required")
+            # Discord's client enforces the lengths: nothing outside them is ever submitted.
+            longest, shortest = field.get("max_length"), field.get("min_length")
+            if longest is not None and len(text) > longest:
+                raise _error(
+                    f"modal field {name!r} takes at most {longest} characters, not {len(text)}"
+                )
+            if text and shortest is not None and len(text) < shortest:
+                raise _error(
+                    f"modal field {name!r} takes at least {shortest} characters, not {len(text)}"
+                )
             return {
                 "type": 4,
                 "id": field.get("id"),

@@ -46,6 +46,24 @@ class GuildOffsets:
 
 
 @dataclass(frozen=True)
+class ScheduledReminders:
+    """A meeting's reminders as stored: what the replies about it report."""
+
+    offsets: tuple[int, ...]  # its reminder times: its own, else the server's
+    pending: tuple[Reminder, ...]  # stored and still to be sent, soonest first
+    recurring: bool
+    horizon_days: int  # a repeating meeting's dates get their reminders this far ahead
+
+    @property
+    def meeting_reminders(self) -> tuple[Reminder, ...]:
+        return tuple(r for r in self.pending if r.kind == "meeting")
+
+    @property
+    def session_reminders(self) -> tuple[Reminder, ...]:
+        return tuple(r for r in self.pending if r.kind == "session")
+
+
+@dataclass(frozen=True)
 class CancelOutcome:
     cancelled_reminders: int
     notice: Reminder | None  # the one cancellation notice, None if the meeting already began
@@ -147,6 +165,17 @@ class ReminderService:
             if meeting_guild == guild_id:
                 await self.sync_meeting(guild_id, meeting_id)
         return offsets if offsets is not None else self.default_offsets
+
+    async def scheduled(self, guild_id: int, meeting_id: int) -> ScheduledReminders:
+        """The meeting's reminders as stored now (read after a change, to report it)."""
+        meeting = await self.store.meetings.get(guild_id, meeting_id)
+        rows = await self.store.reminders.for_meeting(meeting_id, ("pending", "sending"))
+        return ScheduledReminders(
+            offsets=await self.offsets_for(meeting),
+            pending=tuple(row for row in rows if row.kind != "cancellation"),
+            recurring=meeting.recurrence is not None,
+            horizon_days=self.horizon.days,
+        )
 
     async def set_dm(self, guild_id: int, user_id: int, on: bool) -> bool:
         """``/remind dm on|off``: DM reminders for meetings the user answered Going/Maybe."""

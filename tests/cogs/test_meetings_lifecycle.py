@@ -130,7 +130,7 @@ async def test_brussels_meeting_lifecycle(sandbox: Sandbox, agora: RunningAgora)
         start=f"{day} 10:00",
         title="Action Clusters Meeting 2",
     )
-    assert edited.ephemeral and "re-timed" in edited.text
+    assert edited.ephemeral and "3 reminders scheduled: 1d before, 1h before" in edited.text
     after = {r.slot: r.due_at for r in await reminders.upcoming_for_meeting(guild_id, meeting_id)}
     assert before.keys() == after.keys() and len(after) >= 3
     assert all((after[slot] - before[slot]).total_seconds() == 3600 for slot in after)
