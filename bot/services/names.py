@@ -42,6 +42,7 @@ _INVISIBLE_OTHERS = frozenset(
     )
 )
 _ZERO_WIDTH_JOINER = "\u200d"
+_ZERO_WIDTH_SPACE = "\u200b"
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
@@ -122,13 +123,16 @@ def _joins_symbols(text: str, index: int) -> bool:
 
 
 def fold_lookalikes(text: str) -> str:
-    """``text`` with invisible characters removed and look-alike letters of other
-    scripts replaced by the Latin ones they imitate ("Lаmp" with a Cyrillic а
-    -> "Lamp"); ASCII is left exactly as it is. For matching typed text, not for display.
+    """``text`` with invisible characters removed (a zero-width space read as a space,
+    the word break it stands for) and look-alike letters of other scripts replaced by
+    the Latin ones they imitate ("Lаmp" with a Cyrillic а -> "Lamp"); ASCII is left
+    exactly as it is. For matching typed text, not for display.
     """
     if text.isascii():
         return text
     visible = "".join(
-        char for char in unicodedata.normalize("NFKC", text) if not is_invisible(char)
+        char
+        for char in unicodedata.normalize("NFKC", text.replace(_ZERO_WIDTH_SPACE, " "))
+        if not is_invisible(char)
     )
     return _NON_ASCII.sub(lambda run: normalize_confusables(run.group()), visible)
