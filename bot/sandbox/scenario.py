@@ -939,7 +939,9 @@ async def run_steps(sandbox: Sandbox, steps: list[Step], bots: BotLifecycle, out
                 for ids in outcome.interactions
                 if refusal_reply(sandbox, ids, step.spec.get("says")) is not None
             )
-            line = _action("refused", None, content=text, by=by, refused=refused)
+            line = _action(
+                "refused", None, content=text, ephemeral=by == "bot", by=by, refused=refused
+            )
             _write(out, {"step": step.index, **line, "repeat": len(outcome.interactions)})
     return 0
 
