@@ -31,15 +31,11 @@ from disarm import normalize_confusables, skeleton_key
 # separators.
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # Invisible though of another category: the combining grapheme joiner, Hangul
-# fillers, Khmer inherent vowels, Mongolian variation selectors, variation
-# selectors, and the blank Braille pattern.
+# fillers, Khmer inherent vowels, Mongolian variation selectors and the blank
+# Braille pattern. (Variation selectors stay: they choose how the character before
+# them is drawn, as in ❤️, and change no skeleton.)
 _INVISIBLE_OTHERS = frozenset(
-    (
-        *(0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F),
-        *(0x2800, 0x3164, 0xFFA0),
-        *range(0xFE00, 0xFE10),
-        *range(0xE0100, 0xE01F0),
-    )
+    {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F, 0x2800, 0x3164, 0xFFA0}
 )
 _ZERO_WIDTH_JOINER = "\u200d"
 _ZERO_WIDTH_SPACE = "\u200b"

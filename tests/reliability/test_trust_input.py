@@ -187,7 +187,8 @@ async def test_a_zero_width_impostor_does_not_rank_first(
         assert all(c["value"] == HUMBLE or "humble-" not in c["value"] for c in choices)
     found = await alice.slash("initiative search", query="Humble Lamppost")
     assert found.embed is not None
-    assert "Humble Lamppost" in found.embed["description"].split("\n")[0]
+    # Before, "Humble Lamppost\u2060" (a word joiner) with a shorter goal came first.
+    assert found.embed["description"].startswith("**Humble Lamppost** ·"), found.embed
     # Typed with a Cyrillic а, the real initiative is still found first.
     choices = await alice.autocomplete("initiative info", "initiative", "Humble L\u0430mppost")
     assert choices and choices[0]["value"] == HUMBLE, choices
