@@ -206,9 +206,7 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
             meeting=reader.rate("limits", "meeting", "20 per 1m"),
             settings=reader.rate("limits", "settings", "5 per 10s"),
             admin=reader.rate("limits", "admin", "10 per 1m"),
-            items_per_initiative=reader.integer(
-                "limits", "items_per_initiative", 500, minimum=1
-            ),
+            items_per_initiative=reader.integer("limits", "items_per_initiative", 500, minimum=1),
         ),
         logging=LoggingConfig(
             level=reader.string("logging", "level", "INFO", check=_one_of(LOG_LEVELS)),

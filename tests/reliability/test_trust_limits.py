@@ -19,7 +19,7 @@ from discord import app_commands
 from bot.cogs._cooldowns import limit_kind_of
 from bot.cogs._meetings_publish import REFRESH_INTERVAL, MeetingPublisher
 from bot.cogs._meetings_render import meeting_embed
-from bot.config import LimitsConfig
+from bot.config import ConfigError, LimitsConfig, parse_config
 from bot.runtime import RunningAgora
 from bot.sandbox import Sandbox
 from bot.services.rate_limit import LIMIT_KINDS, TOO_OFTEN, Rate, RateLimiter, too_often_message
@@ -366,3 +366,16 @@ async def test_every_command_that_writes_is_limited(agora: RunningAgora) -> None
         elif name not in INLINE and kind is None:
             unlimited.append(name)
     assert not unlimited, f"give these commands a limit (@limited) or list them: {unlimited}"
+
+
+def test_limits_in_config_read_and_mistakes_named() -> None:
+    limits = parse_config({"limits": {"rsvp": "off", "admin": "2/1h", "resource": "8 per 30s"}})
+    assert limits.limits.rsvp is None
+    assert limits.limits.admin == (2, 3600) and limits.limits.resource == (8, 30)
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"limits": {"rsvp": "0 per 5s", "meeting": 3, "discussion": "fast"}})
+    assert sorted(p.split(":")[0] for p in caught.value.problems) == [
+        "[limits] discussion",
+        "[limits] meeting",
+        "[limits] rsvp",
+    ]
