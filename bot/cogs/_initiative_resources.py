@@ -15,6 +15,7 @@ from bot.cogs._pagination import Page
 from bot.cogs._render import AGORA_COLOUR
 from bot.errors import AgoraError
 from bot.services.links import masked_link
+from bot.services.text import plural
 from bot.services.text_fit import clip, fit_lines
 from bot.storage.models_core import Resource, ResourceKind
 
@@ -28,13 +29,14 @@ PLURAL: dict[ResourceKind, str] = {"document": "documents", "project": "projects
 def resource_line(resource: Resource) -> str:
     by = f" · added by <@{resource.added_by}>" if resource.added_by is not None else ""
     when = discord.utils.format_dt(resource.added_at, "d")
-    return f"**#{resource.id}** {masked_link(resource.title, resource.url)}{by} · {when}"
+    return f"**#{resource.number}** {masked_link(resource.title, resource.url)}{by} · {when}"
 
 
 async def resource_choices(
     interaction: discord.Interaction, kind: ResourceKind, current: str
 ) -> list[app_commands.Choice[str]]:
-    """The initiative's items (the ``initiative`` option filled in before) by title; value = id."""
+    """The initiative's items (the ``initiative`` option filled in before) by title; the value
+    is the item's number in its initiative."""
     initiative = getattr(interaction.namespace, "initiative", None)
     if interaction.guild_id is None or not initiative:
         return []
@@ -45,7 +47,9 @@ async def resource_choices(
     except AgoraError:
         return []  # an unknown initiative: nothing to suggest yet
     return [
-        app_commands.Choice(name=clip(f"{item.title} (#{item.id})", 100), value=str(item.id))
+        app_commands.Choice(
+            name=clip(f"{item.title} (#{item.number})", 100), value=str(item.number)
+        )
         for item in items
     ]
 
@@ -68,7 +72,9 @@ async def add_resource(
         f"added by {interaction.user.mention}.",
         colour=AGORA_COLOUR,
     )
-    embed.set_footer(text=f"{kind.capitalize()} #{resource.id} · /initiative {GROUP[kind]} list")
+    embed.set_footer(
+        text=f"{kind.capitalize()} #{resource.number} · /initiative {GROUP[kind]} list"
+    )
     await interaction.response.send_message(embed=embed)
 
 
@@ -81,9 +87,9 @@ async def remove_resource(
     actor = await actor_of(interaction)
     resource = await services.resources.find(guild_id, initiative, kind, item)
     removed = await services.resources.remove(guild_id, actor, resource.id)
+    title = discord.utils.escape_markdown(removed.title)
     await interaction.response.send_message(
-        f"Removed the {kind} **{discord.utils.escape_markdown(removed.title)}** (#{removed.id}).",
-        ephemeral=True,
+        f"Removed the {kind} **{title}** (#{removed.number}).", ephemeral=True
     )
 
 
@@ -103,6 +109,6 @@ async def render_resources_page(
         colour=AGORA_COLOUR,
     )
     embed.set_footer(
-        text=f"Page {result.page} of {result.pages} · {result.total} {PLURAL[kind]}, newest first"
+        text=f"Page {result.page} of {result.pages} · {plural(result.total, kind)}, newest first"
     )
     return Page(embed, result.page - 1, result.pages)

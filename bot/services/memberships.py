@@ -81,7 +81,7 @@ class UserDescription:
                 f" ({record.join_reason}) until {until}"
             )
         lines.append(f"Documents and projects you added ({len(self.resources)}):")
-        lines.extend(f"- {r.kind} #{r.id}: {r.title} <{r.url}>" for r in self.resources)
+        lines.extend(f"- {r.kind} #{r.number}: {r.title} <{r.url}>" for r in self.resources)
         opt_outs = ", ".join(self.dm_opt_outs) or "none"
         lines.append(f"Direct messages you opted out of: {opt_outs}")
         return lines

@@ -16,6 +16,7 @@ from bot.services.fuzzy import fold
 from bot.services.ids import plain_id
 from bot.services.names import clean_text
 from bot.services.permissions import Actor, require_add_resource, require_change_resource
+from bot.services.text import plural
 from bot.storage.models_core import Resource, ResourceKind
 from bot.storage.resources import ItemLimitReached
 from bot.storage.store import Store
@@ -100,7 +101,7 @@ class ResourceService:
             )
         except ItemLimitReached as full:
             group = "doc" if resource_kind == "document" else "project"
-            listed = f"{full.count:,} {resource_kind}" + ("" if full.count == 1 else "s")
+            listed = plural(full.count, resource_kind)
             raise Conflict(
                 f"{initiative.name} already lists {listed}, the most an"
                 f" initiative can hold ({self._cap:,}). Remove one it no longer needs with"
@@ -128,12 +129,13 @@ class ResourceService:
         return await self._store.resources.get(guild_id, resource_id)
 
     async def find(self, guild_id: int, initiative_text: str, kind: str, text: str) -> Resource:
-        """One of the initiative's documents (or projects) by id (``12``, ``#12``) or title.
+        """One of the initiative's documents (or projects) by number (``3``, ``#3``: the
+        initiative's own numbering of that kind) or title.
 
-        The autocomplete sends the id; someone who types the title and presses
-        enter gets the item with that title (case-insensitive). An item of
-        another initiative or kind is NotFound, so `/initiative doc remove`
-        can never remove another initiative's project.
+        The autocomplete sends the number; someone who types the title and presses
+        enter gets the item with that title (case-insensitive). Numbers are per
+        initiative and kind, so `/initiative doc remove` can never remove another
+        initiative's item, nor a project.
         """
         resource_kind = _kind(kind)
         directory = await self._cache.get(guild_id)
@@ -141,13 +143,11 @@ class ResourceService:
         wanted = text.strip()
         number = plain_id(wanted)
         if number is not None:
-            try:
-                resource = await self._store.resources.get(guild_id, number)
-            except NotFound:
-                pass
-            else:
-                if resource.initiative_id == initiative.id and resource.kind == resource_kind:
-                    return resource
+            numbered = await self._store.resources.get_numbered(
+                guild_id, initiative.id, resource_kind, number
+            )
+            if numbered is not None:
+                return numbered
         await self._store.resources.use_title_key(fold)
         titled = await self._store.resources.find_titled(
             guild_id, initiative.id, resource_kind, fold(wanted)
@@ -192,7 +192,7 @@ class ResourceService:
         new_url = resource.url if url is None else url.strip()
         problem = title_problem(new_title) or url_problem(new_url)
         if problem:
-            raise InvalidInput(f"Cannot change {resource.kind} #{resource.id}: {problem}.")
+            raise InvalidInput(f"Cannot change {resource.kind} #{resource.number}: {problem}.")
         return await self._store.resources.update(
             guild_id, resource_id, new_title, new_url, self._clock()
         )

@@ -118,6 +118,7 @@ class Resource:
     guild_id: int
     initiative_id: int
     kind: ResourceKind
+    number: int  # "#3": per initiative and kind, from 1, never reused; ``id`` is internal
     title: str
     url: str
     added_by: int | None  # None once the author asked to be forgotten

@@ -12,9 +12,15 @@ from bot.errors import Conflict, NotFound
 from bot.storage.database import Database
 from bot.storage.models_core import Resource, ResourceKind, db_time, parse_db_time
 
-_COLUMNS = "id, guild_id, initiative_id, kind, title, url, added_by, added_at, updated_at"
+_COLUMNS = "id, guild_id, initiative_id, kind, number, title, url, added_by, added_at, updated_at"
 # The SQL function through which titles are compared (see ``use_title_key``).
 _TITLE_KEY = "agora_title_key"
+# People name items by their number within an initiative (``number``); an internal id
+# that names nothing means the item was removed in the meantime.
+_GONE = (
+    "That document or project is no longer listed (it may have just been removed); see"
+    " the current ones with /initiative doc list or /initiative project list."
+)
 
 
 class ItemLimitReached(Exception):
@@ -62,15 +68,42 @@ class ResourceRepository:
                 count = int(row[0]) if row else 0
                 if count >= cap:
                     raise ItemLimitReached(count)
+            # The next number of this initiative's kind, in the same transaction as the
+            # insert: above every number listed and every number ever given (the high-water
+            # mark), so a removed number is never given again.
+            async with conn.execute(
+                "SELECT max(coalesce((SELECT max(number) FROM resources"
+                "  WHERE initiative_id = ? AND kind = ?), 0),"
+                " coalesce((SELECT last_number FROM resource_numbers"
+                "  WHERE initiative_id = ? AND kind = ?), 0)) + 1",
+                (initiative_id, kind, initiative_id, kind),
+            ) as cursor:
+                row = await cursor.fetchone()
+            number = int(row[0]) if row else 1
             try:
                 cursor = await conn.execute(
-                    "INSERT INTO resources (guild_id, initiative_id, kind, title, url, added_by,"
-                    " added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (guild_id, initiative_id, kind, title, url, added_by, *[db_time(now)] * 2),
+                    "INSERT INTO resources (guild_id, initiative_id, kind, number, title, url,"
+                    " added_by, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        guild_id,
+                        initiative_id,
+                        kind,
+                        number,
+                        title,
+                        url,
+                        added_by,
+                        *[db_time(now)] * 2,
+                    ),
                 )
             except sqlite3.IntegrityError:
                 raise Conflict(f"That {kind} link is already listed for this initiative.") from None
             resource_id = cursor.lastrowid
+            await conn.execute(
+                "INSERT INTO resource_numbers (initiative_id, kind, last_number)"
+                " VALUES (?, ?, ?) ON CONFLICT (initiative_id, kind)"
+                " DO UPDATE SET last_number = excluded.last_number",
+                (initiative_id, kind, number),
+            )
         assert resource_id is not None
         return await self.get(guild_id, resource_id)
 
@@ -80,8 +113,19 @@ class ResourceRepository:
             (guild_id, resource_id),
         )
         if row is None:
-            raise NotFound(f"No document or project #{resource_id} on this server.")
+            raise NotFound(_GONE)
         return _resource(row)
+
+    async def get_numbered(
+        self, guild_id: int, initiative_id: int, kind: ResourceKind, number: int
+    ) -> Resource | None:
+        """The initiative's item of that kind numbered ``number`` (``#3``), or None."""
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM resources WHERE guild_id = ? AND initiative_id = ?"
+            " AND kind = ? AND number = ?",
+            (guild_id, initiative_id, kind, number),
+        )
+        return None if row is None else _resource(row)
 
     async def list_page(
         self, guild_id: int, initiative_id: int, kind: ResourceKind, limit: int, offset: int
@@ -141,7 +185,7 @@ class ResourceRepository:
             except sqlite3.IntegrityError:
                 raise Conflict("That link is already listed for this initiative.") from None
             if cursor.rowcount == 0:
-                raise NotFound(f"No document or project #{resource_id} on this server.")
+                raise NotFound(_GONE)
         return await self.get(guild_id, resource_id)
 
     async def remove(self, guild_id: int, resource_id: int) -> Resource:
@@ -185,6 +229,7 @@ def _resource(row: aiosqlite.Row) -> Resource:
         guild_id=row["guild_id"],
         initiative_id=row["initiative_id"],
         kind=row["kind"],
+        number=row["number"],
         title=row["title"],
         url=row["url"],
         added_by=row["added_by"],
