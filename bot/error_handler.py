@@ -33,6 +33,9 @@ def user_message_for(error: BaseException) -> str | None:
         if original is not None:
             return user_message_for(original)
         if isinstance(error, app_commands.TransformerError):
+            if isinstance(error.value, discord.User):  # a member option given someone gone
+                name = discord.utils.escape_markdown(error.value.display_name)
+                return f"{name} is not a member of this server. Choose someone who is."
             return f"{error.value!r} is not a valid {error.type.name.lower()}."
     if isinstance(error, AgoraError):
         return error.message

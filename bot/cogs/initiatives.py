@@ -1,5 +1,6 @@
 """/initiative: look up, list, search, join and leave initiatives, list their members,
-and add, list or remove their documents and projects (``doc`` and ``project`` groups)."""
+appoint or remove their leads (``lead`` group), and add, list or remove their documents
+and projects (``doc`` and ``project`` groups)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bot import AgoraBot
-from bot.cogs._context import guild_id_of, services_of
+from bot.cogs._context import actor_of, guild_id_of, services_of
 from bot.cogs._cooldowns import limited
 from bot.cogs._initiative_resources import (
     add_resource,
@@ -21,8 +22,10 @@ from bot.cogs._initiative_resources import (
 from bot.cogs._pagination import Page, page_count, send_page
 from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed
 from bot.cogs._role_guard import why_unsafe
+from bot.services.name_matcher import Found, shown
 from bot.services.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
 from bot.services.text_fit import fit_lines
+from bot.storage.models_core import Initiative
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,9 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     project = app_commands.Group(
         name="project", description="Projects of an initiative: add, list, remove", guild_only=True
     )
+    lead = app_commands.Group(
+        name="lead", description="Leads of an initiative: appoint, remove", guild_only=True
+    )
 
     def __init__(self, bot: AgoraBot) -> None:
         self.bot = bot
@@ -92,10 +98,11 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @app_commands.autocomplete(initiative=initiative_autocomplete)
     @app_commands.guild_only()
     async def info(self, interaction: discord.Interaction, initiative: str) -> None:
-        info = await services_of(interaction).directory.initiative_info(
-            guild_id_of(interaction), initiative
-        )
-        await interaction.response.send_message(embed=initiative_embed(info))
+        directory = services_of(interaction).directory
+        guild_id = guild_id_of(interaction)
+        found = await directory.find_initiative(guild_id, initiative)
+        info = await directory.initiative_info(guild_id, found.key.slug)
+        await interaction.response.send_message(found.note() or None, embed=initiative_embed(info))
 
     @app_commands.command(name="list", description="All initiatives, or those of one cluster")
     @app_commands.describe(cluster="Only initiatives led by this Action Cluster")
@@ -104,6 +111,12 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     async def list_initiatives(
         self, interaction: discord.Interaction, cluster: str | None = None
     ) -> None:
+        if cluster:
+            # A typo of a cluster's name is read as that cluster; the title names it.
+            found = await services_of(interaction).directory.find_cluster(
+                guild_id_of(interaction), cluster
+            )
+            cluster = found.key.slug
         page = await self.render_list_page(interaction, cluster or "", 0)
         await send_page(interaction, "initiatives", cluster or "", page)
 
@@ -163,11 +176,14 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @limited("membership")
     async def join(self, interaction: discord.Interaction, initiative: str) -> None:
         services = services_of(interaction)
+        # Joining is undone by leaving and the answer names the initiative: a typo is
+        # read as the one initiative it is close to, and the answer says so.
+        found = await services.directory.find_initiative(guild_id_of(interaction), initiative)
         change = await services.memberships.join(
-            guild_id_of(interaction), interaction.user.id, initiative
+            guild_id_of(interaction), interaction.user.id, found.key.slug
         )
         note = await self._set_role(interaction, change.initiative.role_id, add=True)
-        await _answer(interaction, f"Welcome to **{change.initiative.name}**!{note}")
+        await _answer(interaction, f"Welcome to **{change.initiative.name}**!{note}{_typed(found)}")
 
     @app_commands.command(name="leave", description="Leave an initiative: its role is removed")
     @app_commands.describe(initiative="The initiative to leave")
@@ -176,19 +192,31 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @limited("membership")
     async def leave(self, interaction: discord.Interaction, initiative: str) -> None:
         services = services_of(interaction)
+        found = await services.directory.find_initiative(guild_id_of(interaction), initiative)
         change = await services.memberships.leave(
-            guild_id_of(interaction), interaction.user.id, initiative
+            guild_id_of(interaction), interaction.user.id, found.key.slug
         )
         note = await self._set_role(interaction, change.initiative.role_id, add=False)
-        await _answer(interaction, f"You have left **{change.initiative.name}**.{note}")
+        await _answer(
+            interaction, f"You have left **{change.initiative.name}**.{note}{_typed(found)}"
+        )
 
     async def _set_role(
-        self, interaction: discord.Interaction, role_id: int | None, *, add: bool
+        self,
+        interaction: discord.Interaction,
+        role_id: int | None,
+        *,
+        add: bool,
+        member: discord.Member | None = None,
+        reason: str | None = None,
     ) -> str:
-        """Grant or remove the initiative's role; a note for the user when that was not possible."""
-        member = interaction.user
-        if role_id is None or not isinstance(member, discord.Member):
+        """Grant or remove the initiative's role (of ``member``, by default the user);
+        a note for the user when that was not possible."""
+        someone_else = member is not None and member.id != interaction.user.id
+        user = interaction.user if member is None else member
+        if role_id is None or not isinstance(user, discord.Member):
             return " (This initiative has no role yet; an admin can run /admin setup.)"
+        member = user
         role = member.guild.get_role(role_id)
         if role is None:
             return " (Its role no longer exists; an admin can run /admin setup.)"
@@ -203,14 +231,15 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
                 "join" if add else "leave",
                 unsafe,
             )
-            action = "give you" if add else "take away"
+            action = ("give them" if someone_else else "give you") if add else "take away"
             return (
                 f" Agora did not {action} the {role.name} role: {unsafe}. "
                 "Ask an admin to fix the role in Server Settings → Roles."
             )
         if unsafe is not None:
             return ""  # not held: nothing to take away
-        reason = "joined with /initiative join" if add else "left with /initiative leave"
+        if reason is None:
+            reason = "joined with /initiative join" if add else "left with /initiative leave"
         # Discord's reply on a role change can be slow, rate limited or retried by
         # discord.py (1 s, then 3 s after a 500): answer "thinking" first, not after 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -231,9 +260,11 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @app_commands.autocomplete(initiative=initiative_autocomplete)
     @app_commands.guild_only()
     async def members(self, interaction: discord.Interaction, initiative: str) -> None:
-        target = await services_of(interaction).directory.get_initiative(
-            guild_id_of(interaction), initiative
-        )
+        target = (
+            await services_of(interaction).directory.find_initiative(
+                guild_id_of(interaction), initiative
+            )
+        ).key
         page = await self.render_members_page(interaction, target.slug, 0)
         await send_page(interaction, "members", target.slug, page)
 
@@ -258,6 +289,64 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         pages = page_count(result.total, MEMBERS_PAGE_SIZE)
         embed.set_footer(text=f"Page {result.page} of {pages} · {result.total} members")
         return Page(embed, result.page - 1, pages)
+
+    # --- leads -----------------------------------------------------------
+
+    @lead.command(
+        name="add", description="Make someone a lead of an initiative (leads, organisers)"
+    )
+    @app_commands.describe(
+        initiative="The initiative",
+        member="Who becomes a lead (joins the initiative too if not a member yet)",
+    )
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    @limited("membership")
+    async def lead_add(
+        self, interaction: discord.Interaction, initiative: str, member: discord.Member
+    ) -> None:
+        change = await services_of(interaction).memberships.set_lead(
+            guild_id_of(interaction),
+            await actor_of(interaction),
+            initiative,
+            member.id,
+            is_bot=member.bot,
+        )
+        name = change.initiative.name
+        if not change.joined:
+            await _answer(interaction, f"{member.mention} is now a lead of **{name}**.")
+            return
+        note = await self._set_role(
+            interaction,
+            change.initiative.role_id,
+            add=True,
+            member=member,
+            reason="appointed a lead with /initiative lead add",
+        )
+        await _answer(
+            interaction, f"{member.mention} is now a lead of **{name}**, and a member.{note}"
+        )
+
+    @lead.command(name="remove", description="Make a lead a plain member again (leads, organisers)")
+    @app_commands.describe(
+        initiative="The initiative", member="The lead who steps back (stays a member)"
+    )
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    @limited("membership")
+    async def lead_remove(
+        self, interaction: discord.Interaction, initiative: str, member: discord.Member
+    ) -> None:
+        change = await services_of(interaction).memberships.set_lead(
+            guild_id_of(interaction),
+            await actor_of(interaction),
+            initiative,
+            member.id,
+            is_lead=False,
+        )
+        who = "You are" if member.id == interaction.user.id else f"{member.mention} is"
+        await _answer(
+            interaction,
+            f"{who} no longer a lead of **{change.initiative.name}**, and still a member.",
+        )
 
     # --- documents -------------------------------------------------------
 
@@ -332,9 +421,11 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     async def _list_resources(
         self, interaction: discord.Interaction, kind: str, initiative: str
     ) -> None:
-        target = await services_of(interaction).directory.get_initiative(
-            guild_id_of(interaction), initiative
-        )
+        target = (
+            await services_of(interaction).directory.find_initiative(
+                guild_id_of(interaction), initiative
+            )
+        ).key
         renderer = self.bot.page_renderers[kind]
         page = await renderer(interaction, target.slug, 0)
         await send_page(interaction, kind, target.slug, page)
@@ -343,6 +434,13 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _typed(found: Found[Initiative]) -> str:
+    """' (You typed "humble lampost".)' after an answer when a typo was read as a name."""
+    if not found.corrected:
+        return ""
+    return f' (You typed "{discord.utils.escape_markdown(shown(found.typed))}".)'
 
 
 async def _answer(interaction: discord.Interaction, text: str) -> None:

@@ -4,9 +4,13 @@ History is kept: leaving ends a membership (with a date and a reason) instead
 of deleting it. Every write goes to the database first, then to the in-memory
 directory, so live member counts and permission checks need no SQL.
 
+Leads are appointed and removed by organisers, admins and the initiative's
+leads (``set_lead``); each change is recorded with who made it.
+
 Privacy (``describe_user`` / ``forget_user``) covers everything this area
-stores about a person: memberships and their history, the documents and
-projects they added, and their DM opt-outs. "Anonymous counts" means: after
+stores about a person: memberships and their history (lead changes included,
+as the one changed or the one who made it), the documents and projects they
+added, and their DM opt-outs. "Anonymous counts" means: after
 ``forget_user`` no row here holds their user id, but the membership history
 rows stay without a user (so "12 people joined Humble Lamppost in 2025" stays
 true) and the documents/projects they shared stay without an author.
@@ -18,11 +22,12 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.errors import Conflict, NotFound
+from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services.clock import Clock, utc_now
 from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
 from bot.services.directory_cache import DirectoryCache
 from bot.services.permissions import Actor, require_manage_initiative
+from bot.storage.memberships import RoleChange
 from bot.storage.models_core import Initiative, LeaveReason, Membership, Resource
 from bot.storage.store import Store
 
@@ -33,6 +38,14 @@ class MembershipChange:
 
     initiative: Initiative
     membership: Membership
+
+
+@dataclass(frozen=True)
+class LeadChange(MembershipChange):
+    """A lead appointed or removed; ``joined``: the new lead was not a member before,
+    so they are one now and get the initiative's role as on /initiative join."""
+
+    joined: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,11 +74,38 @@ class MembershipRecord:
 
 
 @dataclass(frozen=True)
+class LeadChangeRecord:
+    """A lead change naming the user, for /privacy describe: their own role, or one
+    they changed (whose is not shown: that names someone else)."""
+
+    initiative_name: str
+    reason: str  # 'lead_added' | 'lead_removed'
+    changed_at: datetime
+    own: bool  # the user's own role changed
+    by_user: bool  # the user made the change
+
+    def line(self) -> str:
+        added = self.reason == "lead_added"
+        when = f"{self.changed_at:%Y-%m-%d}"
+        if not self.own:
+            what = "made another member a lead" if added else "ended another member's lead role"
+            return f"- {self.initiative_name}: you {what} on {when}"
+        what = "made a lead" if added else "no longer a lead"
+        by = "by you" if self.by_user else "by another member"
+        return f"- {self.initiative_name}: {what} on {when} ({by})"
+
+
+@dataclass(frozen=True)
 class UserDescription:
     user_id: int
     memberships: tuple[MembershipRecord, ...]
     resources: tuple[Resource, ...]
     dm_opt_outs: tuple[str, ...]
+    lead_changes: tuple[LeadChangeRecord, ...] = ()
+
+    @property
+    def holds_any(self) -> bool:
+        return bool(self.memberships or self.resources or self.dm_opt_outs or self.lead_changes)
 
     def lines(self) -> list[str]:
         """Plain-text lines a cog can show as is."""
@@ -80,6 +120,9 @@ class UserDescription:
                 f"- {record.initiative_name}: {record.role}, from {record.joined_at:%Y-%m-%d}"
                 f" ({record.join_reason}) until {until}"
             )
+        if self.lead_changes:
+            lines.append(f"Lead changes ({len(self.lead_changes)}):")
+            lines.extend(change.line() for change in self.lead_changes)
         lines.append(f"Documents and projects you added ({len(self.resources)}):")
         lines.extend(f"- {r.kind} #{r.number}: {r.title} <{r.url}>" for r in self.resources)
         opt_outs = ", ".join(self.dm_opt_outs) or "none"
@@ -149,32 +192,55 @@ class MembershipService:
         return await self._end_one(guild_id, initiative, user_id, "removed")
 
     async def set_lead(
-        self, guild_id: int, actor: Actor, initiative_text: str, user_id: int, is_lead: bool = True
-    ) -> MembershipChange:
-        """Make someone a lead (joining them if needed) or back a plain member."""
+        self,
+        guild_id: int,
+        actor: Actor,
+        initiative_text: str,
+        user_id: int,
+        is_lead: bool = True,
+        *,
+        is_bot: bool = False,
+    ) -> LeadChange:
+        """Make someone a lead (joining them if needed) or back a plain member.
+
+        Organisers, admins and the initiative's leads may; leads are peers, so a
+        lead may remove another lead or themselves (even the last one). The change
+        is recorded with ``actor`` as the one who made it.
+        """
         directory = await self._cache.get(guild_id)
         initiative = resolve_initiative(directory, initiative_text)
         require_manage_initiative(actor, initiative.id, initiative.name, "choose its leads")
+        name = initiative.name
+        if is_lead and is_bot:
+            raise InvalidInput(
+                f"<@{user_id}> is a bot, and only people can lead {name}. "
+                "Choose a member of the server."
+            )
         now = self._clock()
-        if not directory.is_member(initiative.id, user_id):
-            if not is_lead:
-                raise NotFound(f"<@{user_id}> is not a member of {initiative.name}.")
-            membership = await self._store.memberships.start(
-                guild_id, initiative.id, user_id, "lead", "appointed", now
+        is_member = directory.is_member(initiative.id, user_id)
+        if (is_member and user_id in directory.leads(initiative.id)) == is_lead:
+            if is_lead:
+                raise Conflict(f"<@{user_id}> is already a lead of {name}: nothing changed.")
+            raise Conflict(
+                f"<@{user_id}> is not a lead of {name}, so there is nothing to remove. "
+                f"/initiative members {name} shows its leads."
+            )
+        joined = not is_member
+        if joined:
+            membership = await self._store.memberships.appoint(
+                guild_id, initiative.id, user_id, actor.user_id, now
             )
         else:
-            if (user_id in directory.leads(initiative.id)) == is_lead:
-                state = "already a lead" if is_lead else "not a lead"
-                raise Conflict(f"<@{user_id}> is {state} of {initiative.name}.")
-            updated = await self._store.memberships.set_role(
-                guild_id, initiative.id, user_id, "lead" if is_lead else "member"
+            updated = await self._store.memberships.change_lead(
+                guild_id, initiative.id, user_id, is_lead, actor.user_id, now
             )
             if updated is None:  # left between the check and the write
-                raise NotFound(f"<@{user_id}> is not a member of {initiative.name}.")
+                raise NotFound(f"<@{user_id}> is not a member of {name}.")
             membership = updated
         directory.add_membership(membership)
-        await self._recorded_live(guild_id, user_id)
-        return MembershipChange(initiative, membership)
+        if joined:
+            await self._recorded_live(guild_id, user_id)
+        return LeadChange(initiative, membership, joined)
 
     async def members(
         self, guild_id: int, initiative_text: str, page: int = 1, page_size: int = 20
@@ -319,7 +385,14 @@ class MembershipService:
         )
         resources = await self._store.resources.added_by(guild_id, user_id)
         opt_outs = await self._store.guilds.dm_opt_outs(guild_id, user_id)
-        return UserDescription(user_id, records, tuple(resources), tuple(sorted(opt_outs)))
+        changes = await self._store.memberships.role_changes_for_user(guild_id, user_id)
+        return UserDescription(
+            user_id,
+            records,
+            tuple(resources),
+            tuple(sorted(opt_outs)),
+            tuple(_lead_change_record(directory.initiatives, c, user_id) for c in changes),
+        )
 
     async def forget_user(self, guild_id: int, user_id: int) -> ForgetReport:
         directory = await self._cache.get(guild_id)
@@ -357,6 +430,18 @@ class MembershipService:
     @staticmethod
     def _change(initiatives: dict[int, Initiative], membership: Membership) -> MembershipChange:
         return MembershipChange(initiatives[membership.initiative_id], membership)
+
+
+def _lead_change_record(
+    initiatives: dict[int, Initiative], change: RoleChange, user_id: int
+) -> LeadChangeRecord:
+    return LeadChangeRecord(
+        initiative_name=_name(initiatives, change.initiative_id),
+        reason=change.reason,
+        changed_at=change.changed_at,
+        own=change.user_id == user_id,
+        by_user=change.actor_id == user_id,
+    )
 
 
 def _name(initiatives: dict[int, Initiative], initiative_id: int) -> str:

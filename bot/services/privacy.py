@@ -88,7 +88,7 @@ class PrivacyService:
         # Pending participation is written first so the report is complete.
         await self._activity.flush()
         membership = await self._memberships.describe_user(guild_id, user_id)
-        holds_any = membership.memberships or membership.resources or membership.dm_opt_outs
+        holds_any = membership.holds_any
         meetings = await self._meeting_lines(guild_id, user_id)
         reminders = await self._store.reminders.describe_user(guild_id, user_id)
         discussions = await self._store.discussions.describe_user(guild_id, user_id)

@@ -2,7 +2,9 @@
 
 A membership is one row per stint: the current one has ``left_at`` NULL, ended
 ones are the history. The partial unique index guarantees at most one current
-row per (initiative, user).
+row per (initiative, user). A lead appointed or stepping back stays in the same
+stint; each such change is a ``membership_role_changes`` row (``RoleChange``):
+whose role, which way, who did it, when.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 import aiosqlite
 
@@ -29,6 +32,30 @@ from bot.storage.models_core import (
 _COLUMNS = (
     "id, guild_id, initiative_id, user_id, role, joined_at, join_reason, left_at, left_reason"
 )
+
+LeadReason = Literal["lead_added", "lead_removed"]
+
+_CHANGE_COLUMNS = (
+    "id, guild_id, membership_id, initiative_id, user_id, reason, actor_id, changed_at"
+)
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """Someone made a lead of an initiative, or no longer one, and who did it.
+
+    ``user_id`` and ``actor_id`` are None once that person asked to be forgotten.
+    """
+
+    id: int
+    guild_id: int
+    membership_id: int
+    initiative_id: int
+    user_id: int | None
+    reason: LeadReason
+    actor_id: int | None
+    changed_at: datetime
+
 
 # One user's current memberships as the in-memory directory loads them:
 # (user id, initiative ids, ids of those the user leads), ids in no particular
@@ -213,22 +240,78 @@ class MembershipRepository:
                     ended.append(_ended(membership, now, "role_removed"))
         return started, ended
 
-    async def set_role(
-        self, guild_id: int, initiative_id: int, user_id: int, role: MembershipRole
-    ) -> Membership | None:
-        """Change the role of the current membership in place; None if there is none."""
+    async def appoint(
+        self, guild_id: int, initiative_id: int, user_id: int, actor_id: int, now: datetime
+    ) -> Membership:
+        """Start a lead's membership ('appointed') and record who appointed them, together."""
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE memberships SET role = ? WHERE guild_id = ? AND initiative_id = ?"
-                " AND user_id = ? AND left_at IS NULL",
-                (role, guild_id, initiative_id, user_id),
+            membership = await _start(
+                conn, guild_id, initiative_id, user_id, "lead", "appointed", now
             )
-        return await self.current(guild_id, initiative_id, user_id)
+            await _record_change(conn, membership, "lead_added", actor_id, now)
+        return membership
+
+    async def change_lead(
+        self,
+        guild_id: int,
+        initiative_id: int,
+        user_id: int,
+        is_lead: bool,
+        actor_id: int,
+        now: datetime,
+    ) -> Membership | None:
+        """Make the current member a lead or a plain member again, recording who did it.
+
+        None when there is no current membership; unchanged (and nothing recorded)
+        when the member already has that role.
+        """
+        role: MembershipRole = "lead" if is_lead else "member"
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                f"SELECT {_COLUMNS} FROM memberships WHERE guild_id = ? AND initiative_id = ?"
+                " AND user_id = ? AND left_at IS NULL",
+                (guild_id, initiative_id, user_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            membership = _membership(row)
+            if membership.role == role:
+                return membership
+            await conn.execute(
+                "UPDATE memberships SET role = ? WHERE id = ?", (role, membership.id)
+            )
+            membership = replace(membership, role=role)
+            reason: LeadReason = "lead_added" if is_lead else "lead_removed"
+            await _record_change(conn, membership, reason, actor_id, now)
+        return membership
+
+    async def role_changes_for_user(self, guild_id: int, user_id: int) -> list[RoleChange]:
+        """Lead changes naming the user, as the one changed or the one who did it, oldest first."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_CHANGE_COLUMNS} FROM membership_role_changes WHERE guild_id = ?"
+            " AND user_id = ?"
+            f" UNION SELECT {_CHANGE_COLUMNS} FROM membership_role_changes WHERE guild_id = ?"
+            " AND actor_id = ? ORDER BY changed_at, id",
+            (guild_id, user_id, guild_id, user_id),
+        )
+        return [_role_change(row) for row in rows]
+
+    async def role_changes_for_initiative(
+        self, guild_id: int, initiative_id: int
+    ) -> list[RoleChange]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_CHANGE_COLUMNS} FROM membership_role_changes WHERE guild_id = ?"
+            " AND initiative_id = ? ORDER BY changed_at, id",
+            (guild_id, initiative_id),
+        )
+        return [_role_change(row) for row in rows]
 
     async def forget_user(self, guild_id: int, user_id: int, now: datetime) -> int:
         """End the user's memberships ('forgotten') and erase their id from every row.
 
-        The rows stay, without a user, so historical join/leave counts remain true.
+        The rows stay, without a user, so historical join/leave counts remain true;
+        so do the lead changes naming them, as the one changed or the one who did it.
         Returns how many rows were anonymised.
         """
         async with self.db.transaction() as conn:
@@ -241,7 +324,15 @@ class MembershipRepository:
                 "UPDATE memberships SET user_id = NULL WHERE guild_id = ? AND user_id = ?",
                 (guild_id, user_id),
             )
-            return cursor.rowcount
+            anonymised = cursor.rowcount
+            for column in ("user_id", "actor_id"):
+                cursor = await conn.execute(
+                    f"UPDATE membership_role_changes SET {column} = NULL"
+                    f" WHERE guild_id = ? AND {column} = ?",
+                    (guild_id, user_id),
+                )
+                anonymised += cursor.rowcount
+            return anonymised
 
 
 async def _start(
@@ -273,6 +364,42 @@ async def _start(
         join_reason=reason,
         left_at=None,
         left_reason=None,
+    )
+
+
+async def _record_change(
+    conn: aiosqlite.Connection,
+    membership: Membership,
+    reason: LeadReason,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO membership_role_changes"
+        " (guild_id, membership_id, initiative_id, user_id, reason, actor_id, changed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            membership.guild_id,
+            membership.id,
+            membership.initiative_id,
+            membership.user_id,
+            reason,
+            actor_id,
+            db_time(now),
+        ),
+    )
+
+
+def _role_change(row: aiosqlite.Row) -> RoleChange:
+    return RoleChange(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        membership_id=row["membership_id"],
+        initiative_id=row["initiative_id"],
+        user_id=row["user_id"],
+        reason=row["reason"],
+        actor_id=row["actor_id"],
+        changed_at=parse_db_time(row["changed_at"]),
     )
 
 
