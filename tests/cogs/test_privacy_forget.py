@@ -21,6 +21,13 @@ async def test_forget_leaves_no_row_naming_the_member(
     alice = sandbox.user("alice")
     await alice.slash("initiative join", initiative="Humble Lamppost")
     assert role.id in sandbox.member(alice).roles
+    # Alice is made a lead, and appoints a co-lead: the history names her both ways.
+    await sandbox.user("admin").slash(
+        "initiative lead add", initiative="Humble Lamppost", member=alice
+    )
+    carol = sandbox.user("carol")
+    appointed = await alice.slash("initiative lead add", initiative="Humble Lamppost", member=carol)
+    assert "is now a lead" in appointed.text
     await alice.slash("nudges off")
     created = expect_discussion(bot, "created", "Pilot streets")
     await settle()
@@ -39,6 +46,7 @@ async def test_forget_leaves_no_row_naming_the_member(
     assert "Humble Lamppost" in text and "Started discussion “Pilot streets”" in text
     assert "Took part in “Pilot streets”: 2 messages counted" in text
     assert "nudges" in text
+    assert "Lead changes (2):" in text and "made another member a lead" in text
 
     # Nothing is erased until the button is clicked; Cancel keeps everything.
     asked = await alice.slash("privacy forget")
@@ -54,6 +62,14 @@ async def test_forget_leaves_no_row_naming_the_member(
     await bot.services.activity.flush()
     assert await rows_naming_user(bot.store.db, guild_id, int(alice.id)) == []
     assert await rows_naming_user(bot.store.db, guild_id, int(alice.id), every_column=True) == []
+    # The lead changes stay as dated rows: carol's appointment, by nobody now.
+    changes = await bot.store.memberships.role_changes_for_initiative(guild_id, initiative.id)
+    assert [(c.user_id, c.reason, c.actor_id) for c in changes] == [
+        (None, "lead_added", int(sandbox.user("admin").id)),
+        (int(carol.id), "lead_added", None),
+    ]
+    info = await bot.services.directory.initiative_info(guild_id, "humble-lamppost")
+    assert info.leads == (int(carol.id),)
 
     # Anonymous counts stay: the thread and its three messages.
     listing = await sandbox.user("bob").slash("discussion list", initiative="Humble Lamppost")
