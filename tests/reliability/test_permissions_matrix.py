@@ -8,7 +8,8 @@ The design (``bot/services/permissions.py``, the meetings service, Discord's own
   create and change meetings, and count as admins for Agora's own admin checks
   (``is_admin``: remind offsets, privacy forget-member) — but Discord hides the
   ``/admin`` group from them, since it needs Manage Server;
-* leads may manage their initiative's documents and projects;
+* leads may manage their initiative's documents and projects, and appoint or remove
+  its leads;
 * members may add documents and projects to their initiative;
 * anyone may join, leave, read, and manage their own data.
 
@@ -60,6 +61,8 @@ initiative doc list          | ok    | ok        | ok      | ok      | ok
 initiative doc remove        | ok    | ok        | ok      | refused | refused
 initiative info              | ok    | ok        | ok      | ok      | ok
 initiative join              | ok    | ok        | ok      | ok      | ok
+initiative lead add          | ok    | ok        | ok      | refused | refused
+initiative lead remove       | ok    | ok        | ok      | refused | refused
 initiative leave             | ok    | ok        | ok      | ok      | ok
 initiative list              | ok    | ok        | ok      | ok      | ok
 initiative members           | ok    | ok        | ok      | ok      | ok
@@ -170,6 +173,14 @@ class Cells:
                 f"initiative {kind} add", initiative=LAMP, title=title, url=f"https://r.org/{n}"
             )
             return {"initiative": LAMP, "document" if kind == "doc" else "project": title}
+        if command in ("initiative lead add", "initiative lead remove"):
+            # Someone new each time, so cells do not depend on each other; to be removed,
+            # first made a lead by the admin.
+            candidate = await self.sandbox.join(f"candidate{n}")
+            if command.endswith("remove"):
+                added = await admin.slash("initiative lead add", initiative=LAMP, member=candidate)
+                assert "is now a lead" in added.text, added.text
+            return {"initiative": LAMP, "member": candidate.user.username}
         if command == "initiative leave":
             await self.sandbox.user(user).slash("initiative join", initiative="Small Giants")
             return {"initiative": "Small Giants"}
