@@ -61,7 +61,10 @@ async def add_resource(
     services = services_of(interaction)
     guild_id = guild_id_of(interaction)
     actor = await actor_of(interaction)
-    target = await services.directory.get_initiative(guild_id, initiative)
+    # Reversible (the item can be removed) and the answer names the initiative: a typo
+    # of its name is read as the one initiative it is close to, and the answer says so.
+    found = await services.directory.find_initiative(guild_id, initiative)
+    target = found.key
     resource = await services.resources.add(guild_id, actor, target.slug, kind, title, url)
     # No link on the embed's title: its text is the member's, and could name another
     # site. The one link is in the description, with the host it really goes to.
@@ -75,7 +78,7 @@ async def add_resource(
     embed.set_footer(
         text=f"{kind.capitalize()} #{resource.number} · /initiative {GROUP[kind]} list"
     )
-    await interaction.response.send_message(embed=embed)
+    await interaction.response.send_message(found.note("Added to") or None, embed=embed)
 
 
 async def remove_resource(

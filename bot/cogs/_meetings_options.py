@@ -1,6 +1,6 @@
 """Option parsing and autocomplete shared by the meeting commands.
 
-Turns what the user typed (names, comma lists, location parts) into the
+Turns what the user typed (names, ";"-separated lists, location parts) into the
 services' inputs; every refusal is an InvalidInput saying how to fix it.
 """
 
@@ -14,9 +14,10 @@ import discord
 from discord import app_commands
 
 from bot.cogs._context import services_of
-from bot.errors import InvalidInput
+from bot.errors import AgoraError, InvalidInput
 from bot.services.directory import Choice
 from bot.services.meetings import RepeatSpec
+from bot.services.name_matcher import Candidate, rank_names, split_names
 from bot.storage.models_meetings import Location, Scope
 
 MAX_CHOICES = 25
@@ -39,21 +40,27 @@ async def zone_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """IANA zones containing what was typed ("brus" finds Europe/Brussels)."""
-    needle = current.strip().replace(" ", "_").casefold()
-    names = _zone_names()
-    if not needle:
+    if not current.strip():
         preferred = ["Europe/Brussels", "Europe/London", "Europe/Paris", "UTC"]
         return [app_commands.Choice(name=n, value=n) for n in preferred]
-    starts = [n for n in names if n.casefold().rsplit("/", 1)[-1].startswith(needle)]
-    contains = [n for n in names if needle in n.casefold() and n not in starts]
-    return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:MAX_CHOICES]]
+    ranked = rank_names(current[:100], _zone_candidates(), MAX_CHOICES)
+    return [app_commands.Choice(name=c.key, value=c.key) for c in ranked]
+
+
+@functools.lru_cache(maxsize=1)
+def _zone_candidates() -> tuple[Candidate[str], ...]:
+    # "Europe/Brussels" is also named by its city alone, so "brus" finds it first.
+    return tuple(Candidate(name, name, (name.rsplit("/", 1)[-1],)) for name in _zone_names())
 
 
 def _split_list(text: str) -> tuple[str, list[str]]:
-    """ "Humble Lamppost, Urban Da" -> ("Humble Lamppost, ", ["Humble Lamppost"]) and the rest."""
-    parts = [part.strip() for part in text.split(",")]
+    """ "Humble Lamppost; Urban Da" -> ("Humble Lamppost; ", ["Humble Lamppost"]).
+
+    Names are separated by ";" (or new lines): a cluster's name can hold commas.
+    """
+    parts = [part.strip() for part in text.replace("\n", ";").split(";")]
     done = [part for part in parts[:-1] if part]
-    prefix = "".join(f"{part}, " for part in done)
+    prefix = "".join(f"{part}; " for part in done)
     return prefix, done
 
 
@@ -71,12 +78,12 @@ async def _complete_last(
     current: str,
     search: Callable[[int, str], Awaitable[list[Choice]]],
 ) -> list[app_commands.Choice[str]]:
-    """Completes the last name of a comma-separated list with ``search``'s finds,
+    """Completes the last name of a ";"-separated list with ``search``'s finds,
     leaving out the names already in the list."""
     if interaction.guild_id is None:
         return []
     prefix, done = _split_list(current)
-    last = current.split(",")[-1].strip()
+    last = current.replace("\n", ";").split(";")[-1].strip()
     choices = await search(interaction.guild_id, last)
     names = [c.name for c in choices if c.name not in done]
     return _list_choices(prefix, names)
@@ -85,7 +92,7 @@ async def _complete_last(
 async def initiatives_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """One or more initiatives, comma-separated; completes the last one."""
+    """One or more initiatives, separated by ";"; completes the last one."""
     directory = services_of(interaction).directory
     return await _complete_last(interaction, current, directory.autocomplete)
 
@@ -93,7 +100,7 @@ async def initiatives_autocomplete(
 async def clusters_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """One or more Action Clusters, comma-separated; completes the last one."""
+    """One or more Action Clusters, separated by ";"; completes the last one."""
     directory = services_of(interaction).directory
     return await _complete_last(interaction, current, directory.cluster_autocomplete)
 
@@ -134,17 +141,44 @@ async def session_autocomplete(
 async def scope_from(
     interaction: discord.Interaction, guild_id: int, clusters: str | None, initiatives: str | None
 ) -> Scope:
-    """Names (comma-separated) to ids; NotFound names the closest when one is unknown."""
+    """Names (separated by ";") to ids; NotFound names the closest when one is unknown.
+
+    A name may hold commas ("Business Models, Finance and Procurement"). Commas still
+    separate names when the whole text names nothing and every piece names one thing.
+    A part of a name is used when it names one thing; a typo is suggested, not used.
+    """
     directory = services_of(interaction).directory
-    cluster_ids = []
-    for name in (clusters or "").split(","):
-        if name.strip():
-            cluster_ids.append((await directory.get_cluster(guild_id, name)).id)
-    initiative_ids = []
-    for name in (initiatives or "").split(","):
-        if name.strip():
-            initiative_ids.append((await directory.get_initiative(guild_id, name)).id)
-    return Scope(cluster_ids=tuple(cluster_ids), initiative_ids=tuple(initiative_ids))
+
+    async def cluster_id(name: str) -> int:
+        return (await directory.find_cluster(guild_id, name, "partial")).key.id
+
+    async def initiative_id(name: str) -> int:
+        return (await directory.find_initiative(guild_id, name, "partial")).key.id
+
+    return Scope(
+        cluster_ids=tuple(await _ids_of(clusters, cluster_id, "clusters")),
+        initiative_ids=tuple(await _ids_of(initiatives, initiative_id, "initiatives")),
+    )
+
+
+async def _ids_of(
+    text: str | None, resolve: Callable[[str], Awaitable[int]], what: str
+) -> list[int]:
+    names = split_names(text or "")
+    if len(names) == 1 and "," in names[0]:
+        try:
+            return [await resolve(names[0])]
+        except AgoraError as whole:
+            pieces = [piece.strip() for piece in names[0].split(",") if piece.strip()]
+            try:
+                ids = [await resolve(piece) for piece in pieces]
+            except AgoraError:
+                raise InvalidInput(
+                    f"{whole.message} To give several {what}, separate them with “;” "
+                    "(a name can contain commas)."
+                ) from None
+            return list(dict.fromkeys(ids))
+    return list(dict.fromkeys([await resolve(name) for name in names]))
 
 
 def location_from(

@@ -10,6 +10,7 @@ from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
 from bot.cogs._render import AGORA_COLOUR, cluster_embed, counts_line
 from bot.cogs.initiatives import cluster_autocomplete
+from bot.services.text import plural
 from bot.services.text_fit import clip
 
 
@@ -32,7 +33,7 @@ class ClusterCog(commands.GroupCog, group_name="cluster"):
             count = len(info.initiatives)
             embed.add_field(
                 name=clip(info.cluster.name, 256),
-                value=f"{count} initiative{'' if count == 1 else 's'}\n{counts_line(info.totals)}",
+                value=f"{plural(count, 'initiative')}\n{counts_line(info.totals)}",
                 inline=False,
             )
         embed.set_footer(text="/cluster info <cluster> lists a cluster's initiatives")
@@ -42,15 +43,16 @@ class ClusterCog(commands.GroupCog, group_name="cluster"):
     @app_commands.describe(cluster="The Action Cluster (start typing its name)")
     @app_commands.autocomplete(cluster=cluster_autocomplete)
     async def info(self, interaction: discord.Interaction, cluster: str) -> None:
-        info = await services_of(interaction).directory.cluster_info(
-            guild_id_of(interaction), cluster
-        )
+        directory = services_of(interaction).directory
+        guild_id = guild_id_of(interaction)
+        found = await directory.find_cluster(guild_id, cluster)
+        info = await directory.cluster_info(guild_id, found.key.slug)
         embed = cluster_embed(info)
         if info.cluster.category_channel_id is not None:
             embed.add_field(
                 name="Category", value=f"<#{info.cluster.category_channel_id}>", inline=False
             )
-        await interaction.response.send_message(embed=embed)
+        await interaction.response.send_message(found.note() or None, embed=embed)
 
 
 async def setup(bot: commands.Bot) -> None:

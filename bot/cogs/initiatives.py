@@ -22,8 +22,10 @@ from bot.cogs._initiative_resources import (
 from bot.cogs._pagination import Page, page_count, send_page
 from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed
 from bot.cogs._role_guard import why_unsafe
+from bot.services.name_matcher import Found, shown
 from bot.services.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
 from bot.services.text_fit import fit_lines
+from bot.storage.models_core import Initiative
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +98,11 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @app_commands.autocomplete(initiative=initiative_autocomplete)
     @app_commands.guild_only()
     async def info(self, interaction: discord.Interaction, initiative: str) -> None:
-        info = await services_of(interaction).directory.initiative_info(
-            guild_id_of(interaction), initiative
-        )
-        await interaction.response.send_message(embed=initiative_embed(info))
+        directory = services_of(interaction).directory
+        guild_id = guild_id_of(interaction)
+        found = await directory.find_initiative(guild_id, initiative)
+        info = await directory.initiative_info(guild_id, found.key.slug)
+        await interaction.response.send_message(found.note() or None, embed=initiative_embed(info))
 
     @app_commands.command(name="list", description="All initiatives, or those of one cluster")
     @app_commands.describe(cluster="Only initiatives led by this Action Cluster")
@@ -108,6 +111,12 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     async def list_initiatives(
         self, interaction: discord.Interaction, cluster: str | None = None
     ) -> None:
+        if cluster:
+            # A typo of a cluster's name is read as that cluster; the title names it.
+            found = await services_of(interaction).directory.find_cluster(
+                guild_id_of(interaction), cluster
+            )
+            cluster = found.key.slug
         page = await self.render_list_page(interaction, cluster or "", 0)
         await send_page(interaction, "initiatives", cluster or "", page)
 
@@ -167,11 +176,14 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @limited("membership")
     async def join(self, interaction: discord.Interaction, initiative: str) -> None:
         services = services_of(interaction)
+        # Joining is undone by leaving and the answer names the initiative: a typo is
+        # read as the one initiative it is close to, and the answer says so.
+        found = await services.directory.find_initiative(guild_id_of(interaction), initiative)
         change = await services.memberships.join(
-            guild_id_of(interaction), interaction.user.id, initiative
+            guild_id_of(interaction), interaction.user.id, found.key.slug
         )
         note = await self._set_role(interaction, change.initiative.role_id, add=True)
-        await _answer(interaction, f"Welcome to **{change.initiative.name}**!{note}")
+        await _answer(interaction, f"Welcome to **{change.initiative.name}**!{note}{_typed(found)}")
 
     @app_commands.command(name="leave", description="Leave an initiative: its role is removed")
     @app_commands.describe(initiative="The initiative to leave")
@@ -180,11 +192,14 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @limited("membership")
     async def leave(self, interaction: discord.Interaction, initiative: str) -> None:
         services = services_of(interaction)
+        found = await services.directory.find_initiative(guild_id_of(interaction), initiative)
         change = await services.memberships.leave(
-            guild_id_of(interaction), interaction.user.id, initiative
+            guild_id_of(interaction), interaction.user.id, found.key.slug
         )
         note = await self._set_role(interaction, change.initiative.role_id, add=False)
-        await _answer(interaction, f"You have left **{change.initiative.name}**.{note}")
+        await _answer(
+            interaction, f"You have left **{change.initiative.name}**.{note}{_typed(found)}"
+        )
 
     async def _set_role(
         self,
@@ -245,9 +260,11 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @app_commands.autocomplete(initiative=initiative_autocomplete)
     @app_commands.guild_only()
     async def members(self, interaction: discord.Interaction, initiative: str) -> None:
-        target = await services_of(interaction).directory.get_initiative(
-            guild_id_of(interaction), initiative
-        )
+        target = (
+            await services_of(interaction).directory.find_initiative(
+                guild_id_of(interaction), initiative
+            )
+        ).key
         page = await self.render_members_page(interaction, target.slug, 0)
         await send_page(interaction, "members", target.slug, page)
 
@@ -404,9 +421,11 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     async def _list_resources(
         self, interaction: discord.Interaction, kind: str, initiative: str
     ) -> None:
-        target = await services_of(interaction).directory.get_initiative(
-            guild_id_of(interaction), initiative
-        )
+        target = (
+            await services_of(interaction).directory.find_initiative(
+                guild_id_of(interaction), initiative
+            )
+        ).key
         renderer = self.bot.page_renderers[kind]
         page = await renderer(interaction, target.slug, 0)
         await send_page(interaction, kind, target.slug, page)
@@ -415,6 +434,13 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _typed(found: Found[Initiative]) -> str:
+    """' (You typed "humble lampost".)' after an answer when a typo was read as a name."""
+    if not found.corrected:
+        return ""
+    return f' (You typed "{discord.utils.escape_markdown(shown(found.typed))}".)'
 
 
 async def _answer(interaction: discord.Interaction, text: str) -> None:

@@ -62,6 +62,7 @@ from bot.services.meetings import (
     MeetingDraft,
     MeetingEdit,
 )
+from bot.services.name_matcher import Found
 from bot.services.programme import KIND_LABELS, SessionDraft
 from bot.services.reminder_scheduler import DispatchReport, ReminderScheduler
 from bot.services.text_fit import fit_lines
@@ -263,7 +264,14 @@ class MeetingCog(
         await self.publisher.dm_promoted(meeting, change.promoted_user_ids)
 
     async def _meeting_id(self, interaction: discord.Interaction, text: str) -> int:
+        """The meeting for a command that changes it: a typo is suggested, not used."""
         return await services_of(interaction).meetings.find(guild_id_of(interaction), text)
+
+    async def _meeting_to_read(self, interaction: discord.Interaction, text: str) -> Found[int]:
+        """The meeting for a command that only reads: a typo close to one title is used."""
+        return await services_of(interaction).meetings.find_named(
+            guild_id_of(interaction), text, "close"
+        )
 
     # -- create, edit, cancel ------------------------------------------------------
 
@@ -278,8 +286,8 @@ class MeetingCog(
         address="Venue address, e.g. Rue Neuve 31, Brussels",
         link="Online meeting link (https://…)",
         channel="Voice or stage channel the meeting happens in",
-        clusters="For these Action Clusters (comma-separated); empty: the whole community",
-        initiatives="For these initiatives (comma-separated); empty: the whole community",
+        clusters="For these Action Clusters (separate with ;); empty: the whole community",
+        initiatives="For these initiatives (separate with ;); empty: the whole community",
         cap="Most people who can come; later Going answers join a waitlist",
         reminders="When to remind, e.g. 1d, 1h, 0s (0s: at the start); default: the server's",
         repeat="Repeat the meeting",
@@ -346,8 +354,8 @@ class MeetingCog(
         address="The venue's address",
         link="Move online, to this link",
         channel="Move to this voice or stage channel",
-        clusters="New scope: these Action Clusters (comma-separated)",
-        initiatives="New scope: these initiatives (comma-separated)",
+        clusters="New scope: these Action Clusters (separate with ;)",
+        initiatives="New scope: these initiatives (separate with ;)",
         cap="New attendee cap (0 removes the cap)",
         reminders="New reminder offsets, e.g. 1d, 1h, 0s; 'default' for the server's",
         confirm_past="Yes, the new start is in the past on purpose",
@@ -451,12 +459,12 @@ class MeetingCog(
         self, interaction: discord.Interaction, meeting: app_commands.Range[str, 1, 100]
     ) -> None:
         guild_id = guild_id_of(interaction)
-        meeting_id = await self._meeting_id(interaction, meeting)
-        view = await services_of(interaction).meetings.view(guild_id, meeting_id)
+        found = await self._meeting_to_read(interaction, meeting)
+        view = await services_of(interaction).meetings.view(guild_id, found.key)
         embed = meeting_embed(
             view, await self.publisher.names(guild_id), detailed=True, buttons=False
         )
-        await interaction.response.send_message(embed=embed)
+        await interaction.response.send_message(found.note() or None, embed=embed)
 
     @app_commands.command(name="list", description="Upcoming or past meetings")
     @app_commands.describe(
@@ -476,9 +484,10 @@ class MeetingCog(
     ) -> None:
         guild_id = guild_id_of(interaction)
         directory = services_of(interaction).directory
-        cluster_id = (await directory.get_cluster(guild_id, cluster)).id if cluster else 0
+        # A read: a typo close to one name is used; the list's title names it.
+        cluster_id = (await directory.find_cluster(guild_id, cluster)).key.id if cluster else 0
         initiative_id = (
-            (await directory.get_initiative(guild_id, initiative)).id if initiative else 0
+            (await directory.find_initiative(guild_id, initiative)).key.id if initiative else 0
         )
         argument = f"{when.value if when else 'upcoming'}.{cluster_id}.{initiative_id}"
         page = await self.render_list_page(interaction, argument, 0)
@@ -531,11 +540,13 @@ class MeetingCog(
     async def attendees(
         self, interaction: discord.Interaction, meeting: app_commands.Range[str, 1, 100]
     ) -> None:
-        meeting_id = await self._meeting_id(interaction, meeting)
+        found = await self._meeting_to_read(interaction, meeting)
         attendees = await services_of(interaction).rsvp.attendees(
-            guild_id_of(interaction), meeting_id
+            guild_id_of(interaction), found.key
         )
-        await interaction.response.send_message(embed=attendees_embed(attendees), ephemeral=True)
+        await interaction.response.send_message(
+            found.note() or None, embed=attendees_embed(attendees), ephemeral=True
+        )
 
     @app_commands.command(name="ics", description="The meeting as a calendar file (.ics)")
     @app_commands.describe(meeting="The meeting")
@@ -544,12 +555,13 @@ class MeetingCog(
     async def ics(
         self, interaction: discord.Interaction, meeting: app_commands.Range[str, 1, 100]
     ) -> None:
-        meeting_id = await self._meeting_id(interaction, meeting)
+        found = await self._meeting_to_read(interaction, meeting)
+        meeting_id = found.key
         data = await services_of(interaction).meetings.meeting_ics(
             guild_id_of(interaction), meeting_id
         )
         await interaction.response.send_message(
-            "Open the file to add the meeting to your calendar.",
+            f"{found.note()} Open the file to add the meeting to your calendar.".lstrip(),
             file=discord.File(io.BytesIO(data), filename=f"meeting-{meeting_id}.ics"),
             ephemeral=True,
         )
@@ -591,9 +603,13 @@ class MeetingCog(
         services = services_of(interaction)
         meeting_id = await self._meeting_id(interaction, meeting)
         directory = services.directory
-        cluster_id = (await directory.get_cluster(guild_id, cluster)).id if cluster else None
+        cluster_id = (
+            (await directory.find_cluster(guild_id, cluster, "partial")).key.id if cluster else None
+        )
         initiative_id = (
-            (await directory.get_initiative(guild_id, initiative)).id if initiative else None
+            (await directory.find_initiative(guild_id, initiative, "partial")).key.id
+            if initiative
+            else None
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         change = await services.programme.add_session(

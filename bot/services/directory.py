@@ -18,6 +18,7 @@ from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services.clock import Clock, utc_now
 from bot.services.directory_cache import DirectoryCache, GuildDirectory
 from bot.services.fuzzy import fold
+from bot.services.name_matcher import Accept, Candidate, Found, Kind, pick, rank_names
 from bot.services.names import invisible_problem, normalise_name, skeleton
 from bot.services.permissions import Actor, require_admin, require_manage_initiative
 from bot.storage.directory import ClearedMappings
@@ -231,14 +232,28 @@ class DirectoryService:
         directory = await self._cache.get(guild_id)
         return resolve_initiative(directory, text)
 
+    async def find_initiative(
+        self, guild_id: int, text: str, accept: Accept = "close"
+    ) -> Found[Initiative]:
+        """The initiative ``text`` names, by the name matcher: a unique part of its
+        name or (with ``accept="close"``) a typo of it is used, and said so."""
+        directory = await self._cache.get(guild_id)
+        return match_initiative(directory, text, accept)
+
     async def get_cluster(self, guild_id: int, text: str) -> Cluster:
+        """By slug or name; NotFound suggests the close ones, or lists them all."""
+        return (await self.find_cluster(guild_id, text, "exact")).key
+
+    async def find_cluster(
+        self, guild_id: int, text: str, accept: Accept = "close"
+    ) -> Found[Cluster]:
         directory = await self._cache.get(guild_id)
         cluster = directory.cluster_by_slug_or_name(text)
-        if cluster is None:
-            names = ", ".join(c.name for c in directory.clusters.values()) or "none yet"
-            shown = text.strip()[:MAX_NAME_LENGTH]
-            raise NotFound(f"No Action Cluster named “{shown}”. The clusters are: {names}.")
-        return cluster
+        if cluster is not None:
+            return Found(cluster, cluster.name, text.strip(), corrected=False)
+        candidates = [Candidate(c.id, c.name) for c in directory.clusters.values()]
+        found = pick(text[: MAX_NAME_LENGTH * 2], candidates, CLUSTER, accept)
+        return Found(directory.clusters[found.key], found.name, found.typed, found.corrected)
 
     async def initiative_for_channel(self, guild_id: int, channel_id: int) -> int | None:
         """The id of the initiative whose channel this is (from memory), or None."""
@@ -338,23 +353,19 @@ class DirectoryService:
         """Up to 25 initiatives for what the user has typed so far, best first."""
         directory = await self._cache.get(guild_id)
         limit = max(1, min(limit, MAX_CHOICES))
-        return [
-            Choice(
-                name=directory.initiatives[match.key].name,
-                value=directory.initiatives[match.key].slug,
-            )
-            for match in directory.names.search(current[:MAX_NAME_LENGTH], limit)
-        ]
+        typed = current[:MAX_NAME_LENGTH]
+        # The index narrows 10,000 names to a few; the name matcher ranks those
+        # as it ranks every other kind of name.
+        keys = [match.key for match in directory.names.search(typed, limit)]
+        ranked = rank_names(typed, _initiative_candidates(directory, keys), limit)
+        return [Choice(name=c.name, value=directory.initiatives[c.key].slug) for c in ranked]
 
     async def cluster_autocomplete(self, guild_id: int, current: str) -> list[Choice]:
+        """Clusters ranked by the name matcher (typos too), best first."""
         directory = await self._cache.get(guild_id)
-        needle = current.strip().casefold()
-        clusters = [
-            cluster
-            for cluster in directory.clusters.values()
-            if needle in cluster.name.casefold() or needle in cluster.slug
-        ]
-        return [Choice(name=c.name, value=c.slug) for c in clusters[:MAX_CHOICES]]
+        candidates = [Candidate(c.slug, c.name) for c in directory.clusters.values()]
+        ranked = rank_names(current[:MAX_NAME_LENGTH], candidates, MAX_CHOICES)
+        return [Choice(name=c.name, value=c.key) for c in ranked]
 
     # --- editing (admins / leads) -----------------------------------------
 
@@ -564,21 +575,48 @@ def initiative_looking_like(
     return None
 
 
+CLUSTER = Kind(
+    singular="Action Cluster",
+    plural="clusters",
+    missing="No Action Cluster named “{typed}”.",
+    where="/cluster list shows them all.",
+    list_all_below=30,
+)
+INITIATIVE = Kind(
+    singular="initiative",
+    plural="initiatives",
+    missing="No initiative named “{typed}”.",
+    where="/initiative list shows them all.",
+)
+
+
 def resolve_initiative(directory: GuildDirectory, text: str) -> Initiative:
     """The initiative with this slug or name (case-insensitive); NotFound with suggestions."""
+    return match_initiative(directory, text, "exact").key
+
+
+def match_initiative(directory: GuildDirectory, text: str, accept: Accept) -> Found[Initiative]:
+    """The name matcher over the initiatives the name index finds close to ``text``."""
     initiative = directory.by_slug_or_name(text)
     if initiative is not None:
-        return initiative
-    raise NotFound(_not_found_message(directory, text))
-
-
-def _not_found_message(directory: GuildDirectory, text: str) -> str:
-    shown = text.strip()[:MAX_NAME_LENGTH]
+        return Found(initiative, initiative.name, text.strip(), corrected=False)
     if not directory.initiatives:
-        return "This server has no initiatives yet; an admin can import them with /admin import."
-    keys: Sequence[int] = [match.key for match in directory.names.search(shown, 3)]
-    if not keys:
-        keys = directory.names.closest(shown, 3)
-    suggestions = ", ".join(directory.initiatives[key].name for key in keys)
-    hint = f" Did you mean: {suggestions}?" if suggestions else ""
-    return f"No initiative named “{shown}”.{hint} /initiative list shows them all."
+        raise NotFound(
+            "This server has no initiatives yet; an admin can import them with /admin import."
+        )
+    typed = text.strip()[:MAX_NAME_LENGTH]
+    keys = [match.key for match in directory.names.search(typed, MAX_CHOICES)]
+    keys += directory.names.closest(typed, 5)
+    found = pick(typed, _initiative_candidates(directory, keys), INITIATIVE, accept)
+    return Found(directory.initiatives[found.key], found.name, found.typed, found.corrected)
+
+
+def _initiative_candidates(directory: GuildDirectory, keys: Sequence[int]) -> list[Candidate[int]]:
+    seen: set[int] = set()
+    candidates = []
+    for key in keys:
+        initiative = directory.initiatives.get(key)
+        if initiative is not None and key not in seen:
+            seen.add(key)
+            candidates.append(Candidate(key, initiative.name))
+    return candidates

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.errors import Conflict, InvalidInput, PermissionDenied
 from bot.services import ics, recurrence, timeparse
 from bot.services.clock import Clock
 from bot.services.ids import plain_id
+from bot.services.name_matcher import Accept, Candidate, Found, Kind, pick, rank_names
 from bot.services.names import clean_text
 from bot.services.recurrence import Occurrence
 from bot.services.reminders import CancelOutcome, PlanResult, ReminderService, parse_offsets
@@ -38,6 +39,13 @@ MAX_TITLE = 100  # Discord's scheduled event name limit
 MAX_DESCRIPTION = 1000  # Discord's scheduled event description limit
 MAX_LOCATION = 100  # Discord's external event location limit
 AUTOCOMPLETE_LIMIT = 25  # Discord's choice limit
+TYPO_WINDOW = 300  # meetings (upcoming, then the latest past) a typo is compared with
+MEETING = Kind(
+    singular="meeting",
+    plural="meetings",
+    missing="No meeting matches “{typed}”.",
+    where="Start typing and pick one from the list, or see /meeting list.",
+)
 _URL = re.compile(r"^https?://\S+$")
 
 
@@ -528,24 +536,34 @@ class MeetingService:
         return (await self.store.guilds.get(guild_id)).announcement_channel_id
 
     async def find(self, guild_id: int, text: str) -> int:
-        """A meeting named by id (what autocomplete sends) or by a unique title match."""
-        cleaned = text.strip().lstrip("#")
+        """A meeting named by id (what autocomplete sends) or by its title: exact, or a
+        unique part of it; a typo is suggested, not used (see ``find_named``)."""
+        return (await self.find_named(guild_id, text, "partial")).key
+
+    async def find_named(self, guild_id: int, text: str, accept: Accept) -> Found[int]:
+        """The meeting ``text`` names, by the name matcher; several are listed with dates."""
+        cleaned = text.strip().lstrip("#").strip()
         meeting_id = plain_id(cleaned)
         if meeting_id is not None:
             meeting = await self.store.meetings.get(guild_id, meeting_id)
-            return meeting.id
-        rows = await self.store.meetings.search_titles(guild_id, cleaned, self.clock(), 10)
-        exact = [row for row in rows if row[1].casefold() == cleaned.casefold()]
-        if len(exact) == 1 or (len(rows) == 1 and cleaned):
-            return (exact or rows)[0][0]
-        if not rows:
-            raise NotFound(
-                f"No meeting matches “{cleaned}”. Start typing and pick one from the list, "
-                "or see /meeting list."
-            )
-        raise InvalidInput(
-            f"Several meetings match “{cleaned}”; pick one from the list as you type."
-        )
+            return Found(meeting.id, meeting.title, cleaned, corrected=False)
+        candidates = await self._meeting_candidates(guild_id, cleaned)
+        return pick(cleaned, candidates, MEETING, accept)
+
+    async def _meeting_candidates(self, guild_id: int, text: str) -> list[Candidate[int]]:
+        """Meetings whose title contains ``text`` (however old) and, for typos, the
+        upcoming and latest past ones; upcoming first."""
+        now = self.clock()
+        rows = await self.store.meetings.search_titles(guild_id, text, now, AUTOCOMPLETE_LIMIT)
+        if text:
+            rows += await self.store.meetings.search_titles(guild_id, "", now, TYPO_WINDOW)
+        candidates: dict[int, Candidate[int]] = {}
+        for meeting_id, title, starts_at, status, zone in rows:
+            if meeting_id not in candidates:
+                local = starts_at.astimezone(timeparse.resolve_zone(zone))
+                when = f"{local:%d %b %Y %H:%M}" + (", cancelled" if status == "cancelled" else "")
+                candidates[meeting_id] = Candidate(meeting_id, title, detail=when)
+        return list(candidates.values())
 
     async def add_announcement(
         self, guild_id: int, meeting_id: int, channel_id: int, message_id: int
@@ -626,18 +644,15 @@ class MeetingService:
         )
 
     async def autocomplete_meetings(self, guild_id: int, text: str) -> list[MeetingChoice]:
-        """Up to 25 choices matching ``text``, upcoming first; one indexed query."""
-        rows = await self.store.meetings.search_titles(
-            guild_id, text.strip(), self.clock(), AUTOCOMPLETE_LIMIT
-        )
+        """Up to 25 choices for ``text``, ranked by the name matcher; upcoming first."""
+        candidates = await self._meeting_candidates(guild_id, text.strip())
         choices = []
-        for meeting_id, title, starts_at, status, zone in rows:
-            local = starts_at.astimezone(timeparse.resolve_zone(zone))
-            suffix = f" · {local:%d %b %Y %H:%M}" + (
-                " (cancelled)" if status == "cancelled" else ""
-            )
+        for candidate in rank_names(text, candidates, AUTOCOMPLETE_LIMIT):
+            when = candidate.detail.replace(", cancelled", " (cancelled)")
+            suffix = f" · {when}"
+            title = candidate.name
             name = title if len(title) + len(suffix) <= 100 else title[: 99 - len(suffix)] + "…"
-            choices.append(MeetingChoice(name=name + suffix, value=meeting_id))
+            choices.append(MeetingChoice(name=name + suffix, value=candidate.key))
         return choices
 
     async def meeting_ics(self, guild_id: int, meeting_id: int) -> bytes:

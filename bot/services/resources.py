@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.errors import Conflict, InvalidInput, NotFound
+from bot.errors import Conflict, InvalidInput
 from bot.services.clock import Clock, utc_now
 from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
 from bot.services.directory_cache import DirectoryCache
 from bot.services.fuzzy import fold
 from bot.services.ids import plain_id
+from bot.services.name_matcher import Candidate, Kind, pick, rank_names
 from bot.services.names import clean_text
 from bot.services.permissions import Actor, require_add_resource, require_change_resource
 from bot.services.text import plural
@@ -24,6 +25,7 @@ from bot.storage.store import Store
 MAX_TITLE_LENGTH = 100
 MAX_URL_LENGTH = 512
 MAX_ITEMS_PER_INITIATIVE = 500  # documents, and projects, each; [limits] in the config
+TYPO_WINDOW = 300  # newest items a typo of a title is compared with
 KINDS: tuple[ResourceKind, ...] = ("document", "project")
 
 
@@ -154,11 +156,31 @@ class ResourceService:
         )
         if titled is not None:
             return titled
+        # Removing is the one use: a part or a typo of a title is suggested, never used.
         listing = f"/initiative {'doc' if resource_kind == 'document' else 'project'} list"
-        raise NotFound(
-            f"{initiative.name} has no {resource_kind} “{wanted[:100]}”. "
-            f"Pick one from the suggestions, or see them all with {listing}."
+        kind_words = Kind(
+            singular=resource_kind,
+            plural=f"{resource_kind}s",
+            missing=f"{initiative.name} has no {resource_kind} “{{typed}}”.",
+            where=f"Pick one from the suggestions, or see them all with {listing}.",
         )
+        items = await self._candidates(guild_id, initiative.id, resource_kind, wanted)
+        candidates = [Candidate(item.id, item.title, (f"#{item.id}",)) for item in items.values()]
+        return items[pick(wanted, candidates, kind_words, "exact").key]
+
+    async def _candidates(
+        self, guild_id: int, initiative_id: int, kind: ResourceKind, text: str
+    ) -> dict[int, Resource]:
+        """Items whose title holds ``text`` and, for typos, the newest ones, by the name matcher."""
+        await self._store.resources.use_title_key(fold)
+        found = await self._store.resources.search_titles(
+            guild_id, initiative_id, kind, fold(text), 25
+        )
+        if text:
+            found += await self._store.resources.search_titles(
+                guild_id, initiative_id, kind, "", TYPO_WINDOW
+            )
+        return {item.id: item for item in found}
 
     async def choices(
         self, guild_id: int, initiative_text: str, kind: str, current: str, limit: int = 25
@@ -168,10 +190,10 @@ class ResourceService:
         resource_kind = _kind(kind)
         directory = await self._cache.get(guild_id)
         initiative = resolve_initiative(directory, initiative_text)
-        await self._store.resources.use_title_key(fold)
-        return await self._store.resources.search_titles(
-            guild_id, initiative.id, resource_kind, fold(current), max(1, limit)
-        )
+        items = await self._candidates(guild_id, initiative.id, resource_kind, current)
+        candidates = [Candidate(item.id, item.title, (f"#{item.id}",)) for item in items.values()]
+        ranked = rank_names(current[:MAX_TITLE_LENGTH], candidates, max(1, limit))
+        return [items[candidate.key] for candidate in ranked]
 
     async def edit(
         self,

@@ -29,7 +29,10 @@ async def test_autocomplete_tolerates_typos(sandbox: Sandbox, agora: RunningAgor
 
 
 async def test_unknown_initiative_names_closest(sandbox: Sandbox, agora: RunningAgora) -> None:
-    result = await sandbox.user("alice").slash("initiative info", initiative="Humble Lampole")
+    # Too far from any name to be read as a typo, close enough to be suggested.
+    result = await sandbox.user("alice").slash(
+        "initiative info", initiative="Humble Lampole Project"
+    )
     assert result.ephemeral
     assert "No initiative named" in (result.content or "")
-    assert "Humble Lamppost" in (result.content or "")
+    assert "Did you mean: Humble Lamppost?" in (result.content or "")

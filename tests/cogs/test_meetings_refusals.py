@@ -113,12 +113,12 @@ async def test_refused_inputs_store_nothing(sandbox: Sandbox, agora: RunningAgor
     coming = await sandbox.user("alice").slash("meeting list")
     assert "Workshop day" in coming.text and "Action Clusters Meeting" not in coming.text
 
-    # Autocomplete: zones, comma lists of initiatives, meetings by title.
+    # Autocomplete: zones, ";" lists of initiatives, meetings by title.
     alice = sandbox.user("alice")
     zones = await alice.autocomplete("meeting create", "zone", "brus")
     assert zones[0]["value"] == "Europe/Brussels"
-    lists = await alice.autocomplete("meeting create", "initiatives", "Humble Lamppost, urban dat")
-    assert lists and all(c["value"].startswith("Humble Lamppost, ") for c in lists)
+    lists = await alice.autocomplete("meeting create", "initiatives", "Humble Lamppost; urban dat")
+    assert lists and all(c["value"].startswith("Humble Lamppost; ") for c in lists)
     assert any("Urban Data" in c["value"] for c in lists)
     created = await create_meeting(
         sandbox, "Small Giants kick-off", start=f"{next_year_day()} 14:00", end="2h"
