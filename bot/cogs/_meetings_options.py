@@ -18,6 +18,7 @@ from bot.errors import AgoraError, InvalidInput
 from bot.services.directory import Choice
 from bot.services.meetings import RepeatSpec
 from bot.services.name_matcher import Candidate, rank_names, split_names
+from bot.services.programme import session_choice
 from bot.storage.models_meetings import Location, Scope
 
 MAX_CHOICES = 25
@@ -126,16 +127,15 @@ async def session_autocomplete(
     meeting_text = str(getattr(interaction.namespace, "meeting", "") or "")
     try:
         meeting_id = await services.meetings.find(interaction.guild_id, meeting_text)
-        sessions = await services.programme.programme(interaction.guild_id, meeting_id)
+        found, sessions = await services.programme.programme_of(interaction.guild_id, meeting_id)
     except Exception:
         return []
-    needle = current.strip().casefold()
-    choices = []
-    for session in sessions:
-        name = f"#{session.id} {session.starts_at:%H:%M} UTC · {session.title}"[:100]
-        if needle in name.casefold():
-            choices.append(app_commands.Choice(name=name, value=str(session.id)))
-    return choices[:MAX_CHOICES]
+    # In the zone the meeting's times were typed in, never bare UTC; ranked by title
+    # (or "#12") with the name matcher.
+    labels = {session.id: session_choice(session, found.timezone) for session in sessions}
+    candidates = [Candidate(s.id, s.title, (f"#{s.id}",)) for s in sessions]
+    ranked = rank_names(current[:100], candidates, MAX_CHOICES)
+    return [app_commands.Choice(name=labels[c.key], value=str(c.key)) for c in ranked]
 
 
 async def scope_from(

@@ -119,13 +119,15 @@ class MeetingPublisher:
     # -- announcements ---------------------------------------------------------
 
     async def announce(self, guild: discord.Guild, view: MeetingView) -> list[Postable]:
-        """Post the announcement with its RSVP buttons in every target channel."""
+        """Post the announcement in every target channel: with its RSVP buttons, or as a
+        record without them when the meeting is already over (recorded afterwards)."""
         meeting = view.meeting
-        embed = meeting_embed(view, await self.names(guild.id))
+        embed = meeting_embed(view, await self.names(guild.id), buttons=view.takes_answers)
+        extra: dict[str, Any] = {"view": rsvp_view(meeting.id)} if view.takes_answers else {}
         posted: list[Postable] = []
         for channel in await self.targets(guild, meeting):
             try:
-                message = await channel.send(embed=embed, view=rsvp_view(meeting.id))
+                message = await channel.send(embed=embed, **extra)
             except discord.HTTPException:
                 log.warning("could not announce meeting %s in %s", meeting.id, channel.id)
                 continue
@@ -141,8 +143,8 @@ class MeetingPublisher:
         """Edit every announcement of the meeting in place (counts, times, cancellation)."""
         async with self._refresh_lock(meeting_id):
             view = await self.services.meetings.view(guild_id, meeting_id)
-            embed = meeting_embed(view, await self.names(guild_id))
-            buttons = None if view.meeting.is_cancelled else rsvp_view(meeting_id)
+            embed = meeting_embed(view, await self.names(guild_id), buttons=view.takes_answers)
+            buttons = rsvp_view(meeting_id) if view.takes_answers else None
             edited = 0
             for announcement in view.announcements:
                 if announcement.message_id == skip_message_id:

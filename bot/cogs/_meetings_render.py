@@ -16,9 +16,11 @@ import discord
 from bot.cogs._render import AGORA_COLOUR
 from bot.services.links import escape_markdown, masked_link
 from bot.services.meetings import MeetingView
-from bot.services.programme import KIND_LABELS
+from bot.services.programme import KIND_LABELS, names_kind
+from bot.services.recurrence import Occurrence, day_and_time, day_text
 from bot.services.reminders import ScheduledReminders, describe_offsets
 from bot.services.rsvp import Attendees, RsvpCounts
+from bot.services.text import plural
 from bot.services.text_fit import fit_lines
 from bot.services.timeparse import discord_timestamp, full_and_relative
 from bot.storage.models_meetings import Meeting, Reminder, Session
@@ -83,7 +85,16 @@ def session_line(session: Session, names: DirectoryNames, with_id: bool = False)
         extra.append(session.room)
     tail = f" ({', '.join(extra)})" if extra else ""
     number = f"`#{session.id}` " if with_id else ""
-    return f"{number}{start}–{end} **{KIND_LABELS[session.kind]}**: {session.title}{tail}"
+    return f"{number}{start}–{end} {_session_heading(session)}{tail}"
+
+
+def _session_heading(session: Session) -> str:
+    """ "**Pitch**: Initiative pitches"; a title that starts with its kind's label keeps
+    it once, in bold: "**Challenge workshop**: data sharing"."""
+    label = KIND_LABELS[session.kind]
+    if names_kind(session):
+        return f"**{session.title[: len(label)]}**{session.title[len(label) :]}"
+    return f"**{label}**: {session.title}"
 
 
 def programme_text(
@@ -99,6 +110,21 @@ def counts_text(counts: RsvpCounts) -> str:
     if counts.waitlist or counts.is_full:
         text += f" · ⏳ Waitlist: {counts.waitlist}"
     return text
+
+
+def changed_dates_text(changed: Sequence[Occurrence], zone: str) -> str:
+    """A series' moved and cancelled dates: "Tue 20 June moved to Wed 21 June 10:00"."""
+    lines = []
+    for occurrence in changed:
+        day = day_text(occurrence.original_start, zone)
+        if occurrence.is_cancelled:
+            lines.append(f"{day}: cancelled")
+        else:
+            moved_to = day_and_time(occurrence.starts_at, zone)
+            lines.append(
+                f"{day} moved to {moved_to} ({discord_timestamp(occurrence.starts_at, 'R')})"
+            )
+    return fit_lines(lines, FIELD_LIMIT)
 
 
 def meeting_embed(
@@ -119,12 +145,22 @@ def meeting_embed(
     if view.recurrence_text and view.next_occurrences:
         nxt = view.next_occurrences[0]
         when = when_text(meeting, nxt.starts_at, nxt.ends_at)
+        if nxt.status == "moved":
+            when += f"\nmoved from {day_and_time(nxt.original_start, meeting.timezone)}"
         embed.add_field(name="Next", value=when, inline=False)
         embed.add_field(name="Repeats", value=view.recurrence_text[:FIELD_LIMIT], inline=False)
     else:
-        embed.add_field(name="When", value=when_text(meeting), inline=False)
+        # A meeting recorded after it happened (or over since) says so: nobody is asked to come.
+        name = "Took place" if view.has_ended and not cancelled else "When"
+        embed.add_field(name=name, value=when_text(meeting), inline=False)
         if view.recurrence_text:
             embed.add_field(name="Repeats", value=view.recurrence_text[:FIELD_LIMIT], inline=False)
+    if view.changed_occurrences and not cancelled:
+        embed.add_field(
+            name=f"Changed dates (times in {meeting.timezone})",
+            value=changed_dates_text(view.changed_occurrences, meeting.timezone),
+            inline=False,
+        )
     embed.add_field(name="Where", value=where_text(meeting)[:FIELD_LIMIT], inline=True)
     embed.add_field(name="For", value=scope_text(meeting, names)[:FIELD_LIMIT], inline=True)
     if view.sessions:
@@ -143,6 +179,8 @@ def meeting_embed(
     footer = f"Meeting #{meeting.id}"
     if cancelled:
         footer += " · cancelled: reminders stopped"
+    elif view.has_ended:
+        footer += " · a record of a meeting that took place: it takes no answers"
     else:
         ways: list[str] = []
         if buttons:
@@ -156,10 +194,6 @@ def meeting_embed(
             footer += " · " + ", or ".join(ways)
     embed.set_footer(text=footer)
     return embed
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def scheduled_text(scheduled: ScheduledReminders) -> str:
@@ -186,6 +220,42 @@ def scheduled_text(scheduled: ScheduledReminders) -> str:
     if scheduled.pending:
         text += f"; the next {discord_timestamp(scheduled.pending[0].due_at, 'R')}"
     return text + "."
+
+
+def shift_text(seconds: int) -> str:
+    """ "+1 h", "−30 min", "+1 d 2 h 30 min": how far something moved."""
+    sign = "+" if seconds >= 0 else "−"
+    left = abs(seconds)
+    parts = []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
+        amount, left = divmod(left, size)
+        if amount:
+            parts.append(f"{amount} {unit}")
+    return sign + " ".join(parts or ["0 min"])
+
+
+def edit_effects_text(sessions_shifted: int, shift_seconds: int, promoted: int) -> str:
+    """What else an edit moved, beyond the reminders: the programme, the waitlist."""
+    parts = []
+    if sessions_shifted:
+        parts.append(
+            f"{plural(sessions_shifted, 'session')} moved by {shift_text(shift_seconds)} "
+            "with the start."
+        )
+    if promoted:
+        who = plural(promoted, "person", "people")
+        parts.append(f"{who} moved off the waitlist to Going (told by DM).")
+    return " ".join(parts)
+
+
+def occurrence_move_text(title: str, zone: str, old_start: datetime, new_start: datetime) -> str:
+    """The reply to a moved date: old and new, as Discord timestamps and in the meeting's zone."""
+    return (
+        f"Moved **{title}** from {discord_timestamp(old_start, 'F')} to "
+        f"{discord_timestamp(new_start, 'F')} ({day_and_time(old_start, zone)} → "
+        f"{day_and_time(new_start, zone)}, {zone}). Its reminders follow the new time, and "
+        "the announcement lists the change."
+    )
 
 
 def list_line(meeting: Meeting) -> str:
@@ -226,8 +296,9 @@ def reminder_text(
             "is cancelled. Sorry for the change of plans."
         )
     if session is not None:
+        kind = "" if names_kind(session) else f" ({KIND_LABELS[session.kind]})"
         return (
-            f"⏰ Session **{session.title}** ({KIND_LABELS[session.kind]}) of "
+            f"⏰ Session **{session.title}**{kind} of "
             f"**{meeting.title}** starts {discord_timestamp(session.starts_at, 'R')} "
             f"({discord_timestamp(session.starts_at, 'F')})"
             + (f" in {session.room}" if session.room else "")

@@ -38,8 +38,10 @@ from bot.cogs._meetings_options import (
 from bot.cogs._meetings_publish import MeetingPublisher
 from bot.cogs._meetings_render import (
     attendees_embed,
+    edit_effects_text,
     list_line,
     meeting_embed,
+    occurrence_move_text,
     scheduled_text,
     session_line,
 )
@@ -244,6 +246,14 @@ class MeetingCog(
         posted = await self.publisher.announce(guild, change.view)
         event = await self.publisher.create_needed_events(guild, meeting.id)
         where = ", ".join(channel.mention for channel in posted) or "nowhere"
+        if change.view.has_ended:
+            # Recorded after it happened: nothing asks people to come or reminds them.
+            parts = [
+                f"Recorded **{meeting.title}** (#{meeting.id}) as a past meeting. Announced in "
+                f"{where} as a record, with no answer buttons and no reminders. "
+                "No Discord event (Discord takes none in the past)."
+            ]
+            return " ".join(parts) + _notes(change.notes)
         parts = [f"Created **{meeting.title}** (#{meeting.id}). Announced in {where}."]
         if not posted:
             parts.append(
@@ -421,6 +431,11 @@ class MeetingCog(
             f"Updated **{change.view.meeting.title}**: announcements and the Discord event "
             f"follow. {scheduled_text(scheduled)}"
         )
+        effects = edit_effects_text(
+            change.sessions_shifted, change.shift_seconds, len(change.promoted_user_ids)
+        )
+        if effects:
+            text += " " + effects
         await interaction.followup.send(text + _notes(change.notes), ephemeral=True)
 
     @app_commands.command(name="cancel", description="Cancel a meeting (organisers; asks first)")
@@ -685,8 +700,11 @@ class MeetingCog(
             guild_id_of(interaction), meeting_id, meeting_actor(interaction), date, new_start
         )
         await self.after_change(interaction, change)
+        moved = change.occurrence
+        assert moved is not None
+        found = change.view.meeting
         await interaction.followup.send(
-            f"Moved that date of **{change.view.meeting.title}**; its reminders follow."
+            occurrence_move_text(found.title, found.timezone, moved.old_start, moved.new_start)
             + _notes(change.notes),
             ephemeral=True,
         )

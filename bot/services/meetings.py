@@ -123,6 +123,25 @@ class MeetingView:
     exceptions: tuple[OccurrenceException, ...]
     events: tuple[ScheduledEventLink, ...]
     announcements: tuple[Announcement, ...]
+    # A series' moved and cancelled dates not yet over, by their usual start.
+    changed_occurrences: tuple[Occurrence, ...] = ()
+    # Over (a one-off meeting past its end, a series with no date left): a record.
+    has_ended: bool = False
+
+    @property
+    def takes_answers(self) -> bool:
+        """Whether its announcements ask people to answer (buttons, "Interested")."""
+        return not self.meeting.is_cancelled and not self.has_ended
+
+
+@dataclass(frozen=True)
+class OccurrenceMove:
+    """One date of a series moved: from its start before the move to the new one."""
+
+    original_start: datetime  # the rule's start, naming the date
+    old_start: datetime  # where it was (the rule's start, or an earlier move)
+    new_start: datetime
+    new_end: datetime
 
 
 @dataclass(frozen=True)
@@ -130,7 +149,9 @@ class MeetingChange:
     """The result of a create or an edit: the meeting as it is now, and side effects.
 
     ``notes`` are to be shown to the organiser (e.g. an ambiguous time resolved);
-    ``promoted_user_ids`` were moved off the waitlist by a raised cap (DM them).
+    ``promoted_user_ids`` were moved off the waitlist by a raised cap (DM them);
+    ``sessions_shifted`` programme sessions moved by ``shift_seconds`` with a new start;
+    ``occurrence`` is set when one date of a series moved.
     """
 
     view: MeetingView
@@ -138,6 +159,9 @@ class MeetingChange:
     notes: tuple[str, ...] = ()
     moved: bool = False
     promoted_user_ids: tuple[int, ...] = ()
+    sessions_shifted: int = 0
+    shift_seconds: int = 0
+    occurrence: OccurrenceMove | None = None
 
 
 @dataclass(frozen=True)
@@ -352,8 +376,10 @@ class MeetingService:
                 guild_id, meeting_id, int(shift.total_seconds())
             )
         if rule is not meeting.recurrence and meeting.recurrence is not None:
-            if await self.store.meetings.clear_exceptions(guild_id, meeting_id):
-                notes += ("The series moved, so moved or cancelled dates were reset.",)
+            reset = await self.store.meetings.clear_exceptions(guild_id, meeting_id)
+            if reset:
+                dates = "date was" if reset == 1 else "dates were"
+                notes += (f"The series moved, so {reset} moved or cancelled {dates} reset.",)
         promoted = await self.store.meetings.rebalance(meeting_id, cap)
         plan = await self.reminders.sync_meeting(guild_id, meeting_id)
         return MeetingChange(
@@ -362,6 +388,8 @@ class MeetingService:
             notes=notes,
             moved=bool(shift) or ends_at != meeting.ends_at,
             promoted_user_ids=promoted,
+            sessions_shifted=len(sessions) if shift else 0,
+            shift_seconds=int(shift.total_seconds()),
         )
 
     async def cancel(self, guild_id: int, meeting_id: int, actor: Actor) -> MeetingCancellation:
@@ -436,23 +464,79 @@ class MeetingService:
     async def move_occurrence(
         self, guild_id: int, meeting_id: int, actor: Actor, occurrence: str, new_start: str
     ) -> MeetingChange:
-        """Move one occurrence of a series (named by its usual start) to ``new_start``."""
+        """Move one occurrence of a series (named by its date or usual start) to ``new_start``.
+
+        Refused before the series' first date, after its last, and onto a day (or the
+        times) another of its dates already takes; moving the same date again is fine.
+        """
         meeting = await self.store.meetings.get(guild_id, meeting_id)
         self._require_can_change(meeting, actor)
+        if meeting.is_cancelled:
+            raise Conflict("This meeting was cancelled; create a new one instead.")
         original = await self._series_occurrence(meeting, occurrence)
+        rule = meeting.recurrence
+        assert rule is not None
+        zone = meeting.timezone
         now = self.clock()
-        start = timeparse.parse_time(new_start, meeting.timezone, now)
+        start = timeparse.parse_time(new_start, zone, now)
         timeparse.ensure_not_past(start.utc, now, confirm_past=False)
+        exceptions = await self.store.meetings.exceptions(guild_id, meeting_id)
+        current = next((e for e in exceptions if e.original_start == original), None)
+        old_start = original
+        if current is not None and current.status == "moved" and current.starts_at is not None:
+            old_start = current.starts_at
+        duration = timedelta(seconds=rule.duration_seconds)
+        end = start.utc + duration
+        date_text = recurrence.day_text(original, zone)
+        if start.utc == old_start:
+            raise InvalidInput(
+                f"The {date_text} date of “{meeting.title}” already starts then "
+                f"({timeparse.discord_timestamp(old_start, 'F')}); give another new_start."
+            )
         if abs(start.utc - original) > recurrence.MAX_MOVE:
-            raise InvalidInput("An occurrence can move at most 28 days; cancel it instead.")
-        assert meeting.recurrence is not None
-        end = start.utc + timedelta(seconds=meeting.recurrence.duration_seconds)
+            raise InvalidInput(
+                f"An occurrence can move at most 28 days from its date ({date_text}); "
+                "cancel it instead (/meeting occurrence cancel)."
+            )
+        first = recurrence.occurrence_start(rule, rule.first_date)
+        if start.utc < first:
+            raise InvalidInput(
+                f"“{meeting.title}” starts on {timeparse.discord_timestamp(first, 'F')} "
+                f"({recurrence.day_and_time(first, zone)} {zone}); a date can't move before "
+                "the series' first. Pick a later new_start, or change the series' start "
+                "with /meeting edit."
+            )
+        if rule.until is not None and start.local.date() > rule.until:
+            raise InvalidInput(
+                f"“{meeting.title}” repeats until {recurrence.day_text(rule.until, zone)}; "
+                "a date can't move past the series' last. Pick an earlier new_start."
+            )
+        nearby = recurrence.expand(
+            rule, exceptions, start.utc - timedelta(days=2), end + timedelta(days=2)
+        )
+        for other in nearby:
+            if other.original_start == original:
+                continue
+            same_day = recurrence.day_text(other.starts_at, zone) == recurrence.day_text(
+                start.utc, zone
+            )
+            if same_day or (other.starts_at < end and start.utc < other.ends_at):
+                raise InvalidInput(
+                    f"“{meeting.title}” already meets on "
+                    f"{recurrence.day_and_time(other.starts_at, zone)} {zone} "
+                    f"({timeparse.discord_timestamp(other.starts_at, 'F')}). Pick another "
+                    "new_start, or move or cancel that date first."
+                )
         await self.store.meetings.set_exception(
             guild_id, meeting_id, original, "moved", start.utc, end
         )
         plan = await self.reminders.sync_meeting(guild_id, meeting_id)
         return MeetingChange(
-            view=await self.view(guild_id, meeting_id), plan=plan, notes=start.notes, moved=True
+            view=await self.view(guild_id, meeting_id),
+            plan=plan,
+            notes=start.notes,
+            moved=True,
+            occurrence=OccurrenceMove(original, old_start, start.utc, end),
         )
 
     async def cancel_occurrence(
@@ -576,15 +660,18 @@ class MeetingService:
     async def view(self, guild_id: int, meeting_id: int) -> MeetingView:
         meeting = await self.store.meetings.get(guild_id, meeting_id)
         counts = await self.store.meetings.answer_counts(meeting_id)
+        now = self.clock()
         exceptions: tuple[OccurrenceException, ...] = ()
         upcoming: tuple[Occurrence, ...] = ()
+        changed: tuple[Occurrence, ...] = ()
         text = None
+        ended = meeting.ends_at <= now
         if meeting.recurrence is not None:
             exceptions = tuple(await self.store.meetings.exceptions(guild_id, meeting_id))
-            upcoming = tuple(
-                recurrence.next_occurrences(meeting.recurrence, exceptions, self.clock(), 5)
-            )
+            upcoming = tuple(recurrence.next_occurrences(meeting.recurrence, exceptions, now, 5))
+            changed = tuple(recurrence.changed_occurrences(meeting.recurrence, exceptions, now))
             text = recurrence.describe(meeting.recurrence)
+            ended = not upcoming and not changed
         return MeetingView(
             meeting=meeting,
             sessions=tuple(await self.store.meetings.sessions(guild_id, meeting_id)),
@@ -601,6 +688,8 @@ class MeetingService:
             exceptions=exceptions,
             events=tuple(await self.store.meetings.events(guild_id, meeting_id)),
             announcements=tuple(await self.store.meetings.announcements(guild_id, meeting_id)),
+            changed_occurrences=changed,
+            has_ended=ended,
         )
 
     async def list_meetings(

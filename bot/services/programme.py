@@ -58,6 +58,21 @@ def parse_kind(text: str) -> SessionKind:
     raise InvalidInput(f"Unknown session kind {text!r}; choose one of: {labels}.")
 
 
+def names_kind(session: Session) -> bool:
+    """Whether the title already starts with its kind's label ("Challenge workshop: data
+    sharing", "Plenary session"): then the label is not put in front of it again."""
+    label = KIND_LABELS[session.kind].casefold()
+    title = session.title.casefold()
+    return title.startswith(label) and not title[len(label) : len(label) + 1].isalnum()
+
+
+def session_name(session: Session) -> str:
+    """ "Challenge workshop: data sharing": the kind's label, then the title (once)."""
+    if names_kind(session):
+        return session.title
+    return f"{KIND_LABELS[session.kind]}: {session.title}"
+
+
 def programme_lines(sessions: Sequence[Session], zone_name: str) -> list[str]:
     """Plain-text programme, one line per session, in the meeting's zone (for ICS)."""
     zone = timeparse.resolve_zone(zone_name)
@@ -66,10 +81,17 @@ def programme_lines(sessions: Sequence[Session], zone_name: str) -> list[str]:
         start = session.starts_at.astimezone(zone)
         end = session.ends_at.astimezone(zone)
         room = f" ({session.room})" if session.room else ""
-        lines.append(
-            f"{start:%H:%M}–{end:%H:%M} {KIND_LABELS[session.kind]}: {session.title}{room}"
-        )
+        lines.append(f"{start:%H:%M}–{end:%H:%M} {session_name(session)}{room}")
     return lines
+
+
+def session_choice(session: Session, zone_name: str) -> str:
+    """An autocomplete label: "#12 09:00–10:00 Europe/Brussels · Plenary: Opening" (≤ 100)."""
+    zone = timeparse.resolve_zone(zone_name)
+    start = session.starts_at.astimezone(zone)
+    end = session.ends_at.astimezone(zone)
+    text = f"#{session.id} {start:%H:%M}–{end:%H:%M} {zone_name} · {session_name(session)}"
+    return text if len(text) <= 100 else text[:99] + "…"
 
 
 class ProgrammeService:
@@ -138,6 +160,11 @@ class ProgrammeService:
     async def programme(self, guild_id: int, meeting_id: int) -> list[Session]:
         await self.store.meetings.get(guild_id, meeting_id)
         return await self.store.meetings.sessions(guild_id, meeting_id)
+
+    async def programme_of(self, guild_id: int, meeting_id: int) -> tuple[Meeting, list[Session]]:
+        """The meeting (for its zone) and its sessions."""
+        meeting = await self.store.meetings.get(guild_id, meeting_id)
+        return meeting, await self.store.meetings.sessions(guild_id, meeting_id)
 
     async def _changeable(
         self, guild_id: int, meeting_id: int, actor_id: int, is_organiser: bool

@@ -35,6 +35,17 @@ def describe(rule: RecurrenceRule) -> str:
     return text + (f", until {rule.until:%Y-%m-%d}" if rule.until else "")
 
 
+def day_text(moment: datetime | date, timezone: str) -> str:
+    """ "Tue 20 June": the local day of an instant (or a day) in ``timezone``."""
+    day = moment.astimezone(ZoneInfo(timezone)) if isinstance(moment, datetime) else moment
+    return f"{day:%a} {day.day} {day:%B}"
+
+
+def day_and_time(moment: datetime, timezone: str) -> str:
+    """ "Tue 20 June 09:00": an instant as it reads in ``timezone`` (the zone not named)."""
+    return f"{day_text(moment, timezone)} {moment.astimezone(ZoneInfo(timezone)):%H:%M}"
+
+
 def nth_weekday_of(day: date) -> int:
     """Which occurrence of its weekday ``day`` is in its month (1..5)."""
     return (day.day - 1) // 7 + 1
@@ -240,3 +251,22 @@ def next_occurrences(
         if rule.until is not None and begin.date() > rule.until + MAX_MOVE:
             break
     return found[:limit]
+
+
+def changed_occurrences(
+    rule: RecurrenceRule, exceptions: Sequence[OccurrenceException], after: datetime
+) -> list[Occurrence]:
+    """The moved and cancelled occurrences not over by ``after``, by their usual start."""
+    duration = timedelta(seconds=rule.duration_seconds)
+    found: list[Occurrence] = []
+    for exception in sorted(exceptions, key=lambda e: e.original_start):
+        original = exception.original_start
+        if exception.status == "cancelled":
+            occurrence = Occurrence(original, original, original + duration, "cancelled")
+        else:
+            starts_at = exception.starts_at or original
+            ends_at = exception.ends_at or starts_at + duration
+            occurrence = Occurrence(original, starts_at, ends_at, "moved")
+        if occurrence.ends_at > after:
+            found.append(occurrence)
+    return found

@@ -259,22 +259,22 @@ class ReminderService:
         delivered = {(row.slot, row.due_at) for row in rows if row.state in ("sent", "late_sent")}
         in_flight = {row.slot for row in rows if row.state == "sending"}
         create: list[NewReminder] = []
-        retime: list[tuple[int, datetime]] = []
+        retime: list[tuple[int, datetime, datetime]] = []
         cancel: list[int] = []
         for slot, new in wanted.items():
             row = live.get(slot)
             if row is not None:
-                if row.due_at == new.due_at:
+                if (row.due_at, row.occurrence_start) == (new.due_at, new.occurrence_start):
                     continue
                 if new.due_at > now:
-                    retime.append((row.id, new.due_at))
+                    retime.append((row.id, new.due_at, new.occurrence_start))
                 else:
                     cancel.append(row.id)
             elif new.due_at > now and (slot, new.due_at) not in delivered and slot not in in_flight:
                 create.append(new)
         cancel += [row.id for slot, row in live.items() if slot not in wanted]
         await self.store.reminders.apply_plan(create, retime, cancel, now)
-        self._notify([new.due_at for new in create] + [due for _, due in retime])
+        self._notify([new.due_at for new in create] + [due for _, due, _ in retime])
         return PlanResult(created=len(create), retimed=len(retime), cancelled=len(cancel))
 
     async def cancel_meeting(

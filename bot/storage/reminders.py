@@ -94,13 +94,15 @@ class ReminderRepository:
     async def apply_plan(
         self,
         create: Sequence[NewReminder],
-        retime: Sequence[tuple[int, datetime]],
+        retime: Sequence[tuple[int, datetime, datetime]],
         cancel: Sequence[int],
         now: datetime,
     ) -> list[int]:
         """Insert, re-time and cancel reminders in one transaction; ids of those created.
 
-        Re-timing and cancelling touch only rows still pending: a row the
+        ``retime`` holds (id, new due time, new start of what it announces): a reminder
+        of a moved meeting, occurrence or session says the new start. Re-timing and
+        cancelling touch only rows still pending: a row the
         scheduler already claimed ("sending") is left to finish. A new row whose
         slot is already live is ignored.
         """
@@ -111,9 +113,12 @@ class ReminderRepository:
                 if cursor.rowcount and cursor.lastrowid is not None:
                     created.append(cursor.lastrowid)
             await conn.executemany(
-                "UPDATE reminders SET due_at = ?, fire_at = ?, attempts = 0, last_error = ''"
-                " WHERE id = ? AND state = 'pending'",
-                [(_ts(due), _ts(due), reminder_id) for reminder_id, due in retime],
+                "UPDATE reminders SET due_at = ?, fire_at = ?, occurrence_start = ?,"
+                " attempts = 0, last_error = '' WHERE id = ? AND state = 'pending'",
+                [
+                    (_ts(due), _ts(due), _ts(start), reminder_id)
+                    for reminder_id, due, start in retime
+                ],
             )
             await conn.executemany(
                 "UPDATE reminders SET state = 'cancelled', finished_at = ?"

@@ -81,7 +81,7 @@ async def test_nine_o_clock_stays_nine_across_dst(sandbox: Sandbox, agora: Runni
         date=f"{third} 09:00",
         new_start=f"{third + timedelta(days=1)} 10:00",
     )
-    assert "Moved that date" in moved.text
+    assert "Moved **Urban Data Platform weekly** from <t:" in moved.text
     after = await agora.bot.services.meetings.occurrences(guild_id, series_id, limit=10)
     assert [o.starts_at.astimezone(BRUSSELS).strftime("%a %H:%M") for o in after] == [
         "Tue 09:00",

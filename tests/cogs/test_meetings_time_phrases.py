@@ -99,7 +99,7 @@ async def test_occurrence_named_by_a_plain_date(sandbox: Sandbox, agora: Running
         date=f"{second.day} June {year}",
         new_start=f"{second + timedelta(days=1)} 10:00",
     )
-    assert "Moved that date" in moved.text
+    assert "Moved **Urban Data Platform weekly** from <t:" in moved.text
     cancelled = await sandbox.user("admin").slash(
         "meeting occurrence cancel", meeting=str(series_id), date=str(first + timedelta(weeks=2))
     )
