@@ -68,42 +68,17 @@ class ResourceRepository:
                 count = int(row[0]) if row else 0
                 if count >= cap:
                     raise ItemLimitReached(count)
-            # The next number of this initiative's kind, in the same transaction as the
-            # insert: above every number listed and every number ever given (the high-water
-            # mark), so a removed number is never given again.
-            async with conn.execute(
-                "SELECT max(coalesce((SELECT max(number) FROM resources"
-                "  WHERE initiative_id = ? AND kind = ?), 0),"
-                " coalesce((SELECT last_number FROM resource_numbers"
-                "  WHERE initiative_id = ? AND kind = ?), 0)) + 1",
-                (initiative_id, kind, initiative_id, kind),
-            ) as cursor:
-                row = await cursor.fetchone()
-            number = int(row[0]) if row else 1
             try:
+                # Numbered by the resources_number_next trigger (migration 010) within this
+                # statement: per initiative and kind, never a number given before.
                 cursor = await conn.execute(
-                    "INSERT INTO resources (guild_id, initiative_id, kind, number, title, url,"
-                    " added_by, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        guild_id,
-                        initiative_id,
-                        kind,
-                        number,
-                        title,
-                        url,
-                        added_by,
-                        *[db_time(now)] * 2,
-                    ),
+                    "INSERT INTO resources (guild_id, initiative_id, kind, title, url, added_by,"
+                    " added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (guild_id, initiative_id, kind, title, url, added_by, *[db_time(now)] * 2),
                 )
             except sqlite3.IntegrityError:
                 raise Conflict(f"That {kind} link is already listed for this initiative.") from None
             resource_id = cursor.lastrowid
-            await conn.execute(
-                "INSERT INTO resource_numbers (initiative_id, kind, last_number)"
-                " VALUES (?, ?, ?) ON CONFLICT (initiative_id, kind)"
-                " DO UPDATE SET last_number = excluded.last_number",
-                (initiative_id, kind, number),
-            )
         assert resource_id is not None
         return await self.get(guild_id, resource_id)
 

@@ -17,6 +17,7 @@ from bot.storage.store import Store
 
 GUILD = 111
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+STAMP = "'2026-03-01T09:00:00+00:00'"
 NUMBERING = next(version for version, name, _ in migration_files() if "resource_numbers" in name)
 
 
@@ -98,6 +99,26 @@ async def test_a_number_is_unique_per_initiative_and_kind(store: Store) -> None:
             f" added_at, updated_at) VALUES ({GUILD}, {lamp}, 'document', 1, 't',"
             " 'https://e.org/other', 'x', 'x')"
         )
+
+
+async def test_any_insert_is_numbered_and_a_given_number_raises_the_mark(store: Store) -> None:
+    lamp = await initiative(store, "lamp")
+    await add(store, lamp, "document", 1)
+    # Rows written by plain SQL (a bulk load, a script) are numbered the same way.
+    await store.db.conn.execute(
+        "INSERT INTO resources (guild_id, initiative_id, kind, title, url, added_at,"
+        f" updated_at) VALUES ({GUILD}, {lamp}, 'document', 't', 'https://e.org/raw', {STAMP},"
+        f" {STAMP})"
+    )
+    raw = await store.resources.get_numbered(GUILD, lamp, "document", 2)
+    assert raw is not None and raw.url == "https://e.org/raw"
+    await store.db.conn.execute(
+        "INSERT INTO resources (guild_id, initiative_id, kind, number, title, url, added_at,"
+        f" updated_at) VALUES ({GUILD}, {lamp}, 'document', 10, 't', 'https://e.org/10', 'x',"
+        " 'x')"
+    )
+    await store.db.conn.commit()
+    assert await add(store, lamp, "document", 3) == 11
 
 
 def test_the_migration_numbers_stored_items_in_the_order_they_were_added(
