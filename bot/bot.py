@@ -18,6 +18,7 @@ from bot.command_sync import command_set_hash
 from bot.config import Config
 from bot.error_handler import AgoraCommandTree
 from bot.services.registry import Services
+from bot.services.text import plural
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class AgoraBot(commands.Bot):
                 report = await self.services.importer.import_seed_if_empty(guild.id, seed_file)
                 if report is not None:
                     log.info("seeded %s from %s: %s", guild.name, seed_file, report.summary())
-        log.info("Agora is ready as %s in %d guild(s)", self.user, len(self.guilds))
+        log.info("Agora is ready as %s in %s", self.user, plural(len(self.guilds), "guild"))
         self.agora_ready.set()
 
     async def sync_commands(self) -> None:
@@ -146,7 +147,7 @@ class AgoraBot(commands.Bot):
                 continue
             await self.tree.sync(guild=guild)
             await self.store.bot_state.set(key, wanted)
-            log.info("synced %d commands to %s", len(payload), target)
+            log.info("synced %s to %s", plural(len(payload), "command"), target)
 
     async def _registered_match(
         self, guild: discord.abc.Snowflake | None, payload: list[dict[str, Any]]

@@ -10,6 +10,7 @@ import discord
 from bot.cogs._role_guard import role_facts
 from bot.services.directory import DirectoryService
 from bot.services.setup_plan import ExistingChannel, ExistingRole, SetupPlan
+from bot.services.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -149,5 +150,10 @@ async def carry_out_setup(
         await directory.link_role(guild_id, initiatives[create_role.initiative_slug].id, role.id)
         outcome.created.append(f"role {role.name}")
     if outcome.failed:
-        log.warning("setup in %s: %d failures: %s", guild.name, len(outcome.failed), outcome.failed)
+        log.warning(
+            "setup in %s: %s: %s",
+            guild.name,
+            plural(len(outcome.failed), "failure"),
+            outcome.failed,
+        )
     return outcome

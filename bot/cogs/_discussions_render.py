@@ -7,6 +7,7 @@ import discord
 from bot.cogs._render import AGORA_COLOUR
 from bot.services.digest import DigestEmbed
 from bot.services.privacy import PrivacyReport
+from bot.services.text import plural
 from bot.services.text_fit import clip, fit_lines
 from bot.storage.models_discussions import Discussion, to_epoch
 
@@ -17,10 +18,6 @@ PERIOD_LABELS = {
     "month": "the last 30 days",
     "all": "all time",
 }
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def discussion_line(discussion: Discussion, initiative_name: str | None) -> str:

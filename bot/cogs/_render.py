@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.services.directory import ClusterInfo, InitiativeInfo, LiveCounts
+from bot.services.text import plural
 from bot.services.text_fit import fit_lines
 
 AGORA_COLOUR = discord.Colour(0x2E86AB)
@@ -53,8 +54,7 @@ def cluster_embed(info: ClusterInfo) -> discord.Embed:
         colour=AGORA_COLOUR,
     )
     lines = [
-        f"**{summary.initiative.name}**: {summary.counts.members} "
-        f"member{'' if summary.counts.members == 1 else 's'}"
+        f"**{summary.initiative.name}**: {plural(summary.counts.members, 'member')}"
         for summary in info.initiatives
     ]
     embed.add_field(

@@ -18,6 +18,7 @@ from bot.cogs.initiatives import initiative_autocomplete
 from bot.errors import InvalidInput, PermissionDenied
 from bot.services.importer import ExportFormat, ImportReport
 from bot.services.setup_plan import plan_setup
+from bot.services.text import plural
 from bot.services.text_fit import fit_lines
 
 MAX_IMPORT_BYTES = 1_000_000
@@ -81,7 +82,13 @@ class AdminCog(commands.GroupCog, group_name="admin"):
         embed.description = (
             "Nothing to create: everything is already in place."
             if not outcome.created
-            else f"Created {len(outcome.created)} channels, categories and roles."
+            else "Created "
+            + plural(
+                len(outcome.created),
+                "channel, category or role",
+                "channels, categories and roles",
+            )
+            + "."
         )
         for title, lines in (
             ("Roles Agora will not hand out", outcome.refused_roles),

@@ -28,6 +28,7 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
 from bot.cogs._role_guard import role_facts, role_guard
+from bot.services.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +125,10 @@ class DirectorySync(commands.Cog):
         )
         if ended:
             log.info(
-                "%s left guild %s: %d membership(s) ended",
+                "%s left guild %s: %s ended",
                 payload.user.id,
                 payload.guild_id,
-                len(ended),
+                plural(len(ended), "membership"),
             )
         self._done("member_left", payload.guild_id, payload.user.id, bool(ended))
 
@@ -149,9 +150,9 @@ class DirectorySync(commands.Cog):
             )
             if sync.started or sync.ended:
                 log.info(
-                    "caught up with %s: %d membership(s) started, %d ended",
+                    "caught up with %s: %s started, %d ended",
                     guild.id,
-                    len(sync.started),
+                    plural(len(sync.started), "membership"),
                     len(sync.ended),
                 )
             changed_users = {change.membership.user_id for change in (*sync.started, *sync.ended)}

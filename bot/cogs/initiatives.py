@@ -24,6 +24,7 @@ from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed
 from bot.cogs._role_guard import why_unsafe
 from bot.services.name_matcher import Found, shown
 from bot.services.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
+from bot.services.text import plural
 from bot.services.text_fit import fit_lines
 from bot.storage.models_core import Initiative
 
@@ -287,7 +288,7 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
             colour=AGORA_COLOUR,
         )
         pages = page_count(result.total, MEMBERS_PAGE_SIZE)
-        embed.set_footer(text=f"Page {result.page} of {pages} · {result.total} members")
+        embed.set_footer(text=f"Page {result.page} of {pages} · {plural(result.total, 'member')}")
         return Page(embed, result.page - 1, pages)
 
     # --- leads -----------------------------------------------------------

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
 from bot.cogs._render import AGORA_COLOUR
+from bot.services.text import plural
 from bot.services.text_fit import fit_lines
 
 
@@ -42,8 +43,7 @@ class MeCog(commands.Cog):
         if mine:
             leads = sum(1 for item in mine if item.role == "lead")
             embed.set_footer(
-                text=f"{len(mine)} initiative{'' if len(mine) == 1 else 's'}"
-                + (f", lead of {leads}" if leads else "")
+                text=plural(len(mine), "initiative") + (f", lead of {leads}" if leads else "")
             )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

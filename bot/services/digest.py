@@ -18,6 +18,7 @@ from bot.config import WEEKDAYS
 from bot.errors import InvalidInput, NotFound
 from bot.services.clock import Clock, utc_now
 from bot.services.links import masked_link
+from bot.services.text import plural
 from bot.services.text_fit import clip, fit_lines
 from bot.storage.models_core import Cluster, Initiative, ResourceKind
 from bot.storage.models_discussions import to_epoch
@@ -267,7 +268,7 @@ def render_digest(digest: Digest) -> DigestEmbed:
         hidden = len(sections) - (MAX_FIELDS - 1)
         sections = [
             *sections[: MAX_FIELDS - 1],
-            DigestSection("More", (f"… and {hidden} more sections",), ""),
+            DigestSection("More", (f"… and {plural(hidden, 'more section')}",), ""),
         ]
     fixed = len(title) + len(description) + len(footer)
     names = [clip(section.title, MAX_FIELD_NAME) for section in sections]
@@ -301,7 +302,7 @@ def _fit_lines(section: DigestSection, limit: int) -> str:
 
 
 def _messages(count: int) -> str:
-    return f"{count} message{'' if count == 1 else 's'}"
+    return plural(count, "message")
 
 
 def _one_line(text: str) -> str:

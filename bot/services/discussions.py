@@ -18,6 +18,7 @@ from typing import Protocol
 from bot.errors import InvalidInput
 from bot.services.activity import ActivityService
 from bot.services.clock import Clock, utc_now
+from bot.services.text import plural
 from bot.storage.discussions import DiscussionRepository
 from bot.storage.models_discussions import (
     Discussion,
@@ -332,8 +333,8 @@ class DiscussionService:
         pages = max(1, math.ceil(total / page_size))
         if page > pages:
             raise InvalidInput(
-                f"There {'is' if pages == 1 else 'are'} only {pages}"
-                f" page{'' if pages == 1 else 's'} of discussions; pick a page from 1 to {pages}."
+                f"There {'is' if pages == 1 else 'are'} only {plural(pages, 'page')}"
+                f" of discussions; pick a page from 1 to {pages}."
             )
         items = await self._discussions.page(
             guild_id, initiative_id, parsed_state, page_size, (page - 1) * page_size

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.services.clock import Clock, utc_now
+from bot.services.text import plural
 from bot.storage.models_core import Initiative
 from bot.storage.models_discussions import from_epoch, to_epoch
 from bot.storage.store import Store
@@ -133,7 +134,7 @@ def _nudge(
         opening = f"**{initiative.name}** has no discussions yet."
         suggestion = f"Start the first thread{where} with `/discussion start`"
     else:
-        opening = f"**{initiative.name}** has had no discussion activity for {days} days."
+        opening = f"**{initiative.name}** has had no discussion activity for {plural(days, 'day')}."
         suggestion = f"Start a new thread{where} with `/discussion start`"
     text = (
         f"{opening} {suggestion}: a question, an update or a document to look at"

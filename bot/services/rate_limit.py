@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.services.text import plural
+
 LimitKind = Literal["rsvp", "discussion", "resource", "membership", "meeting", "settings", "admin"]
 LIMIT_KINDS: tuple[LimitKind, ...] = (
     "rsvp",
@@ -49,9 +51,8 @@ def too_often_message(retry_after: float) -> str:
     seconds = max(1, math.ceil(retry_after - 1e-9))
     if seconds >= 120:
         minutes = math.ceil(seconds / 60)
-        return f"{TOO_OFTEN}: try again in {minutes} minutes."
-    unit = "second" if seconds == 1 else "seconds"
-    return f"{TOO_OFTEN}: try again in {seconds} {unit}."
+        return f"{TOO_OFTEN}: try again in {plural(minutes, 'minute')}."
+    return f"{TOO_OFTEN}: try again in {plural(seconds, 'second')}."
 
 
 class _Bucket:

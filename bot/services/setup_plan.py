@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.services.role_safety import RoleFacts, RoleGuard, initiative_role_name
+from bot.services.text import plural
 from bot.storage.models_core import Cluster, Initiative
 
 MAX_CHANNEL_NAME = 100
@@ -149,9 +150,10 @@ class SetupPlan:
 
     def summary(self) -> str:
         return (
-            f"create {len(self.create_categories)} categories, "
-            f"{len(self.create_cluster_channels)} cluster channels, {len(self.create_channels)} "
-            f"channels, {len(self.create_roles)} roles; adopt {len(self.adopt)}; "
+            f"create {plural(len(self.create_categories), 'category', 'categories')}, "
+            f"{plural(len(self.create_cluster_channels), 'cluster channel')}, "
+            f"{plural(len(self.create_channels), 'channel')}, "
+            f"{plural(len(self.create_roles), 'role')}; adopt {len(self.adopt)}; "
             f"skip {len(self.skipped)}; {self.linked} already linked"
         )
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import aiosqlite
 
+from bot.services.text import plural
 from bot.storage.database import Database
 from bot.storage.forgotten import ForgottenRepository
 from bot.storage.models_discussions import (
@@ -372,7 +373,7 @@ class DiscussionRepository:
             for row in authored
         ]
         lines += [
-            f"Took part in “{row['name']}”: {row['message_count']} messages counted,"
+            f"Took part in “{row['name']}”: {plural(row['message_count'], 'message')} counted,"
             f" {from_epoch(row['first_at']):%Y-%m-%d} to {from_epoch(row['last_at']):%Y-%m-%d}"
             for row in posted
         ]
