@@ -21,7 +21,6 @@ from bot.services.recurrence import Occurrence, day_and_time, day_text
 from bot.services.reminders import ScheduledReminders, describe_offsets
 from bot.services.rsvp import Attendees, RsvpCounts
 from bot.services.text import plural
-from bot.services.text import plural
 from bot.services.text_fit import fit_lines
 from bot.services.timeparse import discord_timestamp, full_and_relative
 from bot.storage.models_meetings import Meeting, Reminder, Session
