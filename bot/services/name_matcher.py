@@ -28,6 +28,7 @@ enough to be compared whole.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
@@ -56,10 +57,22 @@ def typo_bound(folded: str) -> int:
 
 def similarity(a: str, b: str) -> float:
     """Dice coefficient of the padded trigrams of two folded names (0..1)."""
-    first, second = trigrams(a), trigrams(b)
+    first, second = _trigrams(a), _trigrams(b)
     if not first or not second:
         return 0.0
     return 2 * len(first & second) / (len(first) + len(second))
+
+
+# Candidates come back on every keystroke (600 zones, a guild's meetings): their
+# folded forms and trigrams are kept rather than recomputed each time.
+@functools.lru_cache(maxsize=20_000)
+def _folded(name: str) -> str:
+    return fold(name)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _trigrams(folded: str) -> frozenset[str]:
+    return frozenset(trigrams(folded))
 
 
 def split_names(text: str) -> list[str]:
@@ -128,7 +141,7 @@ class Kind:
 
 def score(typed: str, candidate: Candidate[K]) -> Scored[K] | None:
     """The tier of ``candidate`` for the folded ``typed``; None when unrelated."""
-    forms = [fold(candidate.name), *(fold(alias) for alias in candidate.aliases)]
+    forms = [_folded(candidate.name), *(_folded(alias) for alias in candidate.aliases)]
     best: Scored[K] | None = None
     for form in forms:
         found = _score_form(typed, form, candidate)
@@ -151,11 +164,12 @@ def _score_form(typed: str, form: str, candidate: Candidate[K]) -> Scored[K] | N
     ):
         return Scored(candidate, PARTIAL, 0, similarity(typed, form))
     bound = typo_bound(typed)
-    distance = edit_distance(typed, form, bound)
     closeness = similarity(typed, form)
-    if distance <= bound:
-        return Scored(candidate, CLOSE, distance, closeness)
-    if closeness >= SIMILAR or _every_word_close(typed_words, words):
+    if abs(len(typed) - len(form)) <= bound:
+        distance = edit_distance(typed, form, bound)
+        if distance <= bound:
+            return Scored(candidate, CLOSE, distance, closeness)
+    if closeness >= SIMILAR or (closeness > 0 and _every_word_close(typed_words, words)):
         return Scored(candidate, RELATED, 0, closeness)
     return None
 
@@ -172,7 +186,7 @@ def _every_word_close(typed_words: Sequence[str], words: Sequence[str]) -> bool:
 
 
 def _order(scored: Scored[K]) -> tuple[int, int, float, int, str]:
-    name = fold(scored.candidate.name)
+    name = _folded(scored.candidate.name)
     return (scored.tier, scored.distance, -scored.closeness, len(name), name)
 
 
