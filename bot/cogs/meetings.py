@@ -181,6 +181,7 @@ class MeetingCog(
         self._startup = asyncio.create_task(self._after_ready())
 
     async def cog_unload(self) -> None:
+        await self.publisher.flush_refreshes()
         if self._startup is not None:
             self._startup.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -190,7 +191,6 @@ class MeetingCog(
         await self.reminder_scheduler.stop()
         self.bot.remove_dynamic_items(RsvpButton, CancelButton)
 
-        await self.publisher.flush_refreshes()
     async def _after_ready(self) -> None:
         """Once connected: create missing events, count interest marked while away."""
         await self.bot.wait_until_ready()
