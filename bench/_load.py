@@ -19,9 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox import Sandbox
-from bot.sandbox.interactions import InteractionRecord
-from bot.sandbox.models import Channel, Message
+from discord_sandbox import Sandbox
+from discord_sandbox.interactions import InteractionRecord
+from discord_sandbox.models import Channel, Message
 
 JSON = dict[str, Any]
 

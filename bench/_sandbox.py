@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench._load import Template
-from bot.sandbox import Sandbox
-from bot.sandbox.interactions import InteractionType
-from bot.sandbox.models import Guild, User
-from bot.sandbox.slash import build_command_data
+from discord_sandbox import Sandbox
+from discord_sandbox.interactions import InteractionType
+from discord_sandbox.models import Guild, User
+from discord_sandbox.slash import build_command_data
 
 
 class _OneFixedId:

@@ -161,7 +161,7 @@ async def produce(sandbox: Any, threads: list[Any], rate: int, seconds: float) -
 
 
 async def query(sandbox: Any, per_second: float, stop: asyncio.Event, out: list[float]) -> None:
-    from bot.sandbox.driver import InteractionFailed
+    from discord_sandbox.driver import InteractionFailed
 
     querier = sandbox.user("querier")
     names = ["Humble Lamppost", "Urban Data Platform", "Small Giants"]
@@ -181,7 +181,7 @@ async def query(sandbox: Any, per_second: float, stop: asyncio.Event, out: list[
 async def parent(args: argparse.Namespace) -> dict[str, Any]:
     import tomllib
 
-    from bot.sandbox import Sandbox
+    from discord_sandbox import Sandbox
 
     seed = tomllib.loads((ROOT / "bot" / "data" / "eip-scc.toml").read_text(encoding="utf-8"))
     slugs = [item["slug"] for item in seed["initiatives"]]

@@ -42,13 +42,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.sandbox import Sandbox
-from bot.sandbox.interactions import InteractionRecord, InteractionType
-from bot.sandbox.models import JSON, Channel, Guild, User
-from bot.sandbox.slash import build_command_data
 from bot.storage.directory import DirectoryChanges
 from bot.storage.models_core import ClusterDraft, InitiativeDraft, db_time
 from bot.storage.store import Store
+from discord_sandbox import Sandbox
+from discord_sandbox.interactions import InteractionRecord, InteractionType
+from discord_sandbox.models import JSON, Channel, Guild, User
+from discord_sandbox.slash import build_command_data
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"

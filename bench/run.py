@@ -52,7 +52,7 @@ from bench._sandbox import (  # noqa: E402
     create_guild_with_id,
 )
 from bench.seed_large import PLACEHOLDER_GUILD, Generated, Sizes, cached_database  # noqa: E402
-from bot.sandbox import Sandbox  # noqa: E402
+from discord_sandbox import Sandbox  # noqa: E402
 
 REQUIRED_RATES = (50, 200, 500, 1000)
 LADDER = (100, 300, 750, 1500, 2000, 3000)

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 import yarl
 
-from bot.sandbox.server import Sandbox
+from discord_sandbox.server import Sandbox
 
 GATEWAY_TARGET = 3000
 REST_TARGET = 2000

@@ -22,7 +22,7 @@ from bot.storage.store import Store
 
 if TYPE_CHECKING:
     # Imported where used: running against Discord never loads the sandbox.
-    from bot.sandbox import Sandbox
+    from discord_sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,9 @@ AgoraFactory = Callable[[], Awaitable[RunningAgora]]
 
 async def run_sandbox(config: Config, *, script: str | None = None) -> int:
     """Start the sandbox with the seed guild, Agora against it, then the console or a script."""
-    from bot.sandbox import Sandbox
-    from bot.sandbox.console import run_console
-    from bot.sandbox.scenario import run_scenario
+    from discord_sandbox import Sandbox
+    from discord_sandbox.console import run_console
+    from discord_sandbox.scenario import run_scenario
 
     # The console owns the terminal, so logs go to a file there (if configured).
     configure_logging(config, to_stderr=script is not None and config.logging.level == "DEBUG")

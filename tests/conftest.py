@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, settings
 from bot.config import Config, parse_config
 from bot.launch import prepare_seed_guild, sandbox_config
 from bot.runtime import RunningAgora, start_agora
-from bot.sandbox import Sandbox
 from bot.services.rate_limit import LIMIT_KINDS
+from discord_sandbox import Sandbox
 
 # Tests of features act faster than any person, so they run without the per-member
 # limits on writes; tests/reliability/test_trust_limits.py runs with the defaults.

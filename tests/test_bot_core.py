@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.error_handler import errors_answered, user_message_for
 from bot.errors import InvalidInput
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.conftest import AgoraStarter
 
 

@@ -6,7 +6,7 @@ import tomllib
 
 from bot.launch import seed_path
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 
 CHANGED_DIRECTORY = b"""
 format_version = 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
-from bot.sandbox.driver import CommandError
-from bot.sandbox.permissions import Permission
+from discord_sandbox import Sandbox
+from discord_sandbox.driver import CommandError
+from discord_sandbox.permissions import Permission
 
 
 async def test_setup_twice_creates_nothing_the_second_time(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 
 
 async def test_cluster_list_and_info_with_totals(sandbox: Sandbox, seeded: RunningAgora) -> None:

@@ -8,7 +8,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.cogs.test_discussions_support import expect_discussion, field, link_channel, settle
 
 CLUSTER = "Integrated Infrastructures and Processes"

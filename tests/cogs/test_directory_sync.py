@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 
 
 async def handled(

@@ -4,8 +4,8 @@ messages in a discussion never raise its message or participant count, nor the d
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
-from bot.sandbox.models import Channel
+from discord_sandbox import Sandbox
+from discord_sandbox.models import Channel
 from tests.cogs.test_discussions_support import (
     expect_discussion,
     field,

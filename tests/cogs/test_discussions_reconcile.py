@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.cogs.test_discussions_support import (
     expect_discussion,
     field,

@@ -13,9 +13,9 @@ from typing import Any, cast
 from bot.bot import AgoraBot
 from bot.cogs.activity_listener import DISCUSSION_EVENT, ActivityListener
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
-from bot.sandbox.models import Channel, ChannelType
 from bot.storage.models_discussions import Discussion
+from discord_sandbox import Sandbox
+from discord_sandbox.models import Channel, ChannelType
 
 
 async def link_channel(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 
 
 async def test_info_shows_goal_and_counts(sandbox: Sandbox, agora: RunningAgora) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.runtime import RunningAgora
-from bot.sandbox import InteractionResult, Sandbox
-from bot.sandbox.permissions import Permission
 from bot.storage.memberships import RoleChange
+from discord_sandbox import InteractionResult, Sandbox
+from discord_sandbox.permissions import Permission
 
 LAMP = "Humble Lamppost"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 
 
 async def test_search_ranks_and_survives_odd_input(sandbox: Sandbox, agora: RunningAgora) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
 from bot.services.permissions import Actor
+from discord_sandbox import Sandbox
 
 HUMBLE = "humble-lamppost"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox, UserDriver
+from discord_sandbox import Sandbox, UserDriver
 from tests.cogs.test_meetings_helpers import meeting_id_of, next_year_day
 from tests.conftest import AgoraStarter
 

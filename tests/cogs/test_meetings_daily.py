@@ -15,7 +15,7 @@ import pytest
 
 from bot.cogs._meetings_render import DirectoryNames, reminder_text
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.cogs.test_meetings_helpers import (
     MESSAGE,
     MESSAGES,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.runtime import RunningAgora
-from bot.sandbox import InteractionResult, Sandbox
-from bot.sandbox.rest.log import RestCall
+from discord_sandbox import InteractionResult, Sandbox
+from discord_sandbox.rest.log import RestCall
 
 MESSAGES = "/channels/{channel_id}/messages"
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.cogs.test_meetings_helpers import (
     EVENT,
     MESSAGE,

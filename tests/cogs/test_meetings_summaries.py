@@ -8,9 +8,9 @@ import re
 import pytest
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
-from bot.sandbox.driver import CommandError
 from bot.services.meetings import MAX_DESCRIPTION, MAX_TITLE
+from discord_sandbox import Sandbox
+from discord_sandbox.driver import CommandError
 from tests.cogs.test_meetings_helpers import (
     create_meeting,
     field,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 
 
 def directory_with_pings(role_id: str, user_id: str) -> bytes:

@@ -8,7 +8,7 @@ their dates; an unrelated name suggests nothing; ";" separates names that hold c
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.cogs.test_meetings_helpers import create_meeting, meeting_id_of, next_year_day
 
 

@@ -8,9 +8,9 @@ from typing import Any, cast
 import pytest
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
 from bot.services.nudges import NudgeService
 from bot.services.permissions import Actor
+from discord_sandbox import Sandbox
 
 
 @pytest.fixture

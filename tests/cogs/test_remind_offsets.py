@@ -4,7 +4,7 @@ the default is an explicit `offsets:default`, confirmed in the reply."""
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.cogs.test_meetings_helpers import create_meeting, meeting_id_of, next_year_day
 
 

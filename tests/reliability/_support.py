@@ -27,7 +27,7 @@ import discord
 from bot.config import Config, parse_config
 from bot.launch import sandbox_config, seed_path
 from bot.runtime import RunningAgora, start_agora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.conftest import NO_LIMITS
 
 # --------------------------------------------------------------------------- counts

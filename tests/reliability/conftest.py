@@ -20,7 +20,7 @@ import pytest_asyncio
 
 from bot.launch import prepare_seed_guild
 from bot.runtime import start_agora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.reliability._support import DiscordPyPointer, ErrorLog, Tally, World, world_config
 
 TALLIES = pytest.StashKey[dict[str, Tally]]()

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
-from bot.sandbox import InteractionFailed, Sandbox
+from discord_sandbox import InteractionFailed, Sandbox
 from tests.reliability._support import (
     ErrorLog,
     Tally,

@@ -31,8 +31,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.sandbox import CommandError, Sandbox
 from bot.services.permissions import Actor
+from discord_sandbox import CommandError, Sandbox
 from tests.reliability._support import ErrorLog, Tally, World, integrity, leaf_commands
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.sandbox import InteractionFailed, Sandbox
+from discord_sandbox import InteractionFailed, Sandbox
 from tests.reliability._support import (
     Tally,
     current_members,

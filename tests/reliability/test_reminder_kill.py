@@ -18,8 +18,8 @@ import pytest
 
 from bot.config import Config
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
 from bot.storage.store import Store
+from discord_sandbox import Sandbox
 from tests.cogs.test_meetings_helpers import (
     MESSAGES,
     create_meeting,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import InteractionFailed, Sandbox
 from bot.storage.store import Store
+from discord_sandbox import InteractionFailed, Sandbox
 from tests.cogs.test_meetings_helpers import (
     MESSAGES,
     announcement,

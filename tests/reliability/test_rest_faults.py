@@ -15,7 +15,7 @@ import itertools
 
 import pytest
 
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.reliability._support import (
     ErrorLog,
     Tally,

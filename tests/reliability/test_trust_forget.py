@@ -20,7 +20,7 @@ from typing import Any
 from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
 from bot.config import Config
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox, UserDriver
+from discord_sandbox import Sandbox, UserDriver
 from tests.cogs.test_discussions_support import expect_discussion, listener, settle
 from tests.cogs.test_meetings_helpers import (
     MESSAGE,

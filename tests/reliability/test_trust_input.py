@@ -12,7 +12,7 @@ import re
 import tomllib
 
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 
 HUMBLE = "humble-lamppost"
 CLUSTER = "integrated-infrastructures-processes"

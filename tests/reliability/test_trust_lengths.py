@@ -16,9 +16,9 @@ import discord
 import pytest
 
 from bot.runtime import RunningAgora
-from bot.sandbox import InteractionResult, Sandbox
-from bot.sandbox.limits import EMBED_TOTAL_CHARACTERS, embed_characters
 from bot.services.permissions import Actor
+from discord_sandbox import InteractionResult, Sandbox
+from discord_sandbox.limits import EMBED_TOTAL_CHARACTERS, embed_characters
 from tests.cogs.test_discussions_support import expect_discussion, link_channel
 from tests.cogs.test_meetings_helpers import (
     announcement,

@@ -16,8 +16,8 @@ import pytest
 
 from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
-from bot.sandbox.permissions import Permission
+from discord_sandbox import Sandbox
+from discord_sandbox.permissions import Permission
 
 
 async def handled(

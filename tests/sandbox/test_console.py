@@ -10,14 +10,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.sandbox.console import ConsoleInputError, parse_modal_values, parse_slash, render_action
+from discord_sandbox.console import (
+    ConsoleInputError,
+    parse_modal_values,
+    parse_slash,
+    render_action,
+)
 from tests.terminal import Terminal
 
 CONSOLE_PROGRAM = """
 import asyncio, sys
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.terminal import Terminal
-from bot.sandbox.console import run_console
+from discord_sandbox.console import run_console
 from tests.sandbox.test_scenario_bare_bot import point_discordpy_at, start_bare_bot
 
 async def main() -> int:

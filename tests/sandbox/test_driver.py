@@ -10,8 +10,8 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.sandbox import CommandError, Sandbox
-from bot.sandbox.models import ChannelType
+from discord_sandbox import CommandError, Sandbox
+from discord_sandbox.models import ChannelType
 from tests.sandbox.conftest import make_bot, running
 
 

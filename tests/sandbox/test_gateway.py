@@ -8,7 +8,7 @@ import json
 import aiohttp
 import discord
 
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.sandbox.conftest import make_bot, running
 
 

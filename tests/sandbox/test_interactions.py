@@ -11,7 +11,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.sandbox import CommandError, InteractionFailed, Sandbox
+from discord_sandbox import CommandError, InteractionFailed, Sandbox
 from tests.sandbox.conftest import make_bot, running
 
 INITIATIVES = ["Humble Lamppost", "Lamp Post Data", "Open Data Portal", "Smart Lamps"]

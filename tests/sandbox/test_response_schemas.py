@@ -11,9 +11,9 @@ import discord
 import pytest
 import yarl
 
-from bot.sandbox import Sandbox
-from bot.sandbox.permissions import Permission
-from bot.sandbox.validation import default_spec_path
+from discord_sandbox import Sandbox
+from discord_sandbox.permissions import Permission
+from discord_sandbox.validation import default_spec_path
 from tests.sandbox.conftest import make_bot, running
 
 pytestmark = pytest.mark.skipif(

@@ -8,9 +8,9 @@ import time
 import discord
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.sandbox.permissions import Permission
-from bot.sandbox.state import BOT_ROLE_PERMISSIONS
+from discord_sandbox import Sandbox
+from discord_sandbox.permissions import Permission
+from discord_sandbox.state import BOT_ROLE_PERMISSIONS
 from tests.sandbox.conftest import make_bot, running
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.sandbox.scenario import ScenarioError, parse_scenario, run_scenario
+from discord_sandbox import Sandbox
+from discord_sandbox.scenario import ScenarioError, parse_scenario, run_scenario
 from tests.sandbox.test_scenario_bare_bot import RunningBareBot, start_bare_bot
 
 EXAMPLE = Path(__file__).parent / "scenarios" / "bare_bot.jsonl"

@@ -17,7 +17,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 
 INITIATIVES = ("Humble Lamppost", "Green Roofs", "Lamp Library")
 

@@ -1,4 +1,4 @@
-"""The sandbox's validation against Discord's OpenAPI spec (bot/sandbox/schema.py)."""
+"""The sandbox's validation against Discord's OpenAPI spec (discord_sandbox/schema.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from bot.sandbox.schema import SchemaValidator, default_spec_path
-from bot.sandbox.schema_compile import SchemaCompiler
+from discord_sandbox.schema import SchemaValidator, default_spec_path
+from discord_sandbox.schema_compile import SchemaCompiler
 
 MAX_LENGTH_256 = {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 256 or fewer in length."}
 REQUIRED = {"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}

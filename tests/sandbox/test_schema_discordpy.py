@@ -29,7 +29,7 @@ from discord.webhook.async_ import (
     interaction_response_params,
 )
 
-from bot.sandbox.schema import SchemaValidator, default_spec_path
+from discord_sandbox.schema import SchemaValidator, default_spec_path
 
 Call = tuple[str, str, Any]  # method, concrete path, JSON body
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.sandbox import Sandbox
+from discord_sandbox import Sandbox
 from tests.sandbox.conftest import make_bot, running
 
 

@@ -14,10 +14,10 @@ import pytest
 
 from bot.config import LimitsConfig
 from bot.runtime import RunningAgora
-from bot.sandbox import Sandbox
-from bot.sandbox.permissions import Permission
-from bot.sandbox.scenario import run_scenario
 from bot.services.rate_limit import LIMIT_KINDS
+from discord_sandbox import Sandbox
+from discord_sandbox.permissions import Permission
+from discord_sandbox.scenario import run_scenario
 from tests.conftest import AgoraStarter
 
 HERE = Path(__file__).parent
