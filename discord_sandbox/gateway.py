@@ -99,6 +99,8 @@ class Gateway:
         self.history: deque[tuple[str, JSON]] = deque(maxlen=10_000)
         self._waiters: list[EventWaiter] = []
         self._connections: set[web.WebSocketResponse] = set()
+        # Called with (event, data) after every dispatch (the web client follows the world).
+        self.listeners: list[Callable[[str, JSON], None]] = []
 
     # ---- dispatch -------------------------------------------------------------------------
     def dispatch(
@@ -133,6 +135,8 @@ class Gateway:
                 session.push(event, full_json)
         if self._waiters:
             self._notify_waiters(event, data)
+        for listener in self.listeners:
+            listener(event, data)
 
     def _notify_waiters(self, event: str, data: JSON) -> None:
         remaining: list[EventWaiter] = []

@@ -120,6 +120,8 @@ class RestLog:
     def __init__(self) -> None:
         self.calls: list[RestCall] = []
         self._waiters: list[tuple[CallPredicate, asyncio.Future[RestCall]]] = []
+        # Called with every call once it is logged (the web client follows the bot's writes).
+        self.listeners: list[Callable[[RestCall], None]] = []
 
     def __iter__(self) -> Iterator[RestCall]:
         return iter(self.calls)
@@ -135,6 +137,8 @@ class RestLog:
 
     def append(self, call: RestCall) -> None:
         self.calls.append(call)
+        for listener in self.listeners:
+            listener(call)
         if self._waiters:
             keep = []
             for predicate, future in self._waiters:
