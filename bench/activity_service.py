@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.services.activity import ActivityService
+from bot.services.discussions.activity import ActivityService
 from bot.storage.models_discussions import NewThread
 from bot.storage.store import Store
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.services.reminder_scheduler import DispatchReport, ReminderScheduler
-from bot.services.reminders import ReminderService
+from bot.services.meetings.reminder_scheduler import DispatchReport, ReminderScheduler
+from bot.services.meetings.reminders import ReminderService
 from bot.storage.meetings import MeetingFields
 from bot.storage.models_meetings import Location, NewReminder, Reminder
 from bot.storage.store import Store

@@ -76,9 +76,9 @@ _CALLS = {
         "dateparser.parse('friday 10am', languages=['en'], "
         "settings={'RELATIVE_BASE': datetime(2027, 3, 26, 12)})"
     ),
-    "bot.services.timeparse": (
+    "bot.services.common.timeparse": (
         "from zoneinfo import ZoneInfo\n"
-        "bot.services.timeparse.parse_time('friday 10am', 'Europe/Brussels', "
+        "bot.services.common.timeparse.parse_time('friday 10am', 'Europe/Brussels', "
         "datetime(2027, 3, 26, 12, tzinfo=ZoneInfo('UTC')))"
     ),
 }

@@ -17,8 +17,8 @@ from bot.cogs._pagination import PageButton
 from bot.command_sync import command_set_hash
 from bot.config import Config
 from bot.error_handler import AgoraCommandTree
+from bot.services.common.text import plural
 from bot.services.registry import Services
-from bot.services.text import plural
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)

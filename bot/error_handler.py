@@ -17,8 +17,8 @@ import discord
 from discord import app_commands
 
 from bot.errors import AgoraError
-from bot.services.rate_limit import too_often_message
-from bot.services.text_fit import clip
+from bot.services.common.rate_limit import too_often_message
+from bot.services.common.text_fit import clip
 
 log = logging.getLogger(__name__)
 

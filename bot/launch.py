@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from bot import log_redaction
 from bot.config import Config
 from bot.runtime import RunningAgora, start_agora
-from bot.services.importer import ExportFormat
+from bot.services.directory.importer import ExportFormat
 from bot.storage.store import Store
 
 if TYPE_CHECKING:

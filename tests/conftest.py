@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from bot.config import Config, parse_config
 from bot.launch import prepare_seed_guild, sandbox_config
 from bot.runtime import RunningAgora, start_agora
-from bot.services.rate_limit import LIMIT_KINDS
+from bot.services.common.rate_limit import LIMIT_KINDS
 from discord_sandbox import Sandbox
 
 # Tests of features act faster than any person, so they run without the per-member

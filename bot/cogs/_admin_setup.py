@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.cogs._role_guard import role_facts
-from bot.services.directory import DirectoryService
-from bot.services.setup_plan import ExistingChannel, ExistingRole, SetupPlan
-from bot.services.text import plural
+from bot.services.common.text import plural
+from bot.services.directory.service import DirectoryService
+from bot.services.directory.setup_plan import ExistingChannel, ExistingRole, SetupPlan
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import discord
 
 from bot.bot import AgoraBot
 from bot.errors import InvalidInput
-from bot.services.permissions import Actor
+from bot.services.common.permissions import Actor
 from bot.services.registry import Services
 
 

@@ -4,7 +4,7 @@
 thing in a button's callback: over the limit, discord.py's ``CommandOnCooldown`` is
 raised, and the error handler answers "You're doing that too often: try again in
 N seconds." (ephemeral) before anything is changed. The buckets and rates are
-``Services.limits`` (``bot/services/rate_limit.py``, configured in ``[limits]``).
+``Services.limits`` (``bot/services/common/rate_limit.py``, configured in ``[limits]``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.cogs._context import services_of
-from bot.services.rate_limit import LimitKind
+from bot.services.common.rate_limit import LimitKind
 
 T = TypeVar("T")
 

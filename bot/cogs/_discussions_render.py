@@ -5,10 +5,10 @@ from __future__ import annotations
 import discord
 
 from bot.cogs._render import AGORA_COLOUR
-from bot.services.digest import DigestEmbed
-from bot.services.privacy import PrivacyReport
-from bot.services.text import plural
-from bot.services.text_fit import clip, fit_lines
+from bot.services.common.text import plural
+from bot.services.common.text_fit import clip, fit_lines
+from bot.services.discussions.digest import DigestEmbed
+from bot.services.privacy.service import PrivacyReport
 from bot.storage.models_discussions import Discussion, to_epoch
 
 STATE_LABELS = {"open": "open", "archived": "archived", "all": "open and archived"}

@@ -14,9 +14,9 @@ from bot.cogs._cooldowns import check_rate
 from bot.cogs._pagination import Page
 from bot.cogs._render import AGORA_COLOUR
 from bot.errors import AgoraError
-from bot.services.links import masked_link
-from bot.services.text import plural
-from bot.services.text_fit import clip, fit_lines
+from bot.services.common.links import masked_link
+from bot.services.common.text import plural
+from bot.services.common.text_fit import clip, fit_lines
 from bot.storage.models_core import Resource, ResourceKind
 
 RESOURCES_PAGE_SIZE = 10

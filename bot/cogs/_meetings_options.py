@@ -15,10 +15,10 @@ from discord import app_commands
 
 from bot.cogs._context import services_of
 from bot.errors import AgoraError, InvalidInput
-from bot.services.directory import Choice
-from bot.services.meetings import RepeatSpec
-from bot.services.name_matcher import Candidate, rank_names, split_names
-from bot.services.programme import session_choice
+from bot.services.common.name_matcher import Candidate, rank_names, split_names
+from bot.services.directory.service import Choice
+from bot.services.meetings.programme import session_choice
+from bot.services.meetings.service import RepeatSpec
 from bot.storage.models_meetings import Location, Scope
 
 MAX_CHOICES = 25

@@ -21,7 +21,7 @@ import discord
 from bot.bot import AgoraBot
 from bot.cogs._meetings_render import DirectoryNames, meeting_embed, reminder_text, where_text
 from bot.cogs._meetings_views import rsvp_view
-from bot.services.meetings import EventPlan, MeetingView
+from bot.services.meetings.service import EventPlan, MeetingView
 from bot.services.registry import Services
 from bot.storage.models_meetings import Meeting, Reminder, Session
 

@@ -14,15 +14,15 @@ from datetime import datetime
 import discord
 
 from bot.cogs._render import AGORA_COLOUR
-from bot.services.links import escape_markdown, masked_link
-from bot.services.meetings import MeetingView
-from bot.services.programme import KIND_LABELS, names_kind
-from bot.services.recurrence import Occurrence, day_and_time, day_text
-from bot.services.reminders import ScheduledReminders, describe_offsets
-from bot.services.rsvp import Attendees, RsvpCounts
-from bot.services.text import plural
-from bot.services.text_fit import fit_lines
-from bot.services.timeparse import discord_timestamp, full_and_relative
+from bot.services.common.links import escape_markdown, masked_link
+from bot.services.common.text import plural
+from bot.services.common.text_fit import fit_lines
+from bot.services.common.timeparse import discord_timestamp, full_and_relative
+from bot.services.meetings.programme import KIND_LABELS, names_kind
+from bot.services.meetings.recurrence import Occurrence, day_and_time, day_text
+from bot.services.meetings.reminders import ScheduledReminders, describe_offsets
+from bot.services.meetings.rsvp import Attendees, RsvpCounts
+from bot.services.meetings.service import MeetingView
 from bot.storage.models_meetings import Meeting, Reminder, Session
 
 CANCELLED_COLOUR = discord.Colour(0x8B8B8B)

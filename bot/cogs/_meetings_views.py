@@ -17,7 +17,7 @@ from bot.cogs._context import agora_of, guild_id_of, is_organiser, services_of
 from bot.cogs._cooldowns import check_rate
 from bot.cogs._meetings_render import meeting_embed
 from bot.error_handler import errors_answered
-from bot.services.meetings import Actor
+from bot.services.meetings.service import Actor
 from bot.storage.models_meetings import Answer
 
 if TYPE_CHECKING:

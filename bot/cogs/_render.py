@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import discord
 
-from bot.services.directory import ClusterInfo, InitiativeInfo, LiveCounts
-from bot.services.text import plural
-from bot.services.text_fit import fit_lines
+from bot.services.common.text import plural
+from bot.services.common.text_fit import fit_lines
+from bot.services.directory.service import ClusterInfo, InitiativeInfo, LiveCounts
 
 AGORA_COLOUR = discord.Colour(0x2E86AB)
 MISSING_TITLE_NOTE = "The source listing gives this initiative no title."

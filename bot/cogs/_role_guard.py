@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.services.role_safety import RoleFacts, RoleGuard
+from bot.services.directory.role_safety import RoleFacts, RoleGuard
 
 
 def role_facts(role: discord.Role) -> RoleFacts:

@@ -14,7 +14,7 @@ from discord import app_commands
 
 from bot.cogs._context import services_of
 from bot.errors import InvalidInput
-from bot.services import timeparse
+from bot.services.common import timeparse
 
 MAX_NAME = 100
 

@@ -30,7 +30,7 @@ import discord
 from discord.ext import commands
 
 from bot.bot import AgoraBot
-from bot.services.discussions import ReconcileReport, ThreadSnapshot
+from bot.services.discussions.service import ReconcileReport, ThreadSnapshot
 from bot.storage.models_discussions import Discussion
 
 log = logging.getLogger(__name__)

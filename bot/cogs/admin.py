@@ -16,10 +16,10 @@ from bot.cogs._render import AGORA_COLOUR
 from bot.cogs._role_guard import role_guard
 from bot.cogs.initiatives import initiative_autocomplete
 from bot.errors import InvalidInput, PermissionDenied
-from bot.services.importer import ExportFormat, ImportReport
-from bot.services.setup_plan import plan_setup
-from bot.services.text import plural
-from bot.services.text_fit import fit_lines
+from bot.services.common.text import plural
+from bot.services.common.text_fit import fit_lines
+from bot.services.directory.importer import ExportFormat, ImportReport
+from bot.services.directory.setup_plan import plan_setup
 
 MAX_IMPORT_BYTES = 1_000_000
 

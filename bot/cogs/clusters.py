@@ -10,8 +10,8 @@ from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
 from bot.cogs._render import AGORA_COLOUR, cluster_embed, counts_line
 from bot.cogs.initiatives import cluster_autocomplete
-from bot.services.text import plural
-from bot.services.text_fit import clip
+from bot.services.common.text import plural
+from bot.services.common.text_fit import clip
 
 
 @app_commands.guild_only()

@@ -23,7 +23,7 @@ from bot.cogs._context import guild_id_of, services_of
 from bot.cogs._discussions_render import digest_embed
 from bot.cogs._pagination import Page, send_page
 from bot.cogs.initiatives import cluster_autocomplete
-from bot.services.digest import cron_kwargs, render_digest
+from bot.services.discussions.digest import cron_kwargs, render_digest
 from bot.storage.models_core import Cluster
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
 from bot.cogs._role_guard import role_facts, role_guard
-from bot.services.text import plural
+from bot.services.common.text import plural
 
 log = logging.getLogger(__name__)
 

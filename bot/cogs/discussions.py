@@ -22,9 +22,9 @@ from bot.cogs._pagination import Page, send_page
 from bot.cogs.activity_listener import thread_created_at
 from bot.cogs.initiatives import cluster_autocomplete, initiative_autocomplete
 from bot.errors import InvalidInput, PermissionDenied
-from bot.services.names import clean_text
-from bot.services.text import plural
-from bot.services.text_fit import first_that_fits
+from bot.services.common.names import clean_text
+from bot.services.common.text import plural
+from bot.services.common.text_fit import first_that_fits
 from bot.storage.models_core import Initiative
 
 T = TypeVar("T")

@@ -22,10 +22,10 @@ from bot.cogs._initiative_resources import (
 from bot.cogs._pagination import Page, page_count, send_page
 from bot.cogs._render import AGORA_COLOUR, counts_line, initiative_embed
 from bot.cogs._role_guard import why_unsafe
-from bot.services.name_matcher import Found, shown
-from bot.services.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
-from bot.services.text import plural
-from bot.services.text_fit import fit_lines
+from bot.services.common.name_matcher import Found, shown
+from bot.services.common.text import plural
+from bot.services.common.text_fit import fit_lines
+from bot.services.directory.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
 from bot.storage.models_core import Initiative
 
 log = logging.getLogger(__name__)

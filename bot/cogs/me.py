@@ -9,8 +9,8 @@ from discord.ext import commands
 from bot.bot import AgoraBot
 from bot.cogs._context import guild_id_of, services_of
 from bot.cogs._render import AGORA_COLOUR
-from bot.services.text import plural
-from bot.services.text_fit import fit_lines
+from bot.services.common.text import plural
+from bot.services.common.text_fit import fit_lines
 
 
 class MeCog(commands.Cog):

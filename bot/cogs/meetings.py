@@ -56,18 +56,18 @@ from bot.cogs._render import AGORA_COLOUR
 from bot.cogs._time_autocomplete import time_autocomplete
 from bot.error_handler import AgoraModal
 from bot.errors import InvalidInput
-from bot.services.ids import plain_id
-from bot.services.meetings import (
+from bot.services.common.ids import plain_id
+from bot.services.common.name_matcher import Found
+from bot.services.common.text_fit import fit_lines
+from bot.services.meetings.programme import KIND_LABELS, SessionDraft
+from bot.services.meetings.reminder_scheduler import DispatchReport, ReminderScheduler
+from bot.services.meetings.service import (
     MAX_DESCRIPTION,
     MAX_TITLE,
     MeetingChange,
     MeetingDraft,
     MeetingEdit,
 )
-from bot.services.name_matcher import Found
-from bot.services.programme import KIND_LABELS, SessionDraft
-from bot.services.reminder_scheduler import DispatchReport, ReminderScheduler
-from bot.services.text_fit import fit_lines
 from bot.storage.models_meetings import SESSION_KINDS, Location
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
 
     def __init__(self, cog: MeetingCog, draft: MeetingDraft, draft_id: int, owner_id: int) -> None:
         # No timeout: the stored draft, not this object, decides how long the form is
-        # answered (bot/services/meeting_drafts.py); after a restart it is registered again.
+        # answered (bot/services/meetings/drafts.py); after a restart it is registered again.
         super().__init__(timeout=None, custom_id=f"agora:meeting-draft:{draft_id}")
         self.cog = cog
         self.draft = draft
@@ -150,7 +150,7 @@ class MeetingCog(
         self.publisher = MeetingPublisher(bot)
         self.reminder_scheduler = ReminderScheduler(
             bot.store,
-            bot.services.reminders,
+            bot.services.meetings.reminders,
             self.publisher.send_reminder,
             scheduler=bot.scheduler,
             on_dispatch=self._dispatched,

@@ -24,7 +24,7 @@ from bot.cogs._cooldowns import check_rate
 from bot.cogs._discussions_render import privacy_embed
 from bot.cogs._meetings_views import publisher_of
 from bot.errors import InvalidInput, PermissionDenied
-from bot.services.privacy import ForgetResult
+from bot.services.privacy.service import ForgetResult
 
 log = logging.getLogger(__name__)
 

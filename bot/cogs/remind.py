@@ -13,7 +13,7 @@ from bot.cogs._context import guild_id_of, is_admin, services_of
 from bot.cogs._cooldowns import check_rate, limited
 from bot.cogs._meetings_options import offsets_from
 from bot.errors import PermissionDenied
-from bot.services.reminders import GuildOffsets, describe_offsets
+from bot.services.meetings.reminders import GuildOffsets, describe_offsets
 
 
 class RemindCog(

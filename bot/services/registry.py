@@ -5,23 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
-from bot.services.activity import ActivityService
-from bot.services.clock import Clock, utc_now
-from bot.services.digest import DigestService, MeetingsFromRepository
-from bot.services.directory import DirectoryService
-from bot.services.directory_cache import DirectoryCache
-from bot.services.discussions import DiscussionService
-from bot.services.importer import DirectoryImporter
-from bot.services.meeting_drafts import MeetingDraftService
-from bot.services.meetings import MeetingService
-from bot.services.memberships import MembershipService
-from bot.services.nudges import NudgeService
-from bot.services.privacy import PrivacyService
-from bot.services.programme import ProgrammeService
-from bot.services.rate_limit import LIMIT_KINDS, LimitKind, Rate, RateLimiter
-from bot.services.reminders import ReminderService
-from bot.services.resources import ResourceService
-from bot.services.rsvp import RsvpService
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.rate_limit import LIMIT_KINDS, LimitKind, Rate, RateLimiter
+from bot.services.directory.cache import DirectoryCache
+from bot.services.directory.importer import DirectoryImporter
+from bot.services.directory.memberships import MembershipService
+from bot.services.directory.resources import ResourceService
+from bot.services.directory.service import DirectoryService
+from bot.services.discussions.activity import ActivityService
+from bot.services.discussions.digest import DigestService, MeetingsFromRepository
+from bot.services.discussions.nudges import NudgeService
+from bot.services.discussions.service import DiscussionService
+from bot.services.meetings.drafts import MeetingDraftService
+from bot.services.meetings.programme import ProgrammeService
+from bot.services.meetings.reminders import ReminderService
+from bot.services.meetings.rsvp import RsvpService
+from bot.services.meetings.service import MeetingService
+from bot.services.privacy.service import PrivacyService
 from bot.storage.store import Store
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import aiosqlite
 
-from bot.services.text import plural
+from bot.services.common.text import plural
 from bot.storage.database import Database
 from bot.storage.forgotten import ForgottenRepository
 from bot.storage.models_discussions import (

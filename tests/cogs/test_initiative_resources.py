@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime import RunningAgora
-from bot.services.permissions import Actor
+from bot.services.common.permissions import Actor
 from discord_sandbox import Sandbox
 
 HUMBLE = "humble-lamppost"

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bot.runtime import RunningAgora
-from bot.services.meetings import MAX_DESCRIPTION, MAX_TITLE
+from bot.services.meetings.service import MAX_DESCRIPTION, MAX_TITLE
 from discord_sandbox import Sandbox
 from discord_sandbox.driver import CommandError
 from tests.cogs.test_meetings_helpers import (

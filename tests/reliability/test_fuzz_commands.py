@@ -27,9 +27,9 @@ import pytest_asyncio
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.services.directory import goal_problem, name_problem, slug_problem
-from bot.services.rate_limit import TOO_OFTEN
-from bot.services.resources import title_problem, url_problem
+from bot.services.common.rate_limit import TOO_OFTEN
+from bot.services.directory.resources import title_problem, url_problem
+from bot.services.directory.service import goal_problem, name_problem, slug_problem
 from discord_sandbox import CommandError, InteractionFailed, InteractionResult, Sandbox
 from tests.reliability._fuzz_values import DISCORD_MAX_STRING, Pools, option_values
 from tests.reliability._support import (

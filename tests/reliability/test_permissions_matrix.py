@@ -1,6 +1,6 @@
 """Permissions: every slash command against every kind of user, as designed.
 
-The design (``bot/services/permissions.py``, the meetings service, Discord's own
+The design (``bot/services/common/permissions.py``, the meetings service, Discord's own
 ``default_member_permissions``):
 
 * admins (Manage Server / Administrator; here the owner) may do everything;
@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.services.permissions import Actor
+from bot.services.common.permissions import Actor
 from discord_sandbox import CommandError, Sandbox
 from tests.reliability._support import ErrorLog, Tally, World, integrity, leaf_commands
 

@@ -16,7 +16,7 @@ import discord
 import pytest
 
 from bot.runtime import RunningAgora
-from bot.services.permissions import Actor
+from bot.services.common.permissions import Actor
 from discord_sandbox import InteractionResult, Sandbox
 from discord_sandbox.limits import EMBED_TOTAL_CHARACTERS, embed_characters
 from tests.cogs.test_discussions_support import expect_discussion, link_channel

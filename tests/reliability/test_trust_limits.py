@@ -21,7 +21,13 @@ from bot.cogs._meetings_publish import REFRESH_INTERVAL, MeetingPublisher
 from bot.cogs._meetings_render import meeting_embed
 from bot.config import ConfigError, LimitsConfig, parse_config
 from bot.runtime import RunningAgora
-from bot.services.rate_limit import LIMIT_KINDS, TOO_OFTEN, Rate, RateLimiter, too_often_message
+from bot.services.common.rate_limit import (
+    LIMIT_KINDS,
+    TOO_OFTEN,
+    Rate,
+    RateLimiter,
+    too_often_message,
+)
 from bot.storage.models_core import db_time
 from discord_sandbox import Sandbox
 from tests.cogs.test_meetings_helpers import MESSAGE, create_meeting, meeting_id_of

@@ -19,7 +19,7 @@ from bot.config import Config, ConfigError, parse_config
 from bot.launch import configure_logging
 from bot.log_redaction import REDACTED, SecretsFilter
 from bot.runtime import RunningAgora
-from bot.services.meeting_drafts import NOT_YOUR_FORM
+from bot.services.meetings.drafts import NOT_YOUR_FORM
 from discord_sandbox import InteractionResult, Sandbox
 from tests.cogs.test_meetings_helpers import create_meeting, meeting_id_of, next_year_day
 from tests.conftest import AgoraStarter, replace_config

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.services.directory import fts_query
-from bot.services.permissions import Actor
+from bot.services.common.permissions import Actor
+from bot.services.directory.service import fts_query
 from tests.services.test_core_support import ADMIN, GUILD, OTHER_GUILD, Core, open_core
 
 
@@ -75,7 +75,7 @@ async def test_counts_survive_a_restart(core: Core) -> None:
 
 
 async def test_discussions_count_is_unknown_without_the_discussions_area(core: Core) -> None:
-    from bot.services.directory import DirectoryService
+    from bot.services.directory.service import DirectoryService
 
     alone = DirectoryService(core.store, core.cache, None, core.clock)
     info = await alone.initiative_info(GUILD, "small-giants")

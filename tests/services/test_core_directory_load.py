@@ -16,7 +16,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.directory_cache import DirectoryCache, GuildDirectory
+from bot.services.directory.cache import DirectoryCache, GuildDirectory
 from bot.storage.memberships import UserMemberships
 from bot.storage.models_core import Membership
 from tests.services.test_core_support import ADMIN, GUILD, OTHER_GUILD, Core, open_core

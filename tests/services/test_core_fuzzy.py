@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.fuzzy import (
+from bot.services.common.fuzzy import (
     EXACT,
     PREFIX,
     SUBSTRING,

@@ -12,7 +12,7 @@ import string
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.services.fuzzy import EXACT, PREFIX, Match, NameIndex, _fold_unicode, fold, trigrams
+from bot.services.common.fuzzy import EXACT, PREFIX, Match, NameIndex, _fold_unicode, fold, trigrams
 
 ascii_text = st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
 # Few letters, so names share words, trigrams and slugs; punctuation and

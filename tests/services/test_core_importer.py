@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.errors import InvalidInput
-from bot.services.importer import bundled_seed, parse_document
+from bot.services.directory.importer import bundled_seed, parse_document
 from tests.services.test_core_support import ADMIN, GUILD, Core, open_core
 
 HEADER = 'format_version = 1\n[[clusters]]\nslug = "c"\nname = "Cluster C"\n'

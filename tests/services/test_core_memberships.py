@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import Conflict, NotFound, PermissionDenied
-from bot.services.permissions import Actor
+from bot.services.common.permissions import Actor
 from tests.services.test_core_support import ADMIN, GUILD, ORGANISER, Core, open_core
 from tests.services.test_discussions_support import rows_naming_user
 

@@ -1,6 +1,6 @@
 """Names and links people read: normalised, nothing invisible, no look-alikes, no lying links.
 
-Unit tests of ``bot/services/names.py`` and ``bot/services/links.py``, and of the
+Unit tests of ``bot/services/common/names.py`` and ``bot/services/common/links.py``, and of the
 services that use them (directory, importer) on a real SQLite file.
 """
 
@@ -16,16 +16,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import Conflict, InvalidInput
-from bot.services.fuzzy import fold
-from bot.services.importer import MAX_NESTING, parse_document
-from bot.services.links import escape_markdown, link_host, masked_link
-from bot.services.names import (
+from bot.services.common.fuzzy import fold
+from bot.services.common.links import escape_markdown, link_host, masked_link
+from bot.services.common.names import (
     clean_text,
     invisible_problem,
     is_invisible,
     normalise_name,
     skeleton,
 )
+from bot.services.directory.importer import MAX_NESTING, parse_document
 from tests.services.test_core_support import ADMIN, GUILD, Core, open_core
 
 # Latin letters and the Cyrillic letters drawn the same.

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.services import permissions
-from bot.services.permissions import Actor
-from bot.services.resources import title_problem, url_problem
+from bot.services.common import permissions
+from bot.services.common.permissions import Actor
+from bot.services.directory.resources import title_problem, url_problem
 from tests.services.test_core_support import GUILD, Core, open_core
 
 INITIATIVE = 7

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.role_safety import RoleGuard
-from bot.services.setup_plan import (
+from bot.services.directory.role_safety import RoleGuard
+from bot.services.directory.setup_plan import (
     ChannelKind,
     ExistingChannel,
     ExistingRole,

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.services.directory import DirectoryService
-from bot.services.directory_cache import DirectoryCache
-from bot.services.importer import DirectoryImporter, bundled_seed
-from bot.services.memberships import MembershipService
-from bot.services.permissions import Actor
-from bot.services.resources import ResourceService
+from bot.services.common.permissions import Actor
+from bot.services.directory.cache import DirectoryCache
+from bot.services.directory.importer import DirectoryImporter, bundled_seed
+from bot.services.directory.memberships import MembershipService
+from bot.services.directory.resources import ResourceService
+from bot.services.directory.service import DirectoryService
 from bot.storage.store import Store
 
 GUILD = 111

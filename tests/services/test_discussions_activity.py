@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.activity import ActivityAccumulator
+from bot.services.discussions.activity import ActivityAccumulator
 from bot.storage.store import Store
 from tests.services.test_discussions_support import GUILD, World, make_world
 
@@ -122,7 +122,7 @@ _CRASHING_CHILD = textwrap.dedent(
     """
     import asyncio, os, signal, sys
     from datetime import datetime, UTC
-    from bot.services.activity import ActivityService
+    from bot.services.discussions.activity import ActivityService
     from bot.storage.store import Store
 
     async def main(path):

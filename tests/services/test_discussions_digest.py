@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput, NotFound
-from bot.services.digest import (
+from bot.services.discussions.digest import (
     LIVELIEST,
     MAX_FIELD_VALUE,
     MAX_FIELDS,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import InvalidInput
-from bot.services.activity import ActivityService
-from bot.services.discussions import DiscussionService
+from bot.services.discussions.activity import ActivityService
+from bot.services.discussions.service import DiscussionService
 from bot.storage.store import Store
 from tests.services.test_discussions_support import (
     GUILD,

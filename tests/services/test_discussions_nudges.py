@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.nudges import NudgeService
+from bot.services.discussions.nudges import NudgeService
 from tests.services.test_discussions_support import GUILD, World, make_world
 
 ALICE, BOB, CAROL, DAVE, ERIN = 11, 12, 13, 14, 15

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.errors import PermissionDenied
-from bot.services.directory_cache import DirectoryCache
-from bot.services.memberships import MembershipService
-from bot.services.permissions import Actor
-from bot.services.privacy import PrivacyService
+from bot.services.common.permissions import Actor
+from bot.services.directory.cache import DirectoryCache
+from bot.services.directory.memberships import MembershipService
+from bot.services.privacy.service import PrivacyService
 from bot.storage.meetings import MeetingFields
 from bot.storage.models_meetings import Location, Scope
 from tests.services.test_discussions_support import (

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.errors import InvalidInput
-from bot.services.discussions import ThreadSnapshot
+from bot.services.discussions.service import ThreadSnapshot
 from tests.services.test_discussions_support import GUILD, World, world_fixture
 
 ALICE, BOB, CAROL = 11, 12, 13

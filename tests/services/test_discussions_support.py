@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.services.activity import ActivityService
-from bot.services.discussions import DiscussionService
+from bot.services.discussions.activity import ActivityService
+from bot.services.discussions.service import DiscussionService
 from bot.storage.database import Database
 from bot.storage.models_core import ClusterDraft, InitiativeDraft
 from bot.storage.store import Store

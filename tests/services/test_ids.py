@@ -1,6 +1,6 @@
 """Ids typed by people: ASCII digits only, and no larger than a stored id can be."""
 
-from bot.services.ids import plain_id
+from bot.services.common.ids import plain_id
 
 
 def test_plain_ids() -> None:

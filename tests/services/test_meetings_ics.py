@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from bot.services.meetings import MeetingDraft, RepeatSpec
-from bot.services.programme import SessionDraft
+from bot.services.meetings.programme import SessionDraft
+from bot.services.meetings.service import MeetingDraft, RepeatSpec
 from bot.storage.models_meetings import Location
 from tests.services.test_meetings_support import GUILD, ORGANISER, Area, area_fixture
 

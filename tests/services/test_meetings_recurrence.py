@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import InvalidInput
-from bot.services import recurrence
+from bot.services.meetings import recurrence
 from bot.storage.models_meetings import OccurrenceException
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.errors import Conflict
-from bot.services.meetings import MeetingDraft, MeetingEdit, RepeatSpec
-from bot.services.programme import SessionDraft
-from bot.services.reminder_scheduler import ReminderScheduler, SendCallback
+from bot.services.meetings.programme import SessionDraft
+from bot.services.meetings.reminder_scheduler import ReminderScheduler, SendCallback
+from bot.services.meetings.service import MeetingDraft, MeetingEdit, RepeatSpec
 from bot.storage.models_core import GuildSettings
 from bot.storage.models_meetings import Reminder
 from tests.services.test_meetings_support import (

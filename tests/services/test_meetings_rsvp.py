@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import Conflict, InvalidInput
-from bot.services.meetings import MeetingDraft, MeetingEdit
+from bot.services.meetings.service import MeetingDraft, MeetingEdit
 from tests.services.test_meetings_support import GUILD, ORGANISER, Area, area_fixture
 
 area = pytest.fixture(area_fixture)

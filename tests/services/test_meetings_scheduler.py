@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.services.meetings import MeetingDraft
-from bot.services.reminder_scheduler import DispatchReport, ReminderScheduler
+from bot.services.meetings.reminder_scheduler import DispatchReport, ReminderScheduler
+from bot.services.meetings.service import MeetingDraft
 from bot.storage.models_meetings import Reminder
 from bot.storage.store import Store
 from tests.services.test_meetings_support import GUILD, ORGANISER, build_area

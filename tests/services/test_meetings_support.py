@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.services.meetings import Actor, MeetingService
-from bot.services.programme import ProgrammeService
-from bot.services.reminders import ReminderService
-from bot.services.rsvp import RsvpService
+from bot.services.meetings.programme import ProgrammeService
+from bot.services.meetings.reminders import ReminderService
+from bot.services.meetings.rsvp import RsvpService
+from bot.services.meetings.service import Actor, MeetingService
 from bot.storage.store import Store
 
 GUILD = 1000

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
-from bot.services import timeparse
+from bot.services.common import timeparse
 
 BRUSSELS = "Europe/Brussels"
 NOW = datetime(2017, 6, 1, 12, 0, tzinfo=UTC)  # a Thursday, 14:00 in Brussels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import InvalidInput, NotFound
-from bot.services.name_matcher import (
+from bot.services.common.name_matcher import (
     Candidate,
     Kind,
     join_names,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.text import plural
+from bot.services.common.text import plural
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import InvalidInput
-from bot.services import timeparse
+from bot.services.common import timeparse
 
 BRUSSELS = "Europe/Brussels"
 MARCH = datetime(2027, 3, 26, 12, 0, tzinfo=ZoneInfo(BRUSSELS))  # Friday, CET

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.activity import ActivityService
+from bot.services.discussions.activity import ActivityService
 from bot.storage.discussions import hour_of
 from bot.storage.models_discussions import ActivityBatch, DiscussionState, NewThread, to_epoch
 from bot.storage.store import Store

@@ -14,7 +14,7 @@ import pytest
 
 from bot.config import LimitsConfig
 from bot.runtime import RunningAgora
-from bot.services.rate_limit import LIMIT_KINDS
+from bot.services.common.rate_limit import LIMIT_KINDS
 from discord_sandbox import Sandbox
 from discord_sandbox.permissions import Permission
 from discord_sandbox.scenario import run_scenario

@@ -15,8 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.errors import PermissionDenied
-from bot.services.clock import Clock
-from bot.services.meetings import MeetingDraft, RepeatSpec
+from bot.services.common.clock import Clock
+from bot.services.meetings.service import MeetingDraft, RepeatSpec
 from bot.storage.models_meetings import Location, Scope
 from bot.storage.store import Store
 

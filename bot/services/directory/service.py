@@ -15,12 +15,12 @@ from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
 
 from bot.errors import Conflict, InvalidInput, NotFound
-from bot.services.clock import Clock, utc_now
-from bot.services.directory_cache import DirectoryCache, GuildDirectory
-from bot.services.fuzzy import fold
-from bot.services.name_matcher import Accept, Candidate, Found, Kind, pick, rank_names
-from bot.services.names import invisible_problem, normalise_name, skeleton
-from bot.services.permissions import Actor, require_admin, require_manage_initiative
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.fuzzy import fold
+from bot.services.common.name_matcher import Accept, Candidate, Found, Kind, pick, rank_names
+from bot.services.common.names import invisible_problem, normalise_name, skeleton
+from bot.services.common.permissions import Actor, require_admin, require_manage_initiative
+from bot.services.directory.cache import DirectoryCache, GuildDirectory
 from bot.storage.directory import ClearedMappings
 from bot.storage.models_core import Cluster, Initiative, InitiativeDraft
 from bot.storage.store import Store

@@ -9,15 +9,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bot.errors import Conflict, InvalidInput
-from bot.services.clock import Clock, utc_now
-from bot.services.directory import Page, check_page, clamp_page, resolve_initiative
-from bot.services.directory_cache import DirectoryCache
-from bot.services.fuzzy import fold
-from bot.services.ids import plain_id
-from bot.services.name_matcher import Candidate, Kind, pick, rank_names
-from bot.services.names import clean_text
-from bot.services.permissions import Actor, require_add_resource, require_change_resource
-from bot.services.text import plural
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.fuzzy import fold
+from bot.services.common.ids import plain_id
+from bot.services.common.name_matcher import Candidate, Kind, pick, rank_names
+from bot.services.common.names import clean_text
+from bot.services.common.permissions import Actor, require_add_resource, require_change_resource
+from bot.services.common.text import plural
+from bot.services.directory.cache import DirectoryCache
+from bot.services.directory.service import Page, check_page, clamp_page, resolve_initiative
 from bot.storage.models_core import Resource, ResourceKind
 from bot.storage.resources import ItemLimitReached
 from bot.storage.store import Store

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from bot.services import programme
+from bot.services.meetings import programme
 from bot.storage.models_meetings import Meeting, OccurrenceException, RecurrenceRule, Session
 
 PRODID = "-//Agora//Meetings//EN"

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.services.text import plural
+from bot.services.common.text import plural
 
 LimitKind = Literal["rsvp", "discussion", "resource", "membership", "meeting", "settings", "admin"]
 LIMIT_KINDS: tuple[LimitKind, ...] = (

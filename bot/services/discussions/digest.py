@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from bot.config import WEEKDAYS
 from bot.errors import InvalidInput, NotFound
-from bot.services.clock import Clock, utc_now
-from bot.services.links import masked_link
-from bot.services.text import plural
-from bot.services.text_fit import clip, fit_lines
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.links import masked_link
+from bot.services.common.text import plural
+from bot.services.common.text_fit import clip, fit_lines
 from bot.storage.models_core import Cluster, Initiative, ResourceKind
 from bot.storage.models_discussions import to_epoch
 from bot.storage.store import Store

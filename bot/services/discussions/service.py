@@ -16,9 +16,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.errors import InvalidInput
-from bot.services.activity import ActivityService
-from bot.services.clock import Clock, utc_now
-from bot.services.text import plural
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.text import plural
+from bot.services.discussions.activity import ActivityService
 from bot.storage.discussions import DiscussionRepository
 from bot.storage.models_discussions import (
     Discussion,

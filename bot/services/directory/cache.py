@@ -32,7 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from bot.services.fuzzy import NameIndex
+from bot.services.common.fuzzy import NameIndex
 from bot.storage.memberships import UserMemberships
 from bot.storage.models_core import Cluster, Initiative, Membership, ResourceKind
 from bot.storage.store import Store

@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services.reminders import ReminderService, Verdict
+from bot.services.meetings.reminders import ReminderService, Verdict
 from bot.storage.models_meetings import Reminder, ReminderState
 from bot.storage.store import Store
 

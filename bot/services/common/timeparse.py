@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
-from bot.services import timephrases
+from bot.services.common import timephrases
 
 ACCEPTED_FORMATS = (
     "2017-06-20 09:00, 20/06/2017 9:00, 20 June 2017 9am, June 20th 2017 at 9, "

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.services.clock import Clock, utc_now
+from bot.services.common.clock import Clock, utc_now
 from bot.storage.activity import ActivityRepository
 from bot.storage.discussions import DiscussionRepository, hour_of
 from bot.storage.models_discussions import ActivityBatch, to_epoch

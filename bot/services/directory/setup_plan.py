@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.services.role_safety import RoleFacts, RoleGuard, initiative_role_name
-from bot.services.text import plural
+from bot.services.common.text import plural
+from bot.services.directory.role_safety import RoleFacts, RoleGuard, initiative_role_name
 from bot.storage.models_core import Cluster, Initiative
 
 MAX_CHANNEL_NAME = 100

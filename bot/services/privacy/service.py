@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.activity import ActivityService
-from bot.services.clock import Clock, utc_now
-from bot.services.memberships import MembershipService
-from bot.services.permissions import Actor, require_admin
-from bot.services.rsvp import RsvpResult, RsvpService
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.permissions import Actor, require_admin
+from bot.services.directory.memberships import MembershipService
+from bot.services.discussions.activity import ActivityService
+from bot.services.meetings.rsvp import RsvpResult, RsvpService
 from bot.storage.models_discussions import to_epoch
 from bot.storage.store import Store
 

@@ -14,14 +14,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from bot.errors import Conflict, InvalidInput, PermissionDenied
-from bot.services import ics, recurrence, timeparse
-from bot.services.clock import Clock
-from bot.services.ids import plain_id
-from bot.services.name_matcher import Accept, Candidate, Found, Kind, pick, rank_names
-from bot.services.names import clean_text
-from bot.services.recurrence import Occurrence
-from bot.services.reminders import CancelOutcome, PlanResult, ReminderService, parse_offsets
-from bot.services.rsvp import RsvpCounts
+from bot.services.common import timeparse
+from bot.services.common.clock import Clock
+from bot.services.common.ids import plain_id
+from bot.services.common.name_matcher import Accept, Candidate, Found, Kind, pick, rank_names
+from bot.services.common.names import clean_text
+from bot.services.meetings import ics, recurrence
+from bot.services.meetings.recurrence import Occurrence
+from bot.services.meetings.reminders import (
+    CancelOutcome,
+    PlanResult,
+    ReminderService,
+    parse_offsets,
+)
+from bot.services.meetings.rsvp import RsvpCounts
 from bot.storage.meetings import MeetingFields
 from bot.storage.models_meetings import (
     Announcement,

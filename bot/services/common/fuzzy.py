@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, NamedTuple, TypeVar
 
-from bot.services.names import fold_lookalikes
+from bot.services.common.names import fold_lookalikes
 
 T = TypeVar("T")
 

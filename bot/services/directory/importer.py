@@ -36,8 +36,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import InvalidInput
-from bot.services.clock import Clock, utc_now
-from bot.services.directory import (
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.names import normalise_name, skeleton
+from bot.services.directory.cache import DirectoryCache, GuildDirectory
+from bot.services.directory.service import (
     MAX_DESCRIPTION_LENGTH,
     MAX_SOURCE_NOTE_LENGTH,
     goal_problem,
@@ -45,8 +47,6 @@ from bot.services.directory import (
     name_problem,
     slug_problem,
 )
-from bot.services.directory_cache import DirectoryCache, GuildDirectory
-from bot.services.names import normalise_name, skeleton
 from bot.storage.directory import DirectoryChanges
 from bot.storage.models_core import ClusterDraft, InitiativeDraft, SourceCounts
 from bot.storage.store import Store

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import Conflict, InvalidInput
-from bot.services.clock import Clock
+from bot.services.common.clock import Clock
 from bot.storage.models_meetings import Answer, Meeting, Rsvp
 from bot.storage.store import Store
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from bot.errors import InvalidInput, NotFound
-from bot.services.fuzzy import edit_distance, fold, trigrams, typo_allowance, word_distance
+from bot.services.common.fuzzy import edit_distance, fold, trigrams, typo_allowance, word_distance
 
 K = TypeVar("K")
 

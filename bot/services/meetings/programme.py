@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.services import timeparse
-from bot.services.clock import Clock
-from bot.services.names import clean_text
-from bot.services.reminders import PlanResult, ReminderService
+from bot.services.common import timeparse
+from bot.services.common.clock import Clock
+from bot.services.common.names import clean_text
+from bot.services.meetings.reminders import PlanResult, ReminderService
 from bot.storage.meetings import SessionFields
 from bot.storage.models_meetings import SESSION_KINDS, Meeting, Session, SessionKind
 from bot.storage.store import Store

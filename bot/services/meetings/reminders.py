@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bot.durations import format_duration, parse_duration
 from bot.errors import InvalidInput
-from bot.services import recurrence
-from bot.services.clock import Clock
+from bot.services.common.clock import Clock
+from bot.services.common.durations import format_duration, parse_duration
+from bot.services.meetings import recurrence
 from bot.storage.models_meetings import Meeting, NewReminder, Reminder, Session
 from bot.storage.store import Store
 

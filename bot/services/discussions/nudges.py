@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.services.clock import Clock, utc_now
-from bot.services.text import plural
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.text import plural
 from bot.storage.models_core import Initiative
 from bot.storage.models_discussions import from_epoch, to_epoch
 from bot.storage.store import Store
