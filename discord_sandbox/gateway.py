@@ -2,8 +2,17 @@
 
 Each IDENTIFY creates a :class:`GatewaySession` with its own sequence numbers and a bounded
 backlog of already-serialised dispatch frames, so that RESUME can replay exactly what the
-client missed. Frames are sent as plain text: discord.py asks for ``compress=zlib-stream`` but
-only decompresses *binary* frames, and text frames are cheaper for us to produce.
+client missed.
+
+Each websocket is a :class:`GatewayConnection` that writes frames as Discord does for what the
+client asked: ``compress=zlib-stream`` in the URL makes every frame (HELLO included) a binary
+message from one zlib context per connection, ending with the ``Z_SYNC_FLUSH`` suffix;
+``compress=zstd-stream`` the same with one zstd context (when a zstd module is installed);
+``"compress": true`` in IDENTIFY without transport compression makes each later payload its own
+zlib stream in a binary message; otherwise frames are text. The client's payloads may be text
+or binary (UTF-8 JSON, or a zlib stream). What the sandbox cannot handle is closed with
+Discord's close code (4001 unknown opcode, 4002 decode error, 4003 not authenticated, 4005
+already authenticated, 4012 invalid API version) and logged.
 
 Dispatch is synchronous for callers (it only appends to per-session outboxes); one writer task
 per connection drains the outbox, which keeps frame order equal to sequence order.
@@ -13,7 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,11 +41,15 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 _dumps = dumps
+_log = logging.getLogger(__name__)
 
 BACKLOG_LIMIT = 20_000
 MEMBER_CHUNK_SIZE = 1000
 # Privileged intents the sandbox application has "enabled in the developer portal".
 APPLICATION_FLAGS = (1 << 12) | (1 << 14) | (1 << 18)
+# Gateway versions Discord serves (``v`` in the URL; absent means the default).
+SUPPORTED_VERSIONS = frozenset({"9", "10"})
+ZLIB_SUFFIX = b"\x00\x00\xff\xff"
 
 
 class GatewayOp:
@@ -49,6 +64,127 @@ class GatewayOp:
     INVALID_SESSION = 9
     HELLO = 10
     HEARTBEAT_ACK = 11
+    REQUEST_SOUNDBOARD_SOUNDS = 31
+
+
+class CloseCode:
+    """Discord's gateway close codes, with the reason text Discord sends."""
+
+    UNKNOWN_ERROR = 4000
+    UNKNOWN_OPCODE = 4001
+    DECODE_ERROR = 4002
+    NOT_AUTHENTICATED = 4003
+    AUTHENTICATION_FAILED = 4004
+    ALREADY_AUTHENTICATED = 4005
+    INVALID_API_VERSION = 4012
+    INVALID_INTENTS = 4013
+
+    REASONS: dict[int, str] = {  # noqa: RUF012 - read-only table
+        4000: "Unknown error.",
+        4001: "Unknown opcode.",
+        4002: "Decode error.",
+        4003: "Not authenticated.",
+        4004: "Authentication failed.",
+        4005: "Already authenticated.",
+        4012: "Invalid API version.",
+        4013: "Invalid intent(s).",
+    }
+
+
+# Ops a client may send once identified (HEARTBEAT, IDENTIFY and RESUME are handled apart).
+_SESSION_OPS = frozenset(
+    {
+        GatewayOp.PRESENCE_UPDATE,
+        GatewayOp.VOICE_STATE_UPDATE,
+        GatewayOp.REQUEST_GUILD_MEMBERS,
+        GatewayOp.REQUEST_SOUNDBOARD_SOUNDS,
+    }
+)
+
+
+class GatewayClose(Exception):
+    """Raised while handling a client's payload: close the connection with ``code``."""
+
+    def __init__(self, code: int, detail: str) -> None:
+        super().__init__(f"{code} {detail}")
+        self.code = code
+        self.detail = detail
+
+
+class _SessionRefused(Exception):
+    """IDENTIFY or RESUME was answered with a close or op 9: the connection ends."""
+
+
+def _zstd_stream_encoder() -> Callable[[bytes], bytes] | None:
+    """One zstd compression context, flushed after each message (None: no zstd module)."""
+    for name in ("compression.zstd", "backports.zstd"):
+        with contextlib.suppress(ImportError):
+            module: Any = __import__(name, fromlist=["ZstdCompressor"])
+            compressor = module.ZstdCompressor()
+            block = module.ZstdCompressor.FLUSH_BLOCK
+            return lambda data: bytes(compressor.compress(data, mode=block))
+    try:
+        import zstandard  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    stream = zstandard.ZstdCompressor().compressobj()
+    flush = zstandard.COMPRESSOBJ_FLUSH_BLOCK
+    return lambda data: bytes(stream.compress(data) + stream.flush(flush))
+
+
+def _zlib_stream_encoder() -> Callable[[bytes], bytes]:
+    """One zlib context for the connection; each message ends with the Z_SYNC_FLUSH suffix."""
+    compressor = zlib.compressobj()
+    sync = zlib.Z_SYNC_FLUSH
+    return lambda data: compressor.compress(data) + compressor.flush(sync)
+
+
+class GatewayConnection:
+    """One websocket and how frames are written to it (text, or compressed as asked)."""
+
+    def __init__(self, ws: web.WebSocketResponse, transport_compression: str | None) -> None:
+        self.ws = ws
+        self.transport_compression = transport_compression
+        self.payload_compression = False
+        self.binary_frames_received = 0
+        self._stream: Callable[[bytes], bytes] | None = None
+        if transport_compression == "zlib-stream":
+            self._stream = _zlib_stream_encoder()
+        elif transport_compression == "zstd-stream":
+            self._stream = _zstd_stream_encoder()
+
+    async def send(self, frame: str) -> None:
+        # Compressing and handing the bytes to aiohttp happen with no await in between (the
+        # writer writes uncompressed websocket frames synchronously), so frames reach the
+        # socket in the order their compression context produced them.
+        if self._stream is not None:
+            await self.ws.send_bytes(self._stream(frame.encode()))
+        elif self.payload_compression:
+            await self.ws.send_bytes(zlib.compress(frame.encode()))
+        else:
+            await self.ws.send_str(frame)
+
+    async def close(self, code: int, detail: str) -> None:
+        reason = CloseCode.REASONS.get(code, "")
+        _log.warning("gateway: closing a connection with %d %s %s", code, reason, detail)
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=code, message=reason.encode())
+
+
+def decode_payload(raw: str | bytes) -> JSON:
+    """A client's payload: JSON text, UTF-8 JSON in a binary message, or a zlib stream of it."""
+    if isinstance(raw, bytes) and raw[:1] == b"\x78":  # a zlib header: a compressed payload
+        try:
+            raw = zlib.decompress(raw)
+        except zlib.error as error:
+            raise GatewayClose(CloseCode.DECODE_ERROR, f"bad zlib payload: {error}") from None
+    try:
+        payload = loads(raw)
+    except ValueError as error:
+        raise GatewayClose(CloseCode.DECODE_ERROR, f"not JSON: {error}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("op"), int):
+        raise GatewayClose(CloseCode.DECODE_ERROR, "not a gateway payload (an object with op)")
+    return payload
 
 
 @dataclass(eq=False)
@@ -60,14 +196,18 @@ class GatewaySession:
     outbox: list[str] = field(default_factory=list)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     idle: asyncio.Event = field(default_factory=asyncio.Event)  # outbox fully written
-    ws: web.WebSocketResponse | None = None
+    conn: GatewayConnection | None = None
     transport: asyncio.BaseTransport | None = None
+
+    @property
+    def ws(self) -> web.WebSocketResponse | None:
+        return None if self.conn is None else self.conn.ws
 
     def push(self, event: str, data_json: str) -> None:
         self.seq += 1
         frame = f'{{"op":0,"s":{self.seq},"t":"{event}","d":{data_json}}}'
         self.backlog.append((self.seq, frame))
-        if self.ws is not None:
+        if self.conn is not None:
             self.outbox.append(frame)
             self.idle.clear()
             self.wake.set()
@@ -99,6 +239,8 @@ class Gateway:
         self.history: deque[tuple[str, JSON]] = deque(maxlen=10_000)
         self._waiters: list[EventWaiter] = []
         self._connections: set[web.WebSocketResponse] = set()
+        # Every websocket opened, in order (how each asked to be written to; for tests).
+        self.connections_opened: deque[GatewayConnection] = deque(maxlen=100)
         # Called with (event, data) after every dispatch (the web client follows the world).
         self.listeners: list[Callable[[str, JSON], None]] = []
 
@@ -157,23 +299,23 @@ class Gateway:
     async def drain(self) -> None:
         """Wait until every connected session's pending events are written to its socket."""
         for session in list(self.sessions.values()):
-            if session.ws is not None and session.outbox:
+            if session.conn is not None and session.outbox:
                 await session.idle.wait()
 
     @property
     def connected_sessions(self) -> list[GatewaySession]:
-        return [s for s in self.sessions.values() if s.ws is not None]
+        return [s for s in self.sessions.values() if s.conn is not None]
 
     # ---- fault injection -------------------------------------------------------------------
     async def send_reconnect(self) -> None:
         for session in self.connected_sessions:
-            assert session.ws is not None
-            await session.ws.send_str(_dumps({"op": GatewayOp.RECONNECT, "d": None}))
+            assert session.conn is not None
+            await session.conn.send(_dumps({"op": GatewayOp.RECONNECT, "d": None}))
 
     async def send_invalid_session(self, resumable: bool) -> None:
         for session in self.connected_sessions:
-            assert session.ws is not None
-            await session.ws.send_str(_dumps({"op": GatewayOp.INVALID_SESSION, "d": resumable}))
+            assert session.conn is not None
+            await session.conn.send(_dumps({"op": GatewayOp.INVALID_SESSION, "d": resumable}))
             if not resumable:
                 self.sessions.pop(session.session_id, None)
 
@@ -182,7 +324,7 @@ class Gateway:
         for session in self.connected_sessions:
             if session.transport is not None:
                 session.transport.abort()  # type: ignore[attr-defined]
-            session.ws = None
+            session.conn = None
 
     async def close_all(self) -> None:
         for ws in list(self._connections):
@@ -194,81 +336,126 @@ class Gateway:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
         self._connections.add(ws)
+        conn = GatewayConnection(ws, request.query.get("compress"))
+        self.connections_opened.append(conn)
         session: GatewaySession | None = None
         writer: asyncio.Task[None] | None = None
         try:
-            await ws.send_str(
+            refusal = _refuse_url(request)
+            if refusal is not None:
+                await conn.close(*refusal)
+                return ws
+            await conn.send(
                 _dumps(
                     {"op": GatewayOp.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}
                 )
             )
             async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    if msg.type == WSMsgType.ERROR:
+                if msg.type == WSMsgType.TEXT or msg.type == WSMsgType.BINARY:
+                    if msg.type == WSMsgType.BINARY:
+                        conn.binary_frames_received += 1
+                    try:
+                        session = await self._receive(conn, request, session, msg.data)
+                    except GatewayClose as close:
+                        await conn.close(close.code, close.detail)
                         break
-                    continue
-                payload = loads(msg.data)
-                op = payload.get("op")
-                data = payload.get("d")
-                if op == GatewayOp.HEARTBEAT:
-                    if self.heartbeat_acks:
-                        await ws.send_str('{"op":11,"d":null}')
-                elif op == GatewayOp.IDENTIFY and session is None:
-                    session = await self._identify(ws, request, data)
-                    if session is None:
+                    except _SessionRefused:
                         break
-                    writer = asyncio.create_task(self._writer(session, ws))
-                elif op == GatewayOp.RESUME and session is None:
-                    session = await self._resume(ws, request, data)
-                    if session is None:
-                        break
-                    writer = asyncio.create_task(self._writer(session, ws))
-                elif op == GatewayOp.REQUEST_GUILD_MEMBERS and session is not None:
-                    self._members_chunk(session, data)
-                # PRESENCE_UPDATE / VOICE_STATE_UPDATE: accepted and ignored.
+                    if session is not None and writer is None:
+                        writer = asyncio.create_task(self._writer(session, conn))
+                elif msg.type == WSMsgType.ERROR:
+                    break
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
             self._connections.discard(ws)
             if writer is not None:
                 writer.cancel()
-            if session is not None and session.ws is ws:
-                session.ws = None
+            if session is not None and session.conn is conn:
+                session.conn = None
                 session.outbox.clear()
         return ws
 
-    async def _writer(self, session: GatewaySession, ws: web.WebSocketResponse) -> None:
+    async def _receive(
+        self,
+        conn: GatewayConnection,
+        request: web.Request,
+        session: GatewaySession | None,
+        raw: str | bytes,
+    ) -> GatewaySession | None:
+        """Handle one client payload; returns the connection's session (None: not yet)."""
+        payload = decode_payload(raw)
+        op = payload["op"]
+        data = payload.get("d")
+        if op == GatewayOp.HEARTBEAT:
+            if self.heartbeat_acks:
+                await conn.send('{"op":11,"d":null}')
+            return session
+        if op in (GatewayOp.IDENTIFY, GatewayOp.RESUME):
+            if session is not None:
+                raise GatewayClose(CloseCode.ALREADY_AUTHENTICATED, f"op {op} on a session")
+            if not isinstance(data, dict):
+                raise GatewayClose(CloseCode.UNKNOWN_OPCODE, f"op {op} without an object in d")
+            if op == GatewayOp.IDENTIFY:
+                session = await self._identify(conn, request, data)
+            else:
+                session = await self._resume(conn, request, data)
+            if session is None:
+                raise _SessionRefused
+            return session
+        if op not in _SESSION_OPS:
+            raise GatewayClose(CloseCode.UNKNOWN_OPCODE, f"op {op!r} is not one a client sends")
+        if session is None:
+            raise GatewayClose(CloseCode.NOT_AUTHENTICATED, f"op {op} before IDENTIFY")
+        if op == GatewayOp.REQUEST_GUILD_MEMBERS:
+            if not isinstance(data, dict):
+                raise GatewayClose(CloseCode.UNKNOWN_OPCODE, "op 8 without an object in d")
+            self._members_chunk(session, data)
+        elif op == GatewayOp.REQUEST_SOUNDBOARD_SOUNDS:
+            guild_ids = data.get("guild_ids") if isinstance(data, dict) else None
+            for guild_id in guild_ids if isinstance(guild_ids, list) else ():
+                if str(guild_id) in self._state.guilds:
+                    payload_json = _dumps({"soundboard_sounds": [], "guild_id": str(guild_id)})
+                    session.push("SOUNDBOARD_SOUNDS", payload_json)
+        # PRESENCE_UPDATE / VOICE_STATE_UPDATE: accepted; the sandbox has no presences or voice.
+        return session
+
+    async def _writer(self, session: GatewaySession, conn: GatewayConnection) -> None:
         try:
-            while not ws.closed:
+            while not conn.ws.closed:
                 await session.wake.wait()
                 session.wake.clear()
-                if session.ws is not ws:
+                if session.conn is not conn:
                     return
                 frames, session.outbox = session.outbox, []
                 for frame in frames:
-                    await ws.send_str(frame)
+                    await conn.send(frame)
                 if not session.outbox:
                     session.idle.set()
         except (ConnectionResetError, RuntimeError):
             return
 
     async def _identify(
-        self, ws: web.WebSocketResponse, request: web.Request, data: JSON
+        self, conn: GatewayConnection, request: web.Request, data: JSON
     ) -> GatewaySession | None:
-        if not isinstance(data, dict) or data.get("token") != self._token:
-            await ws.close(code=4004, message=b"Authentication failed.")
+        if data.get("token") != self._token:
+            await conn.close(CloseCode.AUTHENTICATION_FAILED, "IDENTIFY with a wrong token")
             return None
         intents = data.get("intents")
         if not isinstance(intents, int) or intents < 0 or intents >= (1 << 26):
-            await ws.close(code=4013, message=b"Invalid intent(s).")
+            await conn.close(CloseCode.INVALID_INTENTS, f"IDENTIFY with intents {intents!r}")
             return None
+        # Payload compression is off when the transport is compressed (as on Discord).
+        conn.payload_compression = (
+            data.get("compress") is True and conn.transport_compression is None
+        )
         # A client that identifies anew has given up its old sessions; forget the
         # disconnected ones instead of buffering events for them forever.
-        for sid in [sid for sid, s in self.sessions.items() if s.ws is None]:
+        for sid in [sid for sid, s in self.sessions.items() if s.conn is None]:
             del self.sessions[sid]
         self.identify_count += 1
         session = GatewaySession(session_id=secrets.token_hex(16), intents=intents)
-        session.ws = ws
+        session.conn = conn
         session.transport = request.transport
         self.sessions[session.session_id] = session
         state = self._state
@@ -299,22 +486,22 @@ class Gateway:
         return session
 
     async def _resume(
-        self, ws: web.WebSocketResponse, request: web.Request, data: JSON
+        self, conn: GatewayConnection, request: web.Request, data: JSON
     ) -> GatewaySession | None:
-        if not isinstance(data, dict) or data.get("token") != self._token:
-            await ws.close(code=4004, message=b"Authentication failed.")
+        if data.get("token") != self._token:
+            await conn.close(CloseCode.AUTHENTICATION_FAILED, "RESUME with a wrong token")
             return None
         session = self.sessions.get(str(data.get("session_id")))
         seq = data.get("seq") or 0
         if session is None or (session.backlog and session.backlog[0][0] > seq + 1):
             # Unknown session, or the events it missed have left the backlog: not resumable.
-            await ws.send_str(_dumps({"op": GatewayOp.INVALID_SESSION, "d": False}))
+            await conn.send(_dumps({"op": GatewayOp.INVALID_SESSION, "d": False}))
             return None
-        if session.ws is not None and session.ws is not ws:
+        if session.conn is not None and session.conn is not conn:
             with contextlib.suppress(Exception):
-                await session.ws.close(code=4000)
+                await session.conn.ws.close(code=CloseCode.UNKNOWN_ERROR)
         self.resume_count += 1
-        session.ws = ws
+        session.conn = conn
         session.transport = request.transport
         session.outbox = [frame for s, frame in session.backlog if s > seq]
         session.push("RESUMED", "{}")
@@ -349,3 +536,20 @@ class Gateway:
             if data.get("nonce") is not None:
                 payload["nonce"] = data["nonce"]
             session.push("GUILD_MEMBERS_CHUNK", _dumps(payload))
+
+
+def _refuse_url(request: web.Request) -> tuple[int, str] | None:
+    """Why the connection URL cannot be served (close code and detail), or None."""
+    query = request.query
+    version = query.get("v")
+    if version is not None and version not in SUPPORTED_VERSIONS:
+        return CloseCode.INVALID_API_VERSION, f"gateway version {version!r}"
+    encoding = query.get("encoding", "json")
+    if encoding != "json":
+        return CloseCode.UNKNOWN_ERROR, f"encoding={encoding}: the sandbox speaks JSON only"
+    compress = query.get("compress")
+    if compress not in (None, "zlib-stream", "zstd-stream"):
+        return CloseCode.UNKNOWN_ERROR, f"compress={compress}: not a transport compression"
+    if compress == "zstd-stream" and _zstd_stream_encoder() is None:
+        return CloseCode.UNKNOWN_ERROR, "compress=zstd-stream needs a zstd module installed"
+    return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from discord_sandbox.rest.log import CallPredicate, RestCall, RestLog
 from discord_sandbox.rest.ratelimit import RateLimiter
 from discord_sandbox.serialize import guild_create_json
 from discord_sandbox.state import BOT_ROLE_PERMISSIONS, SandboxState
+from discord_sandbox.tokens import bot_token
 from discord_sandbox.validation import Validator, default_spec_path, load_validator
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class Sandbox(AdminActions):
     ) -> None:
         self.spec_path = spec_path or default_spec_path()
         self.state = SandboxState(bot_username=bot_name)
-        self.bot_token = "sandbox." + secrets.token_urlsafe(32)
+        self.bot_token = bot_token(self.state.bot_user_id)
         self.auth_header = f"Bot {self.bot_token}"
         self.validator: Validator | None = load_validator(self.spec_path) if validate else None
         self.validate_responses = validate_responses
