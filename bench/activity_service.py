@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.services.discussions.activity import ActivityService
-from bot.storage.models_discussions import NewThread
+from bot.storage.discussions.models import NewThread
 from bot.storage.store import Store
 
 GUILD = 1

@@ -42,8 +42,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.storage.directory import DirectoryChanges
-from bot.storage.models_core import ClusterDraft, InitiativeDraft, db_time
+from bot.storage.directory.models import ClusterDraft, InitiativeDraft, db_time
+from bot.storage.directory.repository import DirectoryChanges
 from bot.storage.store import Store
 from discord_sandbox import Sandbox
 from discord_sandbox.interactions import InteractionRecord, InteractionType

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.services.meetings.reminder_scheduler import DispatchReport, ReminderScheduler
 from bot.services.meetings.reminders import ReminderService
-from bot.storage.meetings import MeetingFields
-from bot.storage.models_meetings import Location, NewReminder, Reminder
+from bot.storage.meetings.models import Location, NewReminder, Reminder
+from bot.storage.meetings.repository import MeetingFields
 from bot.storage.store import Store
 
 GUILD = 1000

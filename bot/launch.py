@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -27,6 +28,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEED_FILE = "eip-scc.toml"
+OPENAPI_SPEC_ENV_VAR = "DISCORD_OPENAPI_SPEC"
+
+
+def openapi_spec_path() -> Path:
+    """Discord's OpenAPI spec for the sandbox: ``$DISCORD_OPENAPI_SPEC``, else
+    ``shared/discord-api/openapi.json`` beside the checkout (never copied into it)."""
+    configured = os.environ.get(OPENAPI_SPEC_ENV_VAR)
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "shared" / "discord-api" / "openapi.json"
 
 
 def seed_path() -> Path:
@@ -104,7 +115,7 @@ async def run_sandbox(config: Config, *, script: str | None = None) -> int:
         if config.database.path == "agora.db":
             # A fresh sandbox has fresh ids; a fresh database matches it.
             config = with_database(config, str(Path(scratch) / "agora.db"))
-        sandbox = Sandbox()
+        sandbox = Sandbox(spec_path=str(openapi_spec_path()))
         log_redaction.hide(sandbox.bot_token)
         await sandbox.start()
         try:

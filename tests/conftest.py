@@ -16,10 +16,14 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.config import Config, parse_config
-from bot.launch import prepare_seed_guild, sandbox_config
+from bot.launch import OPENAPI_SPEC_ENV_VAR, openapi_spec_path, prepare_seed_guild, sandbox_config
 from bot.runtime import RunningAgora, start_agora
 from bot.services.common.rate_limit import LIMIT_KINDS
 from discord_sandbox import Sandbox
+
+# Every sandbox the tests start validates against Discord's spec: the sandbox assumes no
+# checkout layout, Agora's tests know it (``$DISCORD_OPENAPI_SPEC`` still wins).
+os.environ[OPENAPI_SPEC_ENV_VAR] = str(openapi_spec_path())
 
 # Tests of features act faster than any person, so they run without the per-member
 # limits on writes; tests/reliability/test_trust_limits.py runs with the defaults.

@@ -9,7 +9,7 @@ from bot.services.common.text import plural
 from bot.services.common.text_fit import clip, fit_lines
 from bot.services.discussions.digest import DigestEmbed
 from bot.services.privacy.service import PrivacyReport
-from bot.storage.models_discussions import Discussion, to_epoch
+from bot.storage.discussions.models import Discussion, to_epoch
 
 STATE_LABELS = {"open": "open", "archived": "archived", "all": "open and archived"}
 PERIOD_LABELS = {

@@ -17,7 +17,7 @@ from bot.errors import AgoraError
 from bot.services.common.links import masked_link
 from bot.services.common.text import plural
 from bot.services.common.text_fit import clip, fit_lines
-from bot.storage.models_core import Resource, ResourceKind
+from bot.storage.directory.models import Resource, ResourceKind
 
 RESOURCES_PAGE_SIZE = 10
 # Page kinds of cogs/_pagination.py, and the subcommand group of each kind.

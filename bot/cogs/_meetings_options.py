@@ -19,7 +19,7 @@ from bot.services.common.name_matcher import Candidate, rank_names, split_names
 from bot.services.directory.service import Choice
 from bot.services.meetings.programme import session_choice
 from bot.services.meetings.service import RepeatSpec
-from bot.storage.models_meetings import Location, Scope
+from bot.storage.meetings.models import Location, Scope
 
 MAX_CHOICES = 25
 

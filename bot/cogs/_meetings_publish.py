@@ -23,7 +23,7 @@ from bot.cogs._meetings_render import DirectoryNames, meeting_embed, reminder_te
 from bot.cogs._meetings_views import rsvp_view
 from bot.services.meetings.service import EventPlan, MeetingView
 from bot.services.registry import Services
-from bot.storage.models_meetings import Meeting, Reminder, Session
+from bot.storage.meetings.models import Meeting, Reminder, Session
 
 log = logging.getLogger(__name__)
 

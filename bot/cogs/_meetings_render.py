@@ -23,7 +23,7 @@ from bot.services.meetings.recurrence import Occurrence, day_and_time, day_text
 from bot.services.meetings.reminders import ScheduledReminders, describe_offsets
 from bot.services.meetings.rsvp import Attendees, RsvpCounts
 from bot.services.meetings.service import MeetingView
-from bot.storage.models_meetings import Meeting, Reminder, Session
+from bot.storage.meetings.models import Meeting, Reminder, Session
 
 CANCELLED_COLOUR = discord.Colour(0x8B8B8B)
 FIELD_LIMIT = 1024

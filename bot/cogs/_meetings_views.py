@@ -18,7 +18,7 @@ from bot.cogs._cooldowns import check_rate
 from bot.cogs._meetings_render import meeting_embed
 from bot.error_handler import errors_answered
 from bot.services.meetings.service import Actor
-from bot.storage.models_meetings import Answer
+from bot.storage.meetings.models import Answer
 
 if TYPE_CHECKING:
     from bot.cogs._meetings_publish import MeetingPublisher

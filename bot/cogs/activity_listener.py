@@ -31,7 +31,7 @@ from discord.ext import commands
 
 from bot.bot import AgoraBot
 from bot.services.discussions.service import ReconcileReport, ThreadSnapshot
-from bot.storage.models_discussions import Discussion
+from bot.storage.discussions.models import Discussion
 
 log = logging.getLogger(__name__)
 

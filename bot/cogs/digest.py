@@ -24,7 +24,7 @@ from bot.cogs._discussions_render import digest_embed
 from bot.cogs._pagination import Page, send_page
 from bot.cogs.initiatives import cluster_autocomplete
 from bot.services.discussions.digest import cron_kwargs, render_digest
-from bot.storage.models_core import Cluster
+from bot.storage.directory.models import Cluster
 
 log = logging.getLogger(__name__)
 

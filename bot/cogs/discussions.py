@@ -25,7 +25,7 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.services.common.names import clean_text
 from bot.services.common.text import plural
 from bot.services.common.text_fit import first_that_fits
-from bot.storage.models_core import Initiative
+from bot.storage.directory.models import Initiative
 
 T = TypeVar("T")
 

@@ -26,7 +26,7 @@ from bot.services.common.name_matcher import Found, shown
 from bot.services.common.text import plural
 from bot.services.common.text_fit import fit_lines
 from bot.services.directory.resources import MAX_TITLE_LENGTH, MAX_URL_LENGTH
-from bot.storage.models_core import Initiative
+from bot.storage.directory.models import Initiative
 
 log = logging.getLogger(__name__)
 

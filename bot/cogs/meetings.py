@@ -68,7 +68,7 @@ from bot.services.meetings.service import (
     MeetingDraft,
     MeetingEdit,
 )
-from bot.storage.models_meetings import SESSION_KINDS, Location
+from bot.storage.meetings.models import SESSION_KINDS, Location
 
 log = logging.getLogger(__name__)
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.storage.activity import ActivityRepository
 from bot.storage.bot_state import BotStateRepository
 from bot.storage.database import Database
-from bot.storage.directory import DirectoryRepository
-from bot.storage.discussions import DiscussionRepository
-from bot.storage.forgotten import ForgottenRepository
-from bot.storage.guilds import GuildSettingsRepository
-from bot.storage.meeting_drafts import MeetingDraftRepository
-from bot.storage.meetings import MeetingRepository
-from bot.storage.memberships import MembershipRepository
-from bot.storage.reminders import ReminderRepository
-from bot.storage.resources import ResourceRepository
+from bot.storage.directory.guilds import GuildSettingsRepository
+from bot.storage.directory.memberships import MembershipRepository
+from bot.storage.directory.repository import DirectoryRepository
+from bot.storage.directory.resources import ResourceRepository
+from bot.storage.discussions.activity import ActivityRepository
+from bot.storage.discussions.repository import DiscussionRepository
+from bot.storage.meetings.drafts import MeetingDraftRepository
+from bot.storage.meetings.reminders import ReminderRepository
+from bot.storage.meetings.repository import MeetingRepository
+from bot.storage.privacy.forgotten import ForgottenRepository
 
 
 class Store:

@@ -13,7 +13,7 @@ from typing import Any, cast
 from bot.bot import AgoraBot
 from bot.cogs.activity_listener import DISCUSSION_EVENT, ActivityListener
 from bot.runtime import RunningAgora
-from bot.storage.models_discussions import Discussion
+from bot.storage.discussions.models import Discussion
 from discord_sandbox import Sandbox
 from discord_sandbox.models import Channel, ChannelType
 

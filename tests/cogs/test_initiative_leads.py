@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.runtime import RunningAgora
-from bot.storage.memberships import RoleChange
+from bot.storage.directory.memberships import RoleChange
 from discord_sandbox import InteractionResult, Sandbox
 from discord_sandbox.permissions import Permission
 

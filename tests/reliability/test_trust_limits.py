@@ -28,7 +28,7 @@ from bot.services.common.rate_limit import (
     RateLimiter,
     too_often_message,
 )
-from bot.storage.models_core import db_time
+from bot.storage.directory.models import db_time
 from discord_sandbox import Sandbox
 from tests.cogs.test_meetings_helpers import MESSAGE, create_meeting, meeting_id_of
 from tests.reliability._support import Tally

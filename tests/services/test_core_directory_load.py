@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services.directory.cache import DirectoryCache, GuildDirectory
-from bot.storage.memberships import UserMemberships
-from bot.storage.models_core import Membership
+from bot.storage.directory.memberships import UserMemberships
+from bot.storage.directory.models import Membership
 from tests.services.test_core_support import ADMIN, GUILD, OTHER_GUILD, Core, open_core
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

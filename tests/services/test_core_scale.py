@@ -12,8 +12,8 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.storage.directory import DirectoryChanges
-from bot.storage.models_core import ClusterDraft, InitiativeDraft
+from bot.storage.directory.models import ClusterDraft, InitiativeDraft
+from bot.storage.directory.repository import DirectoryChanges
 from tests.services.test_core_support import GUILD, open_core
 
 WORDS = (

@@ -19,7 +19,7 @@ from bot.services.directory.setup_plan import (
     channel_name,
     plan_setup,
 )
-from bot.storage.models_core import Cluster, Initiative, SourceCounts
+from bot.storage.directory.models import Cluster, Initiative, SourceCounts
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.services.discussions.activity import ActivityAccumulator
+from bot.services.privacy.service import discussion_lines
 from bot.storage.store import Store
 from tests.services.test_discussions_support import GUILD, World, make_world
 
@@ -52,7 +53,7 @@ async def test_messages_are_counted_and_written_on_close(world: World) -> None:
     assert after.participant_count == 3
     assert after.last_activity_at == start + timedelta(minutes=4)
     assert world.activity.pending_messages == 0
-    lines = await world.store.discussions.describe_user(GUILD, BOB)
+    lines = discussion_lines(await world.store.discussions.describe_user(GUILD, BOB))
     assert any("3 messages counted" in line for line in lines)
 
 
@@ -162,6 +163,6 @@ async def test_a_crash_loses_only_what_was_not_yet_flushed(world: World, tmp_pat
         row = await reopened.discussions.get(GUILD, THREAD)
         assert row is not None
         assert row.message_count == 100  # the flushed batch, not the last 7
-        assert [line for line in await reopened.discussions.describe_user(GUILD, 12)] == []
+        assert discussion_lines(await reopened.discussions.describe_user(GUILD, 12)) == []
     finally:
         await reopened.close()

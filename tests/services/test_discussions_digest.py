@@ -31,9 +31,9 @@ from bot.services.discussions.digest import (
     next_digest_time,
     render_digest,
 )
-from bot.storage.meetings import MeetingFields
-from bot.storage.models_core import InitiativeDraft
-from bot.storage.models_meetings import Location, Scope
+from bot.storage.directory.models import InitiativeDraft
+from bot.storage.meetings.models import Location, Scope
+from bot.storage.meetings.repository import MeetingFields
 from tests.services.test_discussions_support import GUILD, World, world_fixture
 
 ALICE, BOB, CAROL = 11, 12, 13

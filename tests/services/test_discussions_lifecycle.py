@@ -10,6 +10,7 @@ import pytest
 from bot.errors import InvalidInput
 from bot.services.discussions.activity import ActivityService
 from bot.services.discussions.service import DiscussionService
+from bot.services.privacy.service import discussion_lines
 from bot.storage.store import Store
 from tests.services.test_discussions_support import (
     GUILD,
@@ -179,7 +180,7 @@ async def test_deleting_an_initiative_drops_its_discussions(world: World) -> Non
     assert world.discussions.count_for_initiative(GUILD, giants) == 0
     assert not world.activity.is_tracked(GUILD, 9300)
     assert await world.store.discussions.get(GUILD, 9300) is None
-    assert await world.store.discussions.describe_user(GUILD, BOB) == []
+    assert discussion_lines(await world.store.discussions.describe_user(GUILD, BOB)) == []
     assert world.discussions.count_by_initiative(GUILD) == {world.initiatives["humble-lamppost"]: 1}
 
 

@@ -14,8 +14,8 @@ from bot.services.common.permissions import Actor
 from bot.services.directory.cache import DirectoryCache
 from bot.services.directory.memberships import MembershipService
 from bot.services.privacy.service import PrivacyService
-from bot.storage.meetings import MeetingFields
-from bot.storage.models_meetings import Location, Scope
+from bot.storage.meetings.models import Location, Scope
+from bot.storage.meetings.repository import MeetingFields
 from tests.services.test_discussions_support import (
     GUILD,
     OTHER_GUILD,

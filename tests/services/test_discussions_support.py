@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.services.discussions.activity import ActivityService
 from bot.services.discussions.service import DiscussionService
 from bot.storage.database import Database
-from bot.storage.models_core import ClusterDraft, InitiativeDraft
+from bot.storage.directory.models import ClusterDraft, InitiativeDraft
 from bot.storage.store import Store
 
 GUILD = 1000

@@ -10,7 +10,7 @@ import pytest
 
 from bot.services.meetings.programme import SessionDraft
 from bot.services.meetings.service import MeetingDraft, RepeatSpec
-from bot.storage.models_meetings import Location
+from bot.storage.meetings.models import Location
 from tests.services.test_meetings_support import GUILD, ORGANISER, Area, area_fixture
 
 area = pytest.fixture(area_fixture)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import InvalidInput
 from bot.services.meetings import recurrence
-from bot.storage.models_meetings import OccurrenceException
+from bot.storage.meetings.models import OccurrenceException
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

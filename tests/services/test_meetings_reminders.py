@@ -14,8 +14,8 @@ from bot.errors import Conflict
 from bot.services.meetings.programme import SessionDraft
 from bot.services.meetings.reminder_scheduler import ReminderScheduler, SendCallback
 from bot.services.meetings.service import MeetingDraft, MeetingEdit, RepeatSpec
-from bot.storage.models_core import GuildSettings
-from bot.storage.models_meetings import Reminder
+from bot.storage.directory.models import GuildSettings
+from bot.storage.meetings.models import Reminder
 from tests.services.test_meetings_support import (
     GUILD,
     ORGANISER,

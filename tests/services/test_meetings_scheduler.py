@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.services.meetings.reminder_scheduler import DispatchReport, ReminderScheduler
 from bot.services.meetings.service import MeetingDraft
-from bot.storage.models_meetings import Reminder
+from bot.storage.meetings.models import Reminder
 from bot.storage.store import Store
 from tests.services.test_meetings_support import GUILD, ORGANISER, build_area
 

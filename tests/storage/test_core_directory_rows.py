@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.storage.directory import DirectoryChanges
-from bot.storage.models_core import ClusterDraft, InitiativeDraft, SourceCounts
+from bot.storage.directory.models import ClusterDraft, InitiativeDraft, SourceCounts
+from bot.storage.directory.repository import DirectoryChanges
 from bot.storage.store import Store
 
 GUILD = 111

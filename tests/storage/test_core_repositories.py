@@ -10,8 +10,8 @@ import aiosqlite
 import pytest
 
 from bot.errors import Conflict, NotFound
-from bot.storage.directory import DirectoryChanges
-from bot.storage.models_core import ClusterDraft, GuildSettings, InitiativeDraft
+from bot.storage.directory.models import ClusterDraft, GuildSettings, InitiativeDraft
+from bot.storage.directory.repository import DirectoryChanges
 from bot.storage.store import Store
 
 GUILD = 111

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.services.discussions.activity import ActivityService
-from bot.storage.discussions import hour_of
-from bot.storage.models_discussions import ActivityBatch, DiscussionState, NewThread, to_epoch
+from bot.storage.discussions.models import ActivityBatch, DiscussionState, NewThread, to_epoch
+from bot.storage.discussions.repository import hour_of
 from bot.storage.store import Store
 
 GUILD, OTHER_GUILD = 1000, 2000

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.meeting_list_cache import MeetingListCache
-from bot.storage.meetings import MeetingFields, MeetingRepository, SessionFields
-from bot.storage.models_meetings import Location, RecurrenceRule, Scope
+from bot.storage.meetings.list_cache import MeetingListCache
+from bot.storage.meetings.models import Location, RecurrenceRule, Scope
+from bot.storage.meetings.repository import MeetingFields, MeetingRepository, SessionFields
 from bot.storage.store import Store
 
 GUILD, OTHER = 1000, 2000

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import NotFound
-from bot.storage.meetings import MeetingFields, SessionFields
-from bot.storage.models_meetings import Location, NewReminder, Scope
+from bot.storage.meetings.models import Location, NewReminder, Scope
+from bot.storage.meetings.repository import MeetingFields, SessionFields
 from bot.storage.store import Store
 
 GUILD, OTHER = 1000, 2000

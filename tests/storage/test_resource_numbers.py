@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.database import migration_files
-from bot.storage.models_core import ClusterDraft, InitiativeDraft, ResourceKind
+from bot.storage.directory.models import ClusterDraft, InitiativeDraft, ResourceKind
 from bot.storage.store import Store
 
 GUILD = 111

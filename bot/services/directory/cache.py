@@ -33,8 +33,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bot.services.common.fuzzy import NameIndex
-from bot.storage.memberships import UserMemberships
-from bot.storage.models_core import Cluster, Initiative, Membership, ResourceKind
+from bot.storage.directory.memberships import UserMemberships
+from bot.storage.directory.models import Cluster, Initiative, Membership, ResourceKind
 from bot.storage.store import Store
 
 

@@ -47,8 +47,8 @@ from bot.services.directory.service import (
     name_problem,
     slug_problem,
 )
-from bot.storage.directory import DirectoryChanges
-from bot.storage.models_core import ClusterDraft, InitiativeDraft, SourceCounts
+from bot.storage.directory.models import ClusterDraft, InitiativeDraft, SourceCounts
+from bot.storage.directory.repository import DirectoryChanges
 from bot.storage.store import Store
 
 FORMAT_VERSION = 1

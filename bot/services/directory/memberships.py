@@ -27,8 +27,8 @@ from bot.services.common.clock import Clock, utc_now
 from bot.services.common.permissions import Actor, require_manage_initiative
 from bot.services.directory.cache import DirectoryCache
 from bot.services.directory.service import Page, check_page, clamp_page, resolve_initiative
-from bot.storage.memberships import RoleChange
-from bot.storage.models_core import Initiative, LeaveReason, Membership, Resource
+from bot.storage.directory.memberships import RoleChange
+from bot.storage.directory.models import Initiative, LeaveReason, Membership, Resource
 from bot.storage.store import Store
 
 

@@ -18,8 +18,8 @@ from bot.services.common.permissions import Actor, require_add_resource, require
 from bot.services.common.text import plural
 from bot.services.directory.cache import DirectoryCache
 from bot.services.directory.service import Page, check_page, clamp_page, resolve_initiative
-from bot.storage.models_core import Resource, ResourceKind
-from bot.storage.resources import ItemLimitReached
+from bot.storage.directory.models import Resource, ResourceKind
+from bot.storage.directory.resources import ItemLimitReached
 from bot.storage.store import Store
 
 MAX_TITLE_LENGTH = 100

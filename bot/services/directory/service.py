@@ -21,8 +21,8 @@ from bot.services.common.name_matcher import Accept, Candidate, Found, Kind, pic
 from bot.services.common.names import invisible_problem, normalise_name, skeleton
 from bot.services.common.permissions import Actor, require_admin, require_manage_initiative
 from bot.services.directory.cache import DirectoryCache, GuildDirectory
-from bot.storage.directory import ClearedMappings
-from bot.storage.models_core import Cluster, Initiative, InitiativeDraft
+from bot.storage.directory.models import Cluster, Initiative, InitiativeDraft
+from bot.storage.directory.repository import ClearedMappings
 from bot.storage.store import Store
 
 # Limits that fit Discord: a name is a channel topic, role name and embed title.

@@ -24,7 +24,7 @@ from typing import Literal
 
 from bot.services.common.text import plural
 from bot.services.directory.role_safety import RoleFacts, RoleGuard, initiative_role_name
-from bot.storage.models_core import Cluster, Initiative
+from bot.storage.directory.models import Cluster, Initiative
 
 MAX_CHANNEL_NAME = 100
 MAX_TOPIC = 1024  # Discord's limit for a text channel topic

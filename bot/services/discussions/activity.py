@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.services.common.clock import Clock, utc_now
-from bot.storage.activity import ActivityRepository
-from bot.storage.discussions import DiscussionRepository, hour_of
-from bot.storage.models_discussions import ActivityBatch, to_epoch
+from bot.storage.discussions.activity import ActivityRepository
+from bot.storage.discussions.models import ActivityBatch, to_epoch
+from bot.storage.discussions.repository import DiscussionRepository, hour_of
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from bot.services.common.clock import Clock, utc_now
 from bot.services.common.links import masked_link
 from bot.services.common.text import plural
 from bot.services.common.text_fit import clip, fit_lines
-from bot.storage.models_core import Cluster, Initiative, ResourceKind
-from bot.storage.models_discussions import to_epoch
+from bot.storage.directory.models import Cluster, Initiative, ResourceKind
+from bot.storage.discussions.models import to_epoch
 from bot.storage.store import Store
 
 # Discord's embed limits.

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from bot.services.common.clock import Clock, utc_now
 from bot.services.common.text import plural
-from bot.storage.models_core import Initiative
-from bot.storage.models_discussions import from_epoch, to_epoch
+from bot.storage.directory.models import Initiative
+from bot.storage.discussions.models import from_epoch, to_epoch
 from bot.storage.store import Store
 
 # The dm_opt_outs kind (migration 001) meaning "no discussion nudges".

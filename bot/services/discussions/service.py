@@ -19,8 +19,7 @@ from bot.errors import InvalidInput
 from bot.services.common.clock import Clock, utc_now
 from bot.services.common.text import plural
 from bot.services.discussions.activity import ActivityService
-from bot.storage.discussions import DiscussionRepository
-from bot.storage.models_discussions import (
+from bot.storage.discussions.models import (
     Discussion,
     DiscussionState,
     NewThread,
@@ -28,6 +27,7 @@ from bot.storage.models_discussions import (
     ThreadStateChange,
     to_epoch,
 )
+from bot.storage.discussions.repository import DiscussionRepository
 
 MAX_PAGE_SIZE = 25
 

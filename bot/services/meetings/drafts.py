@@ -17,7 +17,7 @@ from typing import Any
 from bot.errors import PermissionDenied
 from bot.services.common.clock import Clock
 from bot.services.meetings.service import MeetingDraft, RepeatSpec
-from bot.storage.models_meetings import Location, Scope
+from bot.storage.meetings.models import Location, Scope
 from bot.storage.store import Store
 
 # Longer than anyone spends on a form, short enough that nothing lingers.

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from bot.services.meetings import programme
-from bot.storage.models_meetings import Meeting, OccurrenceException, RecurrenceRule, Session
+from bot.storage.meetings.models import Meeting, OccurrenceException, RecurrenceRule, Session
 
 PRODID = "-//Agora//Meetings//EN"
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

@@ -10,8 +10,8 @@ from bot.services.common import timeparse
 from bot.services.common.clock import Clock
 from bot.services.common.names import clean_text
 from bot.services.meetings.reminders import PlanResult, ReminderService
-from bot.storage.meetings import SessionFields
-from bot.storage.models_meetings import SESSION_KINDS, Meeting, Session, SessionKind
+from bot.storage.meetings.models import SESSION_KINDS, Meeting, Session, SessionKind
+from bot.storage.meetings.repository import SessionFields
 from bot.storage.store import Store
 
 MAX_SESSIONS = 50

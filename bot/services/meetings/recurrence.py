@@ -14,7 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
-from bot.storage.models_meetings import OccurrenceException, RecurrenceRule
+from bot.storage.meetings.models import OccurrenceException, RecurrenceRule
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
 _MAX_SCAN = 5000  # occurrences examined before giving up (a rule far past its end)

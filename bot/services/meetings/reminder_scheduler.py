@@ -44,7 +44,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.meetings.reminders import ReminderService, Verdict
-from bot.storage.models_meetings import Reminder, ReminderState
+from bot.storage.meetings.models import Reminder, ReminderState
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)

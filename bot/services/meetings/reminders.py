@@ -1,6 +1,6 @@
 """Reminder planning: which reminder rows a meeting should have, and when they fire.
 
-Every reminder is a row (see ``bot.storage.reminders``). ``sync_meeting``
+Every reminder is a row (see ``bot.storage.meetings.reminders``). ``sync_meeting``
 reconciles a meeting's live rows with what its current times, offsets,
 sessions and occurrences call for: new ones are added, moved ones re-timed,
 obsolete ones cancelled. It is idempotent, so it is simply called after every
@@ -19,7 +19,7 @@ from bot.errors import InvalidInput
 from bot.services.common.clock import Clock
 from bot.services.common.durations import format_duration, parse_duration
 from bot.services.meetings import recurrence
-from bot.storage.models_meetings import Meeting, NewReminder, Reminder, Session
+from bot.storage.meetings.models import Meeting, NewReminder, Reminder, Session
 from bot.storage.store import Store
 
 WakeListener = Callable[[datetime], None]

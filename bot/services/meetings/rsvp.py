@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.errors import Conflict, InvalidInput
 from bot.services.common.clock import Clock
-from bot.storage.models_meetings import Answer, Meeting, Rsvp
+from bot.storage.meetings.models import Answer, Meeting, Rsvp
 from bot.storage.store import Store
 
 _ANSWER_WORDS: dict[str, Answer] = {

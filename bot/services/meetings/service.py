@@ -28,8 +28,7 @@ from bot.services.meetings.reminders import (
     parse_offsets,
 )
 from bot.services.meetings.rsvp import RsvpCounts
-from bot.storage.meetings import MeetingFields
-from bot.storage.models_meetings import (
+from bot.storage.meetings.models import (
     Announcement,
     Location,
     Meeting,
@@ -39,6 +38,7 @@ from bot.storage.models_meetings import (
     Scope,
     Session,
 )
+from bot.storage.meetings.repository import MeetingFields
 from bot.storage.store import Store
 
 MAX_TITLE = 100  # Discord's scheduled event name limit

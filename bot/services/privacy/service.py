@@ -7,7 +7,7 @@ who posted go. The calls are listed explicitly, one per area that stores user
 data, so adding an area means adding a line here (and the privacy test scans
 every table to catch a forgotten one).
 
-Forgetting also leaves a tombstone (``bot/storage/forgotten.py``: a keyed hash, never
+Forgetting also leaves a tombstone (``bot/storage/privacy/forgotten.py``: a keyed hash, never
 the id) so that catch-ups after a restart or a reconnect, which re-read Discord, do not
 record the person again; and it ends with a WAL checkpoint, so that with
 ``secure_delete`` on no copy of the id is left in the database file or its log.
@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 from bot.services.common.clock import Clock, utc_now
 from bot.services.common.permissions import Actor, require_admin
+from bot.services.common.text import plural
 from bot.services.directory.memberships import MembershipService
 from bot.services.discussions.activity import ActivityService
 from bot.services.meetings.rsvp import RsvpResult, RsvpService
-from bot.storage.models_discussions import to_epoch
+from bot.storage.discussions.models import UserDiscussionRecord, to_epoch
 from bot.storage.store import Store
 
 
@@ -91,7 +92,9 @@ class PrivacyService:
         holds_any = membership.holds_any
         meetings = await self._meeting_lines(guild_id, user_id)
         reminders = await self._store.reminders.describe_user(guild_id, user_id)
-        discussions = await self._store.discussions.describe_user(guild_id, user_id)
+        discussions = discussion_lines(
+            await self._store.discussions.describe_user(guild_id, user_id)
+        )
         return PrivacyReport(
             guild_id=guild_id,
             user_id=user_id,
@@ -159,3 +162,17 @@ class PrivacyService:
 def _check_actor(actor: Actor, user_id: int, action: str) -> None:
     if actor.user_id != user_id:
         require_admin(actor, action)
+
+
+def discussion_lines(record: UserDiscussionRecord) -> list[str]:
+    """The discussions part of a privacy report, one line per fact."""
+    lines = [
+        f"Started discussion “{started.name}” on {started.created_at:%Y-%m-%d}"
+        for started in record.authored
+    ]
+    lines += [
+        f"Took part in “{posted.name}”: {plural(posted.message_count, 'message')} counted,"
+        f" {posted.first_at:%Y-%m-%d} to {posted.last_at:%Y-%m-%d}"
+        for posted in record.posted
+    ]
+    return lines

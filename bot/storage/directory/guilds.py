@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from bot.storage.database import Database
-from bot.storage.models_core import GuildSettings, db_time, parse_db_time
+from bot.storage.directory.models import GuildSettings, db_time, parse_db_time
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 

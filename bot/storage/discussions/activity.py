@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.storage.database import Database
-from bot.storage.models_discussions import ActivityBatch
+from bot.storage.discussions.models import ActivityBatch
 
 # Every statement only touches threads Agora tracks: activity for a thread it
 # does not know (or no longer knows) is dropped rather than failing the batch.

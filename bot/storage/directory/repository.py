@@ -12,7 +12,7 @@ import aiosqlite
 
 from bot.errors import Conflict, NotFound
 from bot.storage.database import Database
-from bot.storage.models_core import (
+from bot.storage.directory.models import (
     Cluster,
     ClusterDraft,
     Initiative,

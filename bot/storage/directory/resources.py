@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.errors import Conflict, NotFound
 from bot.storage.database import Database
-from bot.storage.models_core import Resource, ResourceKind, db_time, parse_db_time
+from bot.storage.directory.models import Resource, ResourceKind, db_time, parse_db_time
 
 _COLUMNS = "id, guild_id, initiative_id, kind, number, title, url, added_by, added_at, updated_at"
 # The SQL function through which titles are compared (see ``use_title_key``).

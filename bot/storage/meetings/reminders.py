@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.storage.database import Database
-from bot.storage.models_meetings import NewReminder, Reminder, ReminderState
+from bot.storage.meetings.models import NewReminder, Reminder, ReminderState
 
 _COLUMNS = (
     "id, guild_id, meeting_id, session_id, kind, slot, offset_seconds, occurrence_start,"

@@ -125,3 +125,29 @@ class ActivityBatch:
 
     def is_empty(self) -> bool:
         return not self.threads
+
+
+@dataclass(frozen=True)
+class AuthoredDiscussion:
+    """A discussion the user started."""
+
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DiscussionParticipation:
+    """A discussion the user posted in: how many messages were counted, from when to when."""
+
+    name: str
+    message_count: int
+    first_at: datetime
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class UserDiscussionRecord:
+    """What the discussions area holds about one user (for a privacy request)."""
+
+    authored: tuple[AuthoredDiscussion, ...]
+    posted: tuple[DiscussionParticipation, ...]

@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.errors import Conflict
 from bot.storage.database import Database
-from bot.storage.models_core import (
+from bot.storage.directory.models import (
     JoinReason,
     LeaveReason,
     Membership,

@@ -7,18 +7,20 @@ from dataclasses import replace
 
 import aiosqlite
 
-from bot.services.common.text import plural
 from bot.storage.database import Database
-from bot.storage.forgotten import ForgottenRepository
-from bot.storage.models_discussions import (
+from bot.storage.discussions.models import (
+    AuthoredDiscussion,
     Discussion,
+    DiscussionParticipation,
     DiscussionState,
     NewThread,
     RankedDiscussion,
     ThreadStateChange,
+    UserDiscussionRecord,
     from_epoch,
     from_epoch_or_none,
 )
+from bot.storage.privacy.forgotten import ForgottenRepository
 
 # The participant count is computed, not stored, so forgetting a user updates it.
 _COLUMNS = """
@@ -354,8 +356,8 @@ class DiscussionRepository:
 
     # -- members' data rights ------------------------------------------------
 
-    async def describe_user(self, guild_id: int, user_id: int) -> list[str]:
-        """What this repository holds about the user, one line per fact."""
+    async def describe_user(self, guild_id: int, user_id: int) -> UserDiscussionRecord:
+        """What this repository holds about the user: discussions started, and taken part in."""
         authored = await self.db.fetch_all(
             "SELECT name, created_at FROM discussions WHERE guild_id = ? AND author_id = ?"
             " ORDER BY created_at",
@@ -368,16 +370,20 @@ class DiscussionRepository:
             " WHERE p.guild_id = ? AND p.user_id = ? ORDER BY p.first_at",
             (guild_id, user_id),
         )
-        lines = [
-            f"Started discussion “{row['name']}” on {from_epoch(row['created_at']):%Y-%m-%d}"
-            for row in authored
-        ]
-        lines += [
-            f"Took part in “{row['name']}”: {plural(row['message_count'], 'message')} counted,"
-            f" {from_epoch(row['first_at']):%Y-%m-%d} to {from_epoch(row['last_at']):%Y-%m-%d}"
-            for row in posted
-        ]
-        return lines
+        return UserDiscussionRecord(
+            authored=tuple(
+                AuthoredDiscussion(row["name"], from_epoch(row["created_at"])) for row in authored
+            ),
+            posted=tuple(
+                DiscussionParticipation(
+                    row["name"],
+                    row["message_count"],
+                    from_epoch(row["first_at"]),
+                    from_epoch(row["last_at"]),
+                )
+                for row in posted
+            ),
+        )
 
     async def forget_user(self, guild_id: int, user_id: int) -> int:
         """Erase the user's participation; authored threads stay, author unset.

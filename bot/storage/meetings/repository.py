@@ -13,8 +13,8 @@ import aiosqlite
 
 from bot.errors import NotFound
 from bot.storage.database import Database
-from bot.storage.meeting_list_cache import MeetingListCache
-from bot.storage.models_meetings import (
+from bot.storage.meetings.list_cache import MeetingListCache
+from bot.storage.meetings.models import (
     Announcement,
     Answer,
     AnswerOutcome,

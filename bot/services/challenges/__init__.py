@@ -1,0 +1,1 @@
+"""Challenges raised by initiatives, and matching them into challenge-workshop tables."""
