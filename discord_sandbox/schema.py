@@ -1,17 +1,17 @@
 """Validate the sandbox's REST traffic against Discord's official OpenAPI spec.
 
 Requests the bot sends are checked the way Discord checks them (a 400 "Invalid Form Body"
-with Discord's ``errors`` object), and the sandbox's own replies can be checked against the
-documented response schemas, so neither side can drift from real Discord unnoticed.
+with Discord's ``errors`` object), path parameters included (``/channels/abc`` is refused
+as Discord refuses it), and the sandbox's own replies can be checked against the documented
+response schemas, so neither side can drift from real Discord unnoticed.
 
-The spec is read from ``DISCORD_OPENAPI_SPEC`` or ``shared/discord-api/openapi.json`` beside
-the repository; it is never copied into the repository. Loading only parses the JSON and
-builds the route table; each (route, method) is compiled on first use and cached.
+The spec is read from the path the caller gives (see ``discord_sandbox.validation``); it is
+never copied into the repository. Loading parses the JSON and builds the route table; each
+(route, method) is compiled on first use and cached.
 
-Validity is decided by checks compiled from the spec (``schema_compile``), which are fast
-enough for thousands of requests per second; jsonschema's Draft 2020-12 validator, over a
-``referencing`` registry holding the spec, runs only when a body is invalid, to produce the
-detailed errors (it is ten times slower, which only matters on the happy path).
+Validity is decided by jsonschema-rs (Rust, a few microseconds for a typical message body);
+the pure-Python jsonschema, over a ``referencing`` registry holding the same spec, runs only
+when a value is invalid, to produce the detailed errors Discord's reply is built from.
 """
 
 from __future__ import annotations
@@ -19,36 +19,27 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from discord_sandbox.limits import apply_bot_limits
-from discord_sandbox.schema_compile import Check, SchemaCompiler, UnsupportedSchemaError
 from discord_sandbox.schema_errors import discord_errors, problem_lines
 from discord_sandbox.schema_leniency import apply_leniency
-from discord_sandbox.schema_routes import RouteTable
+from discord_sandbox.schema_routes import RouteTable, concrete_segments, template_segments
 
-SPEC_ENV_VAR = "DISCORD_OPENAPI_SPEC"
 _SPEC_URI = "urn:discord-openapi"
 _HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 _JSON = "application/json"
 _UNKNOWN: Any = object()
 _REQUEST_SCHEMAS_CACHED = 4096  # concrete paths (ids vary); the cache starts over when full
-
-
-def default_spec_path() -> Path:
-    """``$DISCORD_OPENAPI_SPEC``, else ``shared/discord-api/openapi.json`` beside the repo."""
-    configured = os.environ.get(SPEC_ENV_VAR)
-    if configured:
-        return Path(configured)
-    repository = Path(__file__).resolve().parents[1]
-    return repository.parent / "shared" / "discord-api" / "openapi.json"
+_DIGITS = frozenset("0123456789")
 
 
 def _pointer(tokens: list[str]) -> str:
@@ -60,11 +51,16 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def _fragment(pointer: str) -> str:
+    """A JSON pointer as a URI fragment: the spec's ``{channel_id}`` must be percent-encoded."""
+    return pointer.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
+
+
 @dataclass(frozen=True)
 class _CompiledSchema:
-    """One schema of the spec, as a fast check plus jsonschema for the error details."""
+    """One schema of the spec: jsonschema-rs decides, jsonschema explains a refusal."""
 
-    check: Check
+    check: Callable[[Any], bool]
     detailed: Draft202012Validator
 
 
@@ -76,22 +72,40 @@ class _CompiledSpec:
         self._registry: Registry[Any] = Registry().with_resource(
             _SPEC_URI, DRAFT202012.create_resource(spec)
         )
-        self._compiler = SchemaCompiler(spec)
+        self._fast_registry = jsonschema_rs.Registry([(_SPEC_URI, spec)])
         self._compiled: dict[str, _CompiledSchema] = {}  # by JSON pointer into the spec
 
     def schema_at(self, pointer: str) -> _CompiledSchema:
         compiled = self._compiled.get(pointer)
         if compiled is None:
+            reference = {"$ref": f"{_SPEC_URI}#{_fragment(pointer)}"}
+            # Formats only annotate (as in jsonschema's default validators); the spec's
+            # custom ones such as "snowflake" are checked by their patterns.
+            fast = jsonschema_rs.Draft202012Validator(
+                reference, registry=self._fast_registry, validate_formats=False
+            )
             detailed = Draft202012Validator(
                 {"$ref": f"{_SPEC_URI}#{pointer}"}, registry=self._registry
             )
-            try:
-                check = self._compiler.compile_pointer(pointer)
-            except UnsupportedSchemaError:
-                check = detailed.is_valid  # slower, but never wrong
-            compiled = _CompiledSchema(check, detailed)
+            compiled = _CompiledSchema(fast.is_valid, detailed)
             self._compiled[pointer] = compiled
         return compiled
+
+
+@dataclass(frozen=True)
+class _PathParameter:
+    name: str
+    index: int  # segment of the concrete path it occupies
+    schema: _CompiledSchema
+    integer: bool  # the spec types it as an integer: digits are read as a number
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a (method, concrete path) is checked against, looked up once per path."""
+
+    path_errors: dict[str, Any] | None  # the path's own verdict, the same for every body
+    body: _CompiledSchema | None
 
 
 class SchemaValidator:
@@ -112,8 +126,9 @@ class SchemaValidator:
             for template, operations in self._paths.items()
         )
         self._request_pointers: dict[tuple[str, str], str | None] = {}
-        # (method, concrete path) -> request schema: the route lookup, once per path.
-        self._request_schemas: dict[tuple[str, str], Any] = {}
+        self._path_parameters: dict[tuple[str, str], list[_PathParameter]] = {}
+        # (method, concrete path) -> what to check: the route lookup, once per path.
+        self._request_schemas: dict[tuple[str, str], _Request | None] = {}
         self._response_pointers: dict[tuple[str, str, int], str | None] = {}
 
     def _responses(self) -> _CompiledSpec:
@@ -122,10 +137,10 @@ class SchemaValidator:
         return self._strict
 
     @classmethod
-    def load(cls, spec_path: str | os.PathLike[str] | None = None) -> SchemaValidator | None:
-        """None (after printing ONE warning line to stderr saying validation is off) when the
-        file is missing."""
-        path = Path(spec_path) if spec_path is not None else default_spec_path()
+    def load(cls, spec_path: str | os.PathLike[str]) -> SchemaValidator | None:
+        """None (after printing ONE line to stderr saying validation is off) when the file
+        is missing or is not a JSON document."""
+        path = Path(spec_path)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -135,40 +150,106 @@ class SchemaValidator:
                 file=sys.stderr,
             )
             return None
-        return cls(text)
+        except (OSError, UnicodeDecodeError) as error:
+            print(
+                f"sandbox: cannot read the Discord OpenAPI spec at {path} ({error}); "
+                "request/response schema validation is off",
+                file=sys.stderr,
+            )
+            return None
+        try:
+            return cls(text)
+        except (ValueError, KeyError, TypeError) as error:
+            print(
+                f"sandbox: {path} is not Discord's OpenAPI spec ({error!r}); "
+                "request/response schema validation is off",
+                file=sys.stderr,
+            )
+            return None
 
     def match_route(self, method: str, concrete_path: str) -> str | None:
         """The spec path template, e.g. '/channels/{channel_id}/messages'."""
         return self._routes.match(method, concrete_path)
 
     def validate_request(self, method: str, concrete_path: str, body: Any) -> dict[str, Any] | None:
-        """concrete_path like '/channels/123/messages' (without the /api/v10 prefix). Returns
-        Discord's `errors` object for a 400 50035 Invalid Form Body, or None when valid or when
-        the route has no JSON request schema."""
+        """concrete_path like '/channels/123/messages' (without the /api/v10 prefix); body
+        None when the request has none. Returns Discord's `errors` object for a 400 50035
+        Invalid Form Body (the path's parameters first, as Discord reads them first), or None
+        when valid or when the route is not in the spec."""
         key = (method, concrete_path)
-        compiled = self._request_schemas.get(key, _UNKNOWN)
-        if compiled is _UNKNOWN:
-            compiled = self._request_schema(method, concrete_path)
+        request: _Request | None = self._request_schemas.get(key, _UNKNOWN)
+        if request is _UNKNOWN:
+            request = self._request(method, concrete_path)
             if len(self._request_schemas) >= _REQUEST_SCHEMAS_CACHED:
                 self._request_schemas.clear()
-            self._request_schemas[key] = compiled
-        if compiled is None:
+            self._request_schemas[key] = request
+        if request is None:
             return None
-        if compiled.check(body):
+        if request.path_errors is not None:
+            return request.path_errors
+        compiled = request.body
+        if compiled is None or body is None or compiled.check(body):
             return None
-        errors = discord_errors(compiled.detailed.iter_errors(body))
-        # An empty tree would mean the fast check and jsonschema disagree; jsonschema is the
+        # An empty tree would mean jsonschema-rs and jsonschema disagree; jsonschema is the
         # reference, so the body passes.
-        return errors or None
+        return discord_errors(compiled.detailed.iter_errors(body)) or None
 
-    def _request_schema(self, method: str, concrete_path: str) -> _CompiledSchema | None:
+    def _request(self, method: str, concrete_path: str) -> _Request | None:
         template = self.match_route(method, concrete_path)
         if template is None:
             return None
         pointer = self._request_pointer(template, method.lower())
-        if pointer is None:
-            return None
-        return self._requests.schema_at(pointer)
+        body = None if pointer is None else self._requests.schema_at(pointer)
+        segments = concrete_segments(concrete_path)
+        errors: dict[str, Any] = {}
+        for parameter in self._path_parameters_of(template, method.lower()):
+            value: Any = segments[parameter.index]
+            if parameter.integer and value and set(value.removeprefix("-")) <= _DIGITS:
+                value = int(value)
+            if not parameter.schema.check(value):
+                tree = discord_errors(parameter.schema.detailed.iter_errors(value))
+                if tree:
+                    errors[parameter.name] = tree
+        return _Request(errors or None, body)
+
+    def _path_parameters_of(self, template: str, method: str) -> list[_PathParameter]:
+        """The path parameters the spec declares a schema for (the operation's declaration
+        of a name wins over the path item's)."""
+        key = (template, method)
+        known = self._path_parameters.get(key)
+        if known is not None:
+            return known
+        positions = {
+            segment[1:-1]: index
+            for index, segment in enumerate(template_segments(template))
+            if segment.startswith("{") and segment.endswith("}")
+        }
+        item = self._paths[template]
+        declared: dict[str, list[str]] = {}
+        for tokens in (["parameters"], [method, "parameters"]):
+            node: Any = item
+            for token in tokens:
+                node = node.get(token, {}) if isinstance(node, dict) else {}
+            for index, parameter in enumerate(node if isinstance(node, list) else []):
+                if (
+                    isinstance(parameter, dict)
+                    and parameter.get("in") == "path"
+                    and parameter.get("name") in positions
+                    and "schema" in parameter
+                ):
+                    place = ["paths", template, *tokens, str(index), "schema"]
+                    declared[parameter["name"]] = place
+        parameters = []
+        for name, place in declared.items():
+            schema = self._requests.schema_at(_pointer(place))
+            raw: Any = item
+            for token in place[2:]:
+                raw = raw[int(token)] if isinstance(raw, list) else raw[token]
+            parameters.append(
+                _PathParameter(name, positions[name], schema, raw.get("type") == "integer")
+            )
+        self._path_parameters[key] = parameters
+        return parameters
 
     def validate_response(
         self, method: str, concrete_path: str, status: int, body: Any

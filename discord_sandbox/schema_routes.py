@@ -33,6 +33,16 @@ def _segments(path: str) -> list[str]:
     return path.strip("/").split("/")
 
 
+def template_segments(template: str) -> list[str]:
+    """``/channels/{channel_id}/messages`` -> ``['channels', '{channel_id}', 'messages']``."""
+    return _segments(template)
+
+
+def concrete_segments(concrete_path: str) -> list[str]:
+    """The segments a template's are matched against (no ``/api/v10``, no query string)."""
+    return _segments(_API_PREFIX.sub("", concrete_path.split("?", 1)[0]))
+
+
 class RouteTable:
     def __init__(self, routes: Iterable[tuple[str, Iterable[str]]]) -> None:
         """``routes``: (template, methods) pairs, e.g. ('/channels/{channel_id}', ['get'])."""
@@ -50,8 +60,7 @@ class RouteTable:
                 node.templates[method.upper()] = template
 
     def match(self, method: str, concrete_path: str) -> str | None:
-        path = _API_PREFIX.sub("", concrete_path.split("?", 1)[0])
-        return _find(self._root, _segments(path), 0, method.upper())
+        return _find(self._root, concrete_segments(concrete_path), 0, method.upper())
 
 
 def _find(node: _Node, segments: list[str], index: int, method: str) -> str | None:

@@ -1,13 +1,17 @@
-"""Loading the (colleague-owned) OpenAPI schema validator without a hard dependency on it."""
+"""Where the sandbox finds Discord's OpenAPI spec, and loading the validator built from it.
+
+The sandbox assumes no checkout layout: the spec is the path given to ``Sandbox(spec_path=...)``,
+else ``$DISCORD_OPENAPI_SPEC``; without either, requests are not validated (one line says so).
+"""
 
 from __future__ import annotations
 
-import importlib
 import os
+import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+SPEC_ENV_VAR = "DISCORD_OPENAPI_SPEC"
 
 
 class Validator(Protocol):
@@ -16,22 +20,31 @@ class Validator(Protocol):
     def validate_response(self, method: str, path: str, status: int, body: Any) -> list[str]: ...
 
 
-def default_spec_path() -> str:
-    env = os.environ.get("DISCORD_OPENAPI_SPEC")
-    if env:
-        return env
-    return str(REPO_ROOT.parent / "shared" / "discord-api" / "openapi.json")
+def given_spec_path(spec_path: str | os.PathLike[str] | None = None) -> Path | None:
+    """``spec_path``, else ``$DISCORD_OPENAPI_SPEC``, else None."""
+    if spec_path is not None and str(spec_path):
+        return Path(spec_path)
+    configured = os.environ.get(SPEC_ENV_VAR)
+    return Path(configured) if configured else None
 
 
-def load_validator(spec_path: str) -> Validator | None:
-    """``discord_sandbox.schema.SchemaValidator.load(spec)``; None if the module or spec is absent
-    (the schema module prints its own warning for a missing file)."""
-    try:
-        module: Any = importlib.import_module("discord_sandbox.schema")
-    except ImportError:
+def default_spec_path() -> str | None:
+    """The spec when the caller named none: ``$DISCORD_OPENAPI_SPEC``, else None."""
+    path = given_spec_path()
+    return None if path is None else str(path)
+
+
+def load_validator(spec_path: str | os.PathLike[str] | None) -> Validator | None:
+    """The validator for the spec at ``spec_path``; None, after ONE line on stderr saying
+    why, when no spec was given or it cannot be read."""
+    path = given_spec_path(spec_path)
+    if path is None:
         print(
-            f"sandbox: no discord_sandbox.schema module; requests are not validated ({spec_path})"
+            "sandbox: no Discord OpenAPI spec given (Sandbox(spec_path=...) or "
+            f"{SPEC_ENV_VAR}); request validation is off",
+            file=sys.stderr,
         )
         return None
-    validator: Validator | None = module.SchemaValidator.load(spec_path)
-    return validator
+    from discord_sandbox.schema import SchemaValidator  # jsonschema-rs, only when validating
+
+    return SchemaValidator.load(path)

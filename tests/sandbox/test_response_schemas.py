@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from collections.abc import AsyncIterator
 
 import discord
@@ -13,12 +12,13 @@ import yarl
 
 from discord_sandbox import Sandbox
 from discord_sandbox.permissions import Permission
-from discord_sandbox.validation import default_spec_path
+from discord_sandbox.validation import given_spec_path
 from tests.sandbox.conftest import make_bot, running
 
+_SPEC = given_spec_path()
 pytestmark = pytest.mark.skipif(
-    not os.path.exists(default_spec_path()),
-    reason=f"Discord's OpenAPI spec is not at {default_spec_path()} (set DISCORD_OPENAPI_SPEC)",
+    _SPEC is None or not _SPEC.exists(),
+    reason=f"Discord's OpenAPI spec is not at {_SPEC} (set DISCORD_OPENAPI_SPEC)",
 )
 
 
