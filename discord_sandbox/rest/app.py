@@ -82,7 +82,7 @@ def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaita
                 raise _RateLimited(verdict.retry_after)
             body, files, body_bytes = await read_body(request)
             validator = sb.validator
-            if validator is not None and body is not None:
+            if validator is not None:  # the path's ids too, with or without a body
                 errors = validator.validate_request(method, path, body)
                 if errors:
                     raise invalid_form_body(errors)
