@@ -4,6 +4,7 @@ schema validation, logging and Discord-exact response headers."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from discord_sandbox.server import Sandbox
 
 API_PREFIX = "/api/v10"
+# Discord serves v9 with the same routes, and an unversioned /api as the default version.
+API_PREFIXES = (API_PREFIX, "/api/v9", "/api")
 Handler = Callable[[RequestContext], Awaitable[Reply]]
 
 
@@ -35,6 +38,8 @@ class RouteSpec:
     # Told when a request arrives, before auth, faults and validation, with time.monotonic()
     # (used to time interaction callbacks as Discord would see them arrive).
     on_arrival: Callable[[Sandbox, dict[str, str], float], None] | None = None
+    # Discord does not rate-limit the route (interaction callbacks): no 429s, no X-RateLimit-*.
+    rate_limited: bool = True
 
 
 def json_response(status: int, body: Any, headers: dict[str, str]) -> web.Response:
@@ -50,10 +55,12 @@ def encoded_response(status: int, encoded: bytes, headers: dict[str, str]) -> we
     return web.Response(status=status, body=encoded, headers=headers)
 
 
-def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.Response]]:
+def make_handler(
+    sb: Sandbox, spec: RouteSpec, prefix: str = API_PREFIX
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     method = spec.method
     route = spec.template
-    prefix_len = len(API_PREFIX)
+    prefix_len = len(prefix)
 
     async def handle(request: web.Request) -> web.Response:
         path = request.path[prefix_len:]
@@ -75,11 +82,12 @@ def make_handler(sb: Sandbox, spec: RouteSpec) -> Callable[[web.Request], Awaita
                 status = faults.take_failure(method, route, path)
                 if status is not None:
                     raise DiscordError(status, 0, f"{status}: injected failure")
-            verdict = sb.rate_limiter.check(method, route, params)
-            headers = verdict.headers
-            if verdict.retry_after is not None:
-                headers["Via"] = "1.1 google"  # discord.py only retries 429s that carry Via
-                raise _RateLimited(verdict.retry_after)
+            if spec.rate_limited:
+                verdict = sb.rate_limiter.check(method, route, params)
+                headers = verdict.headers
+                if verdict.retry_after is not None:
+                    headers["Via"] = "1.1 google"  # discord.py only retries 429s with Via
+                    raise _RateLimited(verdict.retry_after)
             body, files, body_bytes = await read_body(request)
             validator = sb.validator
             if validator is not None:  # the path's ids too, with or without a body
@@ -145,14 +153,36 @@ class _RateLimited(Exception):
         self.retry_after = retry_after
 
 
-async def _not_found(request: web.Request) -> web.Response:
-    return json_response(404, {"message": "404: Not Found", "code": 0}, {})
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
+def _unrouted(
+    routes: list[RouteSpec],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Discord's JSON replies for what no route serves: 405 for a known path with another
+    method, 404 otherwise."""
+    patterns = [_template_pattern(t) for t in dict.fromkeys(spec.template for spec in routes)]
+
+    async def unrouted(request: web.Request) -> web.Response:
+        tail = "/" + request.match_info.get("tail", "")
+        if any(pattern.fullmatch(tail) for pattern in patterns):
+            return json_response(405, {"message": "405: Method Not Allowed", "code": 0}, {})
+        return json_response(404, {"message": "404: Not Found", "code": 0}, {})
+
+    return unrouted
 
 
 def build_app(sb: Sandbox, routes: list[RouteSpec], extra: list[web.RouteDef]) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
-    for spec in routes:
-        app.router.add_route(spec.method, API_PREFIX + spec.template, make_handler(sb, spec))
+    for prefix in API_PREFIXES:
+        for spec in routes:
+            app.router.add_route(
+                spec.method, prefix + spec.template, make_handler(sb, spec, prefix)
+            )
     app.add_routes(extra)
-    app.router.add_route("*", API_PREFIX + "/{tail:.*}", _not_found)
+    unrouted = _unrouted(routes)
+    for prefix in API_PREFIXES:
+        app.router.add_route("*", prefix + "/{tail:.*}", unrouted)
     return app

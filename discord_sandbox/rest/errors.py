@@ -68,10 +68,22 @@ _UNKNOWN: Mapping[str, int] = MappingProxyType(
 )
 
 
+# Discord's own wording where it is not "Unknown <Kind>" in title case.
+_UNKNOWN_MESSAGES: Mapping[str, str] = MappingProxyType(
+    {
+        "interaction": "Unknown interaction",
+        "application command": "Unknown application command",
+    }
+)
+
+
 def unknown(kind: str) -> DiscordError:
-    """404 ``Unknown <Kind>`` with Discord's code (10003 Unknown Channel, ...)."""
-    title = " ".join(w.capitalize() for w in kind.split())
-    return DiscordError(404, _UNKNOWN[kind], f"Unknown {title}")
+    """404 ``Unknown <Kind>`` with Discord's code and wording (10003 Unknown Channel, 10062
+    Unknown interaction, ...)."""
+    message = _UNKNOWN_MESSAGES.get(kind)
+    if message is None:
+        message = "Unknown " + " ".join(w.capitalize() for w in kind.split())
+    return DiscordError(404, _UNKNOWN[kind], message)
 
 
 def already_acknowledged() -> DiscordError:

@@ -83,6 +83,7 @@ ROUTES = [
         auth=False,
         on_error=note_callback_refusal,
         on_arrival=note_callback_arrival,
+        rate_limited=False,
     ),
     RouteSpec("POST", _HOOK, execute_webhook, auth=False),
     RouteSpec("GET", _HOOK + "/messages/@original", get_webhook_message, auth=False),
