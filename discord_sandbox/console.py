@@ -3,311 +3,224 @@
 ``python run_bot.py --sandbox`` (without ``--script``) runs :func:`run_console`. Lines:
 
     /initiative info Humble Lamppost          a slash command; the rest is the first
-    /initiative info initiative:Humble Lamppost   required option, or name:value pairs
+    /meeting create start:2027-06-20 09:00 end:2h   required option, or name:value pairs
     :as bob          act as another user (the console starts as admin, the guild owner)
     :say #channel text    post in a channel or thread (plain text posts where you last spoke)
-    :click Going     click a button on the bot's last message with buttons
+    :click going     click a button on the bot's last message (emoji and case don't matter)
     :modal Title=Bike Racks | Pitch=Short   submit the modal the bot opened, fields by label
+    :give bob Organiser, :take bob Organiser   a role by hand, as in Server Settings
+    :files [DIR]     where files the bot sends are saved   :verbose   the bot's internal calls
     :restart         stop the bot and start it again on the same database
     :help   :quit    (end of input quits too)
 
-What the bot does in answer (everything it did through the REST API until it settles) is
-drawn below the line: embeds as boxes, buttons as ``[ Going ]``, ephemeral replies marked
-``(only you can see this)``, and messages posted elsewhere with their channel.
+What the bot does (everything it did through the REST API) is drawn as it happens: after a
+line, once the bot settles; between lines (reminders, DMs, messages elsewhere), above the
+prompt, which is then drawn again with what was being typed. Message text is shown as
+Discord's client shows it (:mod:`discord_sandbox.markup`: names for mentions, timestamps in
+the viewer's time zone, markdown as terminal styles); files are saved and their first lines
+printed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
+import contextlib
+import os
 import sys
+import tempfile
 import textwrap
-import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from discord_sandbox.scenario import Action, BotFactory, BotLifecycle, Observation, RunningBot
+from discord_sandbox.console_input import (
+    ConsoleInputError,
+    SlashLine,
+    leaf_commands,
+    match_label,
+    option_usage,
+    parse_modal_values,
+    parse_slash,
+)
+from discord_sandbox.console_render import VERBOSE_KINDS, View, render_action
+from discord_sandbox.console_terminal import (
+    LineEditor,
+    Screen,
+    StreamReader,
+    is_terminal,
+    wants_ansi,
+)
+from discord_sandbox.driver import ClientRefused, CommandError, InteractionFailed
+from discord_sandbox.markup import SandboxNames
+from discord_sandbox.models import ChannelType
+from discord_sandbox.scenario import (
+    Action,
+    BotFactory,
+    BotLifecycle,
+    Observation,
+    RunningBot,
+    describe_call,
+)
 
 if TYPE_CHECKING:
+    from discord_sandbox.rest.body import UploadedFile
     from discord_sandbox.server import Sandbox
 
-BOX_WIDTH = 60
-_PAIR = re.compile(r"(?:^|\s)([\w-]+):")
-_SUBCOMMAND_TYPES = (1, 2)
-_BOOLEAN = 5
-_TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
+__all__ = [
+    "ConsoleInputError",
+    "SlashLine",
+    "parse_modal_values",
+    "parse_slash",
+    "render_action",
+    "run_console",
+]
 
+FILES_ENV = "DISCORD_SANDBOX_FILES"
+FILE_PREVIEW_LINES = 5
+WATCH_SECONDS = 0.1  # how often the console looks for what the bot did between lines
 BANNER = """\
 Agora sandbox console. You are {user}, in #{channel}.
-  /command [sub] value | name:value ...   run a slash command
-  :as NAME    :say #channel TEXT    :click LABEL    :modal Label=value | Label=value
-  :restart    :help    :quit  (plain text is posted in the current channel)
+  /command ... runs a slash command, plain text posts in #{channel}, :as NAME switches user.
+  :help lists every console command, the users and the bot's commands; :quit leaves.
+  Files the bot sends are saved in {files}
 """
+HELP = """\
+Console commands:
+  /command [sub] value          a slash command; the value goes to its first required option
+  /command name:value ...       options by name; values may hold colons, or "quote" them
+  plain text                    post it in the current channel (#{channel})
+  :say #channel TEXT            post in a channel or thread, and stay there
+  :as NAME                      act as another user (created on first use)
+  :click LABEL                  click a button on the bot's last message (emoji, case ignored)
+  :modal Label=value | ...      fill in the form the bot opened, fields by label
+  :give NAME ROLE               give a role by hand, as an admin in Server Settings
+  :take NAME ROLE               take it back
+  :files [DIR]                  where files the bot sends are saved (or save them in DIR)
+  :verbose                      show or hide the bot's internal calls
+  :restart                      stop the bot and start it again on the same database
+  :help, :quit                  this list; leave (Ctrl-D leaves too)"""
 
 
-class ConsoleInputError(Exception):
-    """A line the console cannot turn into an action; the message says why."""
-
-
-# ---- parsing ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SlashLine:
-    path: str
-    options: dict[str, Any]
-
-
-def parse_slash(line: str, commands: Iterable[dict[str, Any]]) -> SlashLine:
-    """``/initiative info Humble Lamppost`` against the registered command payloads: the
-    command path is matched greedily, the rest is ``name:value`` pairs or the first required
-    option's value."""
-    words = line.strip().lstrip("/").split()
-    if not words:
-        raise ConsoleInputError("type a command after /")
-    by_name = {str(c.get("name")): c for c in commands if int(c.get("type") or 1) == 1}
-    command = by_name.get(words[0])
-    if command is None:
-        raise ConsoleInputError(f"no command /{words[0]}; try: {', '.join(sorted(by_name))}")
-    path = [words[0]]
-    options: list[dict[str, Any]] = list(command.get("options") or [])
-    rest_index = 1
-    for word in words[1:]:
-        sub = next(
-            (o for o in options if o.get("name") == word and o.get("type") in _SUBCOMMAND_TYPES),
-            None,
-        )
-        if sub is None:
-            break
-        path.append(word)
-        options = list(sub.get("options") or [])
-        rest_index += 1
-    if any(o.get("type") in _SUBCOMMAND_TYPES for o in options):
-        subs = [o.get("name") for o in options]
-        raise ConsoleInputError(
-            f"/{' '.join(path)} needs a subcommand: {', '.join(map(str, subs))}"
-        )
-    rest = _after_words(line.strip().lstrip("/"), rest_index)
-    return SlashLine(" ".join(path), _options_from_text(rest, options, " ".join(path)))
-
-
-def _after_words(text: str, count: int) -> str:
-    """``text`` without its first ``count`` whitespace-separated words."""
-    parts = text.split(None, count)
-    return parts[count] if len(parts) > count else ""
-
-
-def _options_from_text(rest: str, definitions: list[dict[str, Any]], path: str) -> dict[str, Any]:
-    rest = rest.strip()
-    if not rest:
-        return {}
-    by_name = {str(d.get("name")): d for d in definitions}
-    pairs = list(_PAIR.finditer(rest))
-    if pairs and pairs[0].group(1) in by_name and rest[: pairs[0].start()].strip() == "":
-        values: dict[str, Any] = {}
-        for index, match in enumerate(pairs):
-            end = pairs[index + 1].start() if index + 1 < len(pairs) else len(rest)
-            name = match.group(1)
-            if name not in by_name:
-                raise ConsoleInputError(f"/{path} has no option {name!r}")
-            values[name] = _typed(by_name[name], rest[match.end() : end].strip())
-        return values
-    target = next((d for d in definitions if d.get("required")), None)
-    target = target or (definitions[0] if definitions else None)
-    if target is None:
-        raise ConsoleInputError(f"/{path} takes no options")
-    return {str(target["name"]): _typed(target, rest)}
-
-
-def _typed(definition: dict[str, Any], text: str) -> Any:
-    if definition.get("type") == _BOOLEAN:
-        return text.lower() in _TRUE_WORDS
-    return text
-
-
-def parse_modal_values(text: str) -> dict[str, str]:
-    """``Title=Bike Racks | Pitch=Short`` -> {"Title": "Bike Racks", "Pitch": "Short"}."""
-    values: dict[str, str] = {}
-    for part in text.split("|"):
-        if not part.strip():
-            continue
-        label, sep, value = part.partition("=")
-        if not sep:
-            raise ConsoleInputError(f"write each field as Label=value (got {part.strip()!r})")
-        values[label.strip()] = value.strip()
-    return values
-
-
-# ---- rendering ----------------------------------------------------------------------------
-def render_action(action: Action) -> list[str]:
-    """Terminal lines for one bot action."""
-    kind = action["kind"]
-    if kind in ("response", "followup", "message", "dm", "update", "edit", "thread"):
-        return _render_message(action)
-    if kind == "autocomplete":
-        choices = action.get("choices") or []
-        return ["suggestions: " + (" · ".join(map(str, choices)) or "(none)")]
-    if kind == "modal":
-        box = _box(
-            str(action.get("title") or "Form"),
-            [f"{label}: ____" for label in action.get("fields") or []],
-        )
-        labels = action.get("fields") or ["Label"]
-        hint = ":modal " + " | ".join(f"{label}=..." for label in labels)
-        return [
-            "Agora opened a form (only you can see this)",
-            *("  " + line for line in box),
-            f"  fill it in with {hint}",
-        ]
-    if kind == "error":
-        return [f"! {action.get('content')}"]
-    return ["* " + _summary(action)]
-
-
-def _render_message(action: Action) -> list[str]:
-    where = action.get("channel")
-    kind = action["kind"]
-    verb = {
-        "response": "replied",
-        "followup": "followed up",
-        "update": "updated the message",
-        "edit": "edited a message",
-        "dm": "sent a direct message",
-        "thread": "started a thread",
-    }.get(kind, "posted")
-    place = f" to {where}" if kind == "dm" else (f" in #{where}" if where else "")
-    if action.get("deferred"):
-        lines = [f"Agora is thinking{place}..."]
-    else:
-        lines = [f"Agora {verb}{place}:"]
-    if kind == "thread" and action.get("name"):
-        lines[0] = f"Agora started thread {action['name']!r}{place}:"
-    if action.get("content"):
-        lines += ["  " + line for line in str(action["content"]).splitlines()]
-    for embed in action.get("embeds") or []:
-        lines += _render_embed(embed)
-    buttons = list(_buttons(action.get("components") or []))
-    if buttons:
-        lines.append("  " + " ".join(f"[ {label} ]" for label in buttons))
-    if action.get("ephemeral"):
-        lines.append("  (only you can see this)")
-    return lines
-
-
-def _render_embed(embed: dict[str, Any]) -> list[str]:
-    body: list[str] = []
-    if embed.get("description"):
-        body += str(embed["description"]).splitlines()
-    for field in embed.get("fields") or []:
-        body += ["", str(field.get("name", "")), *str(field.get("value", "")).splitlines()]
-    footer = (embed.get("footer") or {}).get("text")
-    if footer:
-        body += ["", f"— {footer}"]
-    title = str(embed.get("title") or (embed.get("author") or {}).get("name") or "")
-    return ["  " + line for line in _box(title, body)]
-
-
-def _box(title: str, body: list[str]) -> list[str]:
-    """``body`` in a box of box-drawing characters, ``title`` set in the top border."""
-    title = title if len(title) < BOX_WIDTH else title[: BOX_WIDTH - 2] + "…"
-    width = min(BOX_WIDTH, max([len(title) + 1, *(len(line) for line in body), 10]))
-    wrapped: list[str] = []
-    for line in body:
-        wrapped += textwrap.wrap(line, width) or [""]
-    head = f"─ {title} " if title else ""
-    lines = ["┌" + head + "─" * (width + 2 - len(head)) + "┐"]
-    lines += [f"│ {line.ljust(width)} │" for line in wrapped]
-    lines.append("└" + "─" * (width + 2) + "┘")
-    return lines
-
-
-def _buttons(components: Iterable[Any]) -> Iterable[str]:
-    for component in components:
-        if not isinstance(component, dict):
-            continue
-        if component.get("type") == 2:
-            yield str(component.get("label") or component.get("emoji", {}).get("name") or "?")
-        elif component.get("type") in (3, 5, 6, 7, 8):
-            yield f"{component.get('placeholder') or 'choose'} ▾"
-        yield from _buttons(component.get("components") or [])
-        accessory = component.get("accessory")
-        if isinstance(accessory, dict):
-            yield from _buttons([accessory])
-
-
-def _summary(action: Action) -> str:
-    kind = action["kind"]
-    if kind == "channel":
-        return f"created channel #{action.get('channel')}"
-    if kind == "channel_edit":
-        return f"changed #{action.get('channel')}: {action.get('changes')}"
-    if kind == "channel_delete":
-        return f"deleted channel #{action.get('channel')}"
-    if kind in ("role", "role_edit", "role_delete"):
-        verb = {"role": "created", "role_edit": "changed", "role_delete": "deleted"}[kind]
-        return f"{verb} role @{action.get('role')}"
-    if kind == "member_roles":
-        if action.get("added"):
-            return f"gave {action.get('user')} the role @{action['added']}"
-        if action.get("removed"):
-            return f"took the role @{action['removed']} from {action.get('user')}"
-        return f"set {action.get('user')}'s roles to {action.get('roles')}"
-    if kind == "scheduled_event":
-        return f"{action.get('action')}d event {action.get('name')!r} ({action.get('start')})"
-    if kind == "commands":
-        return f"registered commands: {', '.join(map(str, action.get('names') or []))}"
-    if kind == "delete":
-        return f"deleted a message in #{action.get('channel')}"
-    details = {k: v for k, v in action.items() if k not in ("kind", "embeds", "components") and v}
-    return f"{kind} {details}"
-
-
-# ---- input --------------------------------------------------------------------------------
-class _LineReader:
-    """Lines from a blocking text stream, read on a daemon thread so the event loop (and the
-    bot with it) keeps running while the person types. ``None`` marks the end of input."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self._stream = stream
-        threading.Thread(target=self._pump, name="console-stdin", daemon=True).start()
-
-    def _pump(self) -> None:
-        while True:
-            try:
-                line = self._stream.readline()
-            except (OSError, ValueError):
-                line = ""
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, line or None)
-            if not line:
-                return
-
-    async def next_line(self) -> str | None:
-        return await self._queue.get()
-
-
-# ---- the console --------------------------------------------------------------------------
 class Console:
-    def __init__(self, sandbox: Sandbox, out: TextIO, bots: BotLifecycle) -> None:
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        out: TextIO,
+        bots: BotLifecycle,
+        *,
+        files_dir: Path | None = None,
+        ansi: bool = False,
+        cursor_control: bool = False,
+    ) -> None:
         self.sandbox = sandbox
         self.bots = bots
         self.out = out
+        self.screen = Screen(out, cursor_control=cursor_control)
         self.user = "admin"
         self.channel = self._default_channel()
+        self.verbose = False
+        self.files_dir = files_dir or Path(tempfile.mkdtemp(prefix="sandbox-files-"))
+        self.view = View(
+            names=SandboxNames(sandbox.state, sandbox.guild.id),
+            ansi=ansi,
+            bot_name=sandbox.state.bot_user.username,
+        )
+        self.log_index = len(sandbox.log)
+        self.failure_index = len(sandbox.failures)
+        self.busy = False
+        self.unread: dict[str, list[str]] = {}
 
     def _default_channel(self) -> str:
         guild = self.sandbox.guild
         channel_id = guild.system_channel_id or guild.channel_ids[0]
         return self.sandbox.state.channels[channel_id].name
 
+    @property
+    def prompt_text(self) -> str:
+        return f"{self.user} in #{self.channel}> "
+
     def write(self, *lines: str) -> None:
-        self.out.write("".join(line + "\n" for line in lines))
-        self.out.flush()
+        self.screen.write(*lines)
 
-    def prompt(self) -> None:
-        self.out.write(f"{self.user} in #{self.channel}> ")
-        self.out.flush()
+    def banner(self) -> str:
+        return BANNER.format(user=self.user, channel=self.channel, files=self.files_dir)
 
+    # ---- what the bot did ----------------------------------------------------------------------
+    def flush(self) -> None:
+        """Print everything the bot did since the last flush."""
+        sandbox = self.sandbox
+        calls = sandbox.log.calls[self.log_index :]
+        self.log_index += len(calls)
+        lines: list[str] = []
+        for call in calls:
+            action = describe_call(sandbox, call)
+            if action is None or (action["kind"] in VERBOSE_KINDS and not self.verbose):
+                continue
+            if call.files and action["kind"] != "error":
+                action["files"] = [self._save(file) for file in call.files]
+            lines += self._lines_for(action)
+        failures = sandbox.failures[self.failure_index :]
+        self.failure_index += len(failures)
+        lines += [self.view.style(f"! {failure}", "31") for failure in failures]
+        self.write(*lines)
+
+    def _lines_for(self, action: Action) -> list[str]:
+        rendered = render_action(action, self.view)
+        if action["kind"] != "dm":
+            return rendered
+        recipient = str(action.get("channel") or "").lstrip("@")
+        if recipient.lower() == self.user.lower():
+            return rendered
+        self.unread.setdefault(recipient.lower(), []).extend(rendered)
+        note = (
+            f"{self.view.bot_name} sent a direct message to {recipient} (:as {recipient} reads it)"
+        )
+        return [self.view.style("* " + note, "2")]
+
+    def _save(self, file: UploadedFile) -> list[str]:
+        """Save a file the bot sent; lines saying where, with the first lines of a text."""
+        name = Path(file.filename).name or "file"
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / name
+            stem, suffix = path.stem, path.suffix
+            number = 2
+            while path.exists():
+                path = self.files_dir / f"{stem} ({number}){suffix}"
+                number += 1
+            path.write_bytes(file.data)
+        except OSError as error:
+            return [f"file {name}: could not be saved in {self.files_dir}: {error.strerror}"]
+        size = len(file.data)
+        lines = [f"file {name} ({size} byte{'' if size == 1 else 's'}) saved as {path}"]
+        text = _text_of(file.data)
+        if text is not None:
+            preview = text.splitlines()
+            shown = preview[:FILE_PREVIEW_LINES]
+            lines += [self.view.style("│ ", "2") + line for line in shown]
+            if len(preview) > len(shown):
+                more = len(preview) - len(shown)
+                lines.append(
+                    self.view.style(f"│ … {more} more line{'s' if more != 1 else ''}", "2")
+                )
+        return lines
+
+    async def watch(self) -> None:
+        """Between lines: print what the bot does on its own (reminders, DMs, messages after
+        a member joins...) once it settles, above the prompt."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            if self.busy or (
+                len(self.sandbox.log) == self.log_index
+                and len(self.sandbox.failures) == self.failure_index
+            ):
+                continue
+            observation = Observation(self.sandbox, self.log_index, self.failure_index)
+            await observation.settle(limit=2.0)
+            if not self.busy:
+                self.flush()
+
+    # ---- lines -----------------------------------------------------------------------------------
     async def handle(self, line: str) -> bool:
         """Carry out one input line; False when the console should end."""
         line = line.strip()
@@ -315,65 +228,248 @@ class Console:
             return True
         if line in (":quit", ":q", ":exit"):
             return False
+        self.busy = True
         try:
-            if line in (":help", ":h", "?"):
-                self.write(BANNER.format(user=self.user, channel=self.channel))
-            elif line == ":restart":
-                await self._observed(self.bots.restart())
-                self.write("the bot restarted")
-            elif line.startswith(":as "):
-                self.user = line[4:].strip()
-                self.sandbox.user(self.user)
-                self.write(f"you are now {self.user}")
-            elif line.startswith(":"):
-                await self._observed(self._colon_command(line))
-            elif line.startswith("/"):
-                await self._observed(self._slash(line))
-            else:
-                await self._observed(self._say(self.channel, line))
+            await self._handle(line)
         except ConsoleInputError as error:
             self.write(f"? {error}")
+        finally:
+            self.busy = False
         return True
 
-    async def _observed(self, action: Any) -> None:
+    async def _handle(self, line: str) -> None:
+        if line in (":help", ":h", "?"):
+            self.write(*self.help_lines())
+        elif line == ":restart":
+            await self._observed(self.bots.restart())
+            self.write("the bot restarted")
+        elif line == ":verbose":
+            self.verbose = not self.verbose
+            self.write(
+                "the bot's internal calls are "
+                + ("shown (* call lines)" if self.verbose else "hidden again")
+            )
+        elif line.startswith(":as ") or line == ":as":
+            await self._observed(self._switch(line[3:].strip()))
+        elif line.startswith(":"):
+            await self._observed(self._colon_command(line))
+        elif line.startswith("/"):
+            await self._observed(self._slash(line))
+        else:
+            await self._observed(self._say(self.channel, line))
+
+    async def _observed(self, action: Awaitable[Any]) -> None:
         observation = Observation.start(self.sandbox)
         try:
             await action
         except ConsoleInputError:
+            self.flush()
             raise
-        except Exception as error:  # the driver's refusals and interaction failures
+        except ClientRefused as error:
+            self.write(f"! Discord would not let {self.user} do that: {error}")
+        except CommandError as error:
+            self.write(f"? {error}")
+        except InteractionFailed as error:
+            self.write(f"! the bot did not answer as Discord requires: {error.reason}")
+        except LookupError as error:
+            self.write(f"? {error}")
+        except Exception as error:  # anything else the driver raised
             self.write(f"! {type(error).__name__}: {error}")
         await observation.settle()
-        for bot_action in observation.actions():
-            self.write(*render_action(bot_action))
+        self.flush()
 
-    def _colon_command(self, line: str) -> Any:
+    async def _switch(self, name: str) -> None:
+        name = name.lstrip("@")
+        if not name or " " in name:
+            raise ConsoleInputError("usage: :as NAME (one word, e.g. :as bob)")
+        self.sandbox.user(name)
+        self.user = self.sandbox.state.find_user(name).username
+        self.write(f"you are now {self.user}")
+        unread = self.unread.pop(self.user.lower(), [])
+        if unread:
+            self.write("direct messages that came meanwhile:", *unread)
+
+    async def _colon_command(self, line: str) -> None:
         name, _, rest = line[1:].partition(" ")
         rest = rest.strip()
         user = self.sandbox.user(self.user)
         if name == "say":
             channel, _, text = rest.partition(" ")
-            if not channel or not text:
+            if not channel or not text.strip():
                 raise ConsoleInputError("usage: :say #channel text")
-            self.channel = channel.lstrip("#")
-            return self._say(self.channel, text)
-        if name == "click":
+            self.channel = self._channel_name(channel)
+            await self._say(self.channel, text)
+        elif name == "click":
             if not rest:
-                raise ConsoleInputError("usage: :click LABEL")
-            return user.click("last", rest)
-        if name == "modal":
-            return user.submit_modal(parse_modal_values(rest))
-        raise ConsoleInputError(f"unknown command :{name} (try :help)")
+                raise ConsoleInputError("usage: :click LABEL (e.g. :click going)")
+            message = user._find_message("last")
+            labels = _button_labels(message.components)
+            label = match_label(rest, labels)
+            if label is None:
+                shown = ", ".join(f"[ {label} ]" for label in labels) or "none"
+                raise ConsoleInputError(
+                    f"no button {rest!r} on the bot's last message with buttons; its buttons: "
+                    f"{shown}"
+                )
+            await user.click(message, label)
+        elif name == "modal":
+            await user.submit_modal(parse_modal_values(rest))
+        elif name in ("give", "take"):
+            await self._role_by_hand(name, rest)
+        elif name == "files":
+            if rest:
+                self.files_dir = files_folder(rest)
+            self.write(f"files the bot sends are saved in {self.files_dir}")
+        else:
+            raise ConsoleInputError(f"unknown command :{name} (:help lists them)")
+
+    def _channel_name(self, text: str) -> str:
+        name = text.lstrip("#")
+        try:
+            return self.sandbox.state.find_channel(name, self.sandbox.guild).name
+        except LookupError:
+            known = ", ".join(sorted("#" + c for c in self._channel_names()))
+            raise ConsoleInputError(f"no channel #{name}; channels: {known}") from None
+
+    def _channel_names(self) -> list[str]:
+        state = self.sandbox.state
+        return [
+            state.channels[cid].name
+            for cid in self.sandbox.guild.channel_ids
+            if cid in state.channels
+            and state.channels[cid].type in ChannelType.MESSAGEABLE
+            and state.channels[cid].name
+        ]
+
+    async def _role_by_hand(self, verb: str, rest: str) -> None:
+        who, _, role_text = rest.partition(" ")
+        who, role_text = who.lstrip("@"), role_text.strip().lstrip("@")
+        if not who or not role_text:
+            raise ConsoleInputError(f"usage: :{verb} NAME ROLE (e.g. :{verb} bob Organiser)")
+        guild = self.sandbox.guild
+        members = self._member_names()
+        target = next((m for m in members if m.lower() == who.lower()), None)
+        if target is None:
+            raise ConsoleInputError(
+                f"no member {who!r}; members: {', '.join(members)} (:as {who} creates one)"
+            )
+        roles = [r for r in guild.roles.values() if r.id != guild.id]
+        role = next((r for r in roles if r.name.casefold() == role_text.casefold()), None)
+        if role is None:
+            by_hand = sorted((r for r in roles if not r.managed), key=lambda r: -r.position)
+            names = ", ".join(r.name for r in by_hand)
+            raise ConsoleInputError(f"no role {role_text!r}; roles: {names}")
+        member = guild.members[self.sandbox.state.find_user(target).id]
+        has = role.id in member.roles
+        if verb == "give" and has:
+            raise ConsoleInputError(f"{target} already has the role @{role.name}; nothing changed")
+        if verb == "take" and not has:
+            raise ConsoleInputError(
+                f"{target} does not have the role @{role.name}; nothing changed"
+            )
+        driver = self.sandbox.user(self.user)
+        if verb == "give":
+            await driver.give_role(role, target)
+            self.write(f"{self.user} gave {target} the role @{role.name}")
+        else:
+            await driver.take_role(role, target)
+            self.write(f"{self.user} took the role @{role.name} from {target}")
+
+    def _member_names(self) -> list[str]:
+        state = self.sandbox.state
+        names = []
+        for user_id in self.sandbox.guild.members:
+            user = state.users.get(user_id)
+            if user is not None and not user.bot:
+                names.append(user.username)
+        return names
 
     async def _say(self, channel: str, text: str) -> None:
         await self.sandbox.user(self.user).say(channel, text)
 
-    def _slash(self, line: str) -> Any:
+    def _commands(self) -> list[dict[str, Any]]:
         guild = self.sandbox.guild
-        commands = [command.payload for command in self.sandbox.state.commands_for(guild.id)]
-        parsed = parse_slash(line, commands)
+        return [command.payload for command in self.sandbox.state.commands_for(guild.id)]
+
+    async def _slash(self, line: str) -> None:
+        parsed = parse_slash(line, self._commands())
         user = self.sandbox.user(self.user)
-        return user.slash(parsed.path, in_channel=self.channel, **parsed.options)
+        await user.slash(parsed.path, in_channel=self.channel, **parsed.options)
+
+    # ---- help ------------------------------------------------------------------------------------
+    def help_lines(self) -> list[str]:
+        lines = HELP.format(channel=self.channel).splitlines()
+        guild = self.sandbox.guild
+        state = self.sandbox.state
+        users = []
+        for name in self._member_names():
+            member = guild.members[state.find_user(name).id]
+            roles = [guild.roles[r].name for r in member.roles if r in guild.roles]
+            notes = (["you"] if name == self.user else []) + (
+                ["owner"] if member.user_id == guild.owner_id else []
+            )
+            about = ", ".join(notes + ["@" + role for role in roles])
+            users.append(f"{name} ({about})" if about else name)
+        lines += ["", "Users (:as NAME; a new name joins the server):"]
+        lines += _wrapped(", ".join(users))
+        by_hand = sorted(
+            (r for r in guild.roles.values() if r.id != guild.id and not r.managed),
+            key=lambda r: -r.position,
+        )
+        lines += ["Roles (:give NAME ROLE):"]
+        lines += _wrapped(", ".join(r.name for r in by_hand) or "none")
+        lines += ["Channels (:say #channel TEXT):"]
+        lines += _wrapped(", ".join("#" + name for name in self._channel_names()))
+        leaves = leaf_commands(self._commands())
+        lines += ["", f"{self.view.bot_name}'s commands ({len(leaves)}):"]
+        if not leaves:
+            lines.append("  none registered yet")
+        for path, description, options in leaves:
+            usage = " ".join(option_usage(option) for option in options)
+            lines.append(f"  /{path}" + (f" {usage}" if usage else ""))
+            if description:
+                lines.append(f"      {description}")
+        return lines
+
+
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, 96, initial_indent="  ", subsequent_indent="  ") or ["  none"]
+
+
+def _button_labels(components: list[dict[str, Any]]) -> list[str]:
+    labels: list[str] = []
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") == 2 and component.get("custom_id"):
+            labels.append(
+                str(component.get("label") or (component.get("emoji") or {}).get("name") or "")
+            )
+        labels += _button_labels(component.get("components") or [])
+        accessory = component.get("accessory")
+        if isinstance(accessory, dict):
+            labels += _button_labels([accessory])
+    return [label for label in labels if label]
+
+
+def _text_of(data: bytes) -> str | None:
+    """The file as text when it reads as UTF-8 without control bytes, else None."""
+    if b"\x00" in data[:4096]:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text.replace("\r\n", "\n")
+
+
+def files_folder(files_dir: str | os.PathLike[str] | None) -> Path:
+    """Where received files go: ``files_dir``, else ``$DISCORD_SANDBOX_FILES``, else a new
+    temporary folder."""
+    chosen = files_dir or os.environ.get(FILES_ENV)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return Path(tempfile.mkdtemp(prefix="sandbox-files-"))
 
 
 async def run_console(
@@ -383,17 +479,32 @@ async def run_console(
     stdout: TextIO = sys.stdout,
     *,
     running: RunningBot | None = None,
+    files_dir: str | os.PathLike[str] | None = None,
 ) -> int:
     """Read lines from ``stdin`` until ``:quit`` or end of input; return the exit code.
-    The bot keeps running meanwhile (``agora_factory``/``running`` are for restarts)."""
+    The bot keeps running meanwhile (``agora_factory``/``running`` are for restarts); what it
+    does between lines is printed above the prompt. Files it sends are saved in
+    ``files_dir`` (default: ``$DISCORD_SANDBOX_FILES``, else a new temporary folder)."""
     bots = BotLifecycle(agora_factory, running)
-    console = Console(sandbox, stdout, bots)
-    console.write(BANNER.format(user=console.user, channel=console.channel))
-    reader = _LineReader(stdin)
+    interactive = is_terminal(stdin) and is_terminal(stdout) and hasattr(stdin, "fileno")
+    console = Console(
+        sandbox,
+        stdout,
+        bots,
+        files_dir=files_folder(files_dir),
+        ansi=wants_ansi(stdout),
+        cursor_control=interactive and os.environ.get("TERM") != "dumb",
+    )
+    console.write(console.banner())
+    reader: LineEditor | StreamReader = (
+        LineEditor(stdin, console.screen) if interactive else StreamReader(stdin)
+    )
+    watcher = asyncio.create_task(console.watch())
     try:
         while True:
-            console.prompt()
+            console.screen.show_prompt(console.prompt_text)
             line = await reader.next_line()
+            console.screen.hide_prompt()
             if line is None:
                 console.write("", "bye")
                 return 0
@@ -401,4 +512,8 @@ async def run_console(
                 console.write("bye")
                 return 0
     finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        reader.close()
         await bots.stop_started()
