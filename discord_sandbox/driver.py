@@ -239,8 +239,11 @@ class UserDriver:
         channel: Channel,
         data: JSON,
         message: Message | None = None,
+        opened_by: InteractionRecord | None = None,
     ) -> InteractionResult:
-        record = self.sb.interactions.create(type, name, self.user.id, channel, data, message)
+        record = self.sb.interactions.create(
+            type, name, self.user.id, channel, data, message, opened_by=opened_by
+        )
         return await self._settle(record, wait_completion=True)
 
     # ---- application commands ----------------------------------------------------------------
@@ -403,7 +406,12 @@ class UserDriver:
         channel = self.sb.state.channels[origin.channel_id]
         source = self.sb.state.message_by_id(origin.source_message_id or "")
         return await self._run(
-            InteractionType.MODAL_SUBMIT, str(modal.get("custom_id")), channel, data, source
+            InteractionType.MODAL_SUBMIT,
+            str(modal.get("custom_id")),
+            channel,
+            data,
+            source,
+            opened_by=origin,
         )
 
     # ---- messages ----------------------------------------------------------------------------

@@ -97,6 +97,7 @@ class InteractionRecord:
     # time.monotonic() when the first callback request arrived, before any validation
     callback_at: float | None = None
     source_message_id: str | None = None  # the message whose component was used
+    opened_by: InteractionRecord | None = None  # a modal submission: the one that opened it
     response_type: int | None = None
     original_message_id: str | None = None
     ephemeral: bool = False
@@ -135,7 +136,12 @@ class InteractionManager:
         channel: Channel,
         data: JSON,
         message: Message | None = None,
+        *,
+        opened_by: InteractionRecord | None = None,
     ) -> InteractionRecord:
+        """A new interaction of ``type`` by ``user_id`` (INTERACTION_CREATE is dispatched);
+        ``message``: the message whose component was used; ``opened_by``: for a modal
+        submission, the interaction whose response opened the modal."""
         sb = self._sb
         state = sb.state
         iid = state.ids.next()
@@ -193,6 +199,7 @@ class InteractionManager:
             payload=payload,
             created_at=time.monotonic(),
             source_message_id=message.id if message else None,
+            opened_by=opened_by,
         )
         self.by_id[iid] = record
         self.by_token[token] = record
@@ -320,24 +327,14 @@ class InteractionManager:
         sb = self._sb
         state = sb.state
         ephemeral = bool(fields.get("flags", 0) & EPHEMERAL)
-        metadata: JSON = {
-            "id": record.id,
-            "type": record.type,
-            "user": user_json(state.users[record.user_id]),
-            "authorizing_integration_owners": record.payload["authorizing_integration_owners"],
-        }
-        if record.source_message_id is not None:
-            metadata["interacted_message_id"] = record.source_message_id
+        metadata = self.interaction_metadata(record)
         if not original and record.original_message_id is not None:
             metadata["original_response_message_id"] = record.original_message_id
-        if record.type == InteractionType.MODAL_SUBMIT:
-            metadata["triggering_interaction_metadata"] = {
-                "id": record.id,
-                "type": InteractionType.APPLICATION_COMMAND,
-                "authorizing_integration_owners": metadata["authorizing_integration_owners"],
-            }
         channel = state.channels[record.channel_id]
-        msg_type = 20 if original and record.type == InteractionType.APPLICATION_COMMAND else 0
+        msg_type = 0
+        if original and record.type == InteractionType.APPLICATION_COMMAND:
+            # CHAT_INPUT_COMMAND, or CONTEXT_MENU_COMMAND for a user or message command
+            msg_type = 23 if record.payload["data"].get("type") in (2, 3) else 20
         msg = Message(
             id=state.ids.next(),
             channel_id=channel.id,
@@ -364,6 +361,32 @@ class InteractionManager:
             record.followup_ids.append(msg.id)
         record.changed.set()
         return msg
+
+    def interaction_metadata(self, record: InteractionRecord) -> JSON:
+        """Discord's message interaction metadata for ``record``: the application command,
+        message component or modal submit structure (a modal submission's carries the
+        metadata of the command or component interaction that opened the modal)."""
+        state = self._sb.state
+        metadata: JSON = {
+            "id": record.id,
+            "type": record.type,
+            "user": user_json(state.users[record.user_id]),
+            "authorizing_integration_owners": record.payload["authorizing_integration_owners"],
+        }
+        if record.type == InteractionType.APPLICATION_COMMAND:
+            data = record.payload["data"]
+            target = data.get("target_id")
+            if data.get("type") == 2 and target in state.users:
+                metadata["target_user"] = user_json(state.users[target])
+            elif data.get("type") == 3 and target is not None:
+                metadata["target_message_id"] = target
+        elif record.type == InteractionType.MESSAGE_COMPONENT:
+            metadata["interacted_message_id"] = record.source_message_id
+        elif record.type == InteractionType.MODAL_SUBMIT and record.opened_by is not None:
+            metadata["triggering_interaction_metadata"] = self.interaction_metadata(
+                record.opened_by
+            )
+        return metadata
 
     def edit_message(
         self,
