@@ -133,13 +133,13 @@ _DOMAIN_STOP_STEMS = frozenset(_stem(word) for word in DOMAIN_STOP_WORDS)
 _PAIR_JOINERS = frozenset({"of", "the"})
 
 
-def _content_words(text: str) -> list[list[tuple[str, str, bool]]]:
-    """Each clause of ``text`` as its content words: (stem, word, whether it forms a pair
-    with the previous one), stop words dropped."""
+def _content_words(text: str) -> list[list[tuple[str, str, str | None]]]:
+    """Each clause of ``text`` as its content words, stop words dropped: (stem, word,
+    and the words between it and the previous one when the two make a pair, else None)."""
     clauses = []
     for clause in _CLAUSE_BREAK.split(text.lower()):
-        words = []
-        joined = False
+        words: list[tuple[str, str, str | None]] = []
+        between: str | None = None
         for word in _WORD.findall(clause):
             stem = _stem(word)
             if (
@@ -149,10 +149,12 @@ def _content_words(text: str) -> list[list[tuple[str, str, bool]]]:
                 or word in DOMAIN_STOP_WORDS
                 or stem in _DOMAIN_STOP_STEMS
             ):
-                joined = joined and word in _PAIR_JOINERS
+                between = (
+                    f"{between}{word} " if between is not None and word in _PAIR_JOINERS else None
+                )
                 continue
-            words.append((stem, word, joined))
-            joined = True
+            words.append((stem, word, between))
+            between = ""
         if words:
             clauses.append(words)
     return clauses
@@ -165,10 +167,10 @@ def terms(text: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for clause in _content_words(text):
         found.extend((stem, word) for stem, word, _ in clause)
-        for (stem_a, word_a, _), (stem_b, word_b, joined) in itertools.pairwise(clause):
-            if joined and stem_a != stem_b:
+        for (stem_a, word_a, _), (stem_b, word_b, between) in itertools.pairwise(clause):
+            if between is not None and stem_a != stem_b:
                 key = " ".join(sorted((stem_a, stem_b)))
-                found.append((key, f"{word_a} {word_b}"))
+                found.append((key, f"{word_a} {between}{word_b}"))
     return found
 
 
