@@ -61,8 +61,8 @@ DEFAULT_THRESHOLD = 0.08
 # Shared terms shown per table.
 MAX_SHARED_TERMS = 4
 
-# Snowball's English stop word list (snowballstem.org, algorithms/english/stop.txt),
-# with the contractions' parts that the tokenizer leaves once apostrophes split words.
+# English function words: Snowball's English stop list, the pieces contractions leave
+# once apostrophes split words ("don", "ll", "ve"), and a few more modal verbs.
 ENGLISH_STOP_WORDS = frozenset(
     """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his
@@ -116,6 +116,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Matching:
+    """Proposed tables, closest first, and the ids of the challenges left unmatched."""
+
     tables: tuple[Table, ...]
     unmatched: tuple[int, ...]
 
