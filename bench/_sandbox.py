@@ -7,12 +7,20 @@ import random
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bench._load import Template
+from bot.launch import openapi_spec_path
 from discord_sandbox import Sandbox
 from discord_sandbox.interactions import InteractionType
 from discord_sandbox.models import Guild, User
 from discord_sandbox.slash import build_command_data
+
+
+def agora_sandbox(**options: Any) -> Sandbox:
+    """A sandbox validating against Discord's spec where Agora's checkout keeps it
+    (``$DISCORD_OPENAPI_SPEC``, else ``../shared/discord-api/openapi.json``)."""
+    return Sandbox(spec_path=str(openapi_spec_path()), **options)
 
 
 class _OneFixedId:

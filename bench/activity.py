@@ -181,11 +181,11 @@ async def query(sandbox: Any, per_second: float, stop: asyncio.Event, out: list[
 async def parent(args: argparse.Namespace) -> dict[str, Any]:
     import tomllib
 
-    from discord_sandbox import Sandbox
+    from bench._sandbox import agora_sandbox
 
     seed = tomllib.loads((ROOT / "bot" / "data" / "eip-scc.toml").read_text(encoding="utf-8"))
     slugs = [item["slug"] for item in seed["initiatives"]]
-    sandbox = Sandbox()
+    sandbox = agora_sandbox()
     await sandbox.start()
     with tempfile.TemporaryDirectory(prefix="agora-bench-") as scratch:
         guild = sandbox.create_seed_guild()

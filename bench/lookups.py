@@ -42,6 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._sandbox import agora_sandbox
 from bot.storage.directory.models import ClusterDraft, InitiativeDraft, db_time
 from bot.storage.directory.repository import DirectoryChanges
 from bot.storage.store import Store
@@ -370,7 +371,7 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="agora-bench-") as tmp:
         workdir = Path(tmp)
         database = workdir / "agora.db"
-        sb = Sandbox()
+        sb = agora_sandbox()
         await sb.start()
         try:
             guild = sb.create_seed_guild()

@@ -48,11 +48,11 @@ from bench._load import LoadGenerator, StepResult, summarise  # noqa: E402
 from bench._sandbox import (  # noqa: E402
     add_members_of_record,
     add_users,
+    agora_sandbox,
     build_pools,
     create_guild_with_id,
 )
 from bench.seed_large import PLACEHOLDER_GUILD, Generated, Sizes, cached_database  # noqa: E402
-from discord_sandbox import Sandbox  # noqa: E402
 
 REQUIRED_RATES = (50, 200, 500, 1000)
 LADDER = (100, 300, 750, 1500, 2000, 3000)
@@ -227,7 +227,7 @@ async def run_target(
     kind: str, args: argparse.Namespace, generated: Generated, workdir: Path
 ) -> TargetRun:
     run = TargetRun(kind)
-    sb = Sandbox(validate=args.validate)
+    sb = agora_sandbox(validate=args.validate)
     await sb.start()
     proc: asyncio.subprocess.Process | None = None
     log_path = workdir / f"{kind}.log"

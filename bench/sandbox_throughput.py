@@ -1,6 +1,7 @@
 """Sandbox throughput: gateway events/s and schema-validated REST requests/s.
 
     python bench/sandbox_throughput.py [--events 30000] [--seconds 5] [--concurrency 32]
+        [--validations 20000]
 
 The sandbox runs alone in this process (request validation against the OpenAPI spec on, as
 in the tests); the load comes from a separate client process, so the figures are the
@@ -13,6 +14,12 @@ sandbox's, not the client's:
    POSTing a typical bot message (content, an embed with fields, two buttons,
    allowed_mentions) to /channels/{id}/messages with the bot token; completed requests/s and
    latency percentiles. Every reply must be 200 (a 400 would mean validation refused it).
+3. validator: in this process, the time one ``validate_request`` takes for that message
+   body (valid: jsonschema-rs alone), for the same body with a too-long embed title
+   (refused: jsonschema then builds Discord's ``errors`` object) and for a path whose id
+   is not a snowflake (a new path each call, so no cached verdict).
+
+The spec is Agora's (``$DISCORD_OPENAPI_SPEC``, else ``../shared/discord-api/openapi.json``).
 
 Prints a table and one JSON line. Targets: >= 3,000 events/s, >= 2,000 requests/s.
 """
@@ -34,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 import yarl
 
+from bench._sandbox import agora_sandbox
 from discord_sandbox.server import Sandbox
 
 GATEWAY_TARGET = 3000
@@ -270,8 +278,38 @@ async def bench_rest(
     return result
 
 
+def bench_validator(sandbox: Sandbox, calls: int) -> dict[str, Any]:
+    validator = sandbox.validator
+    assert validator is not None
+    path = f"/channels/{sandbox.channel('general').id}/messages"
+    valid = json.loads(json.dumps(message_body(0)))
+    refused = json.loads(json.dumps(message_body(1)))
+    refused["embeds"][0]["title"] = "x" * 300
+
+    def per_call(check: Any, count: int) -> float:
+        check(0)  # compiled on first use: not timed
+        started = time.perf_counter()
+        for index in range(count):
+            check(index)
+        return round((time.perf_counter() - started) / count * 1e6, 2)
+
+    assert validator.validate_request("POST", path, valid) is None
+    assert validator.validate_request("POST", path, refused) is not None
+    return {
+        "calls": calls,
+        "valid_body_us": per_call(lambda _: validator.validate_request("POST", path, valid), calls),
+        "refused_body_us": per_call(
+            lambda _: validator.validate_request("POST", path, refused), max(1, calls // 10)
+        ),
+        "bad_path_id_us": per_call(
+            lambda i: validator.validate_request("GET", f"/channels/x{i}", None),
+            max(1, calls // 10),
+        ),
+    }
+
+
 async def main(arguments: argparse.Namespace) -> dict[str, Any]:
-    sandbox = Sandbox()
+    sandbox = agora_sandbox()
     if sandbox.validator is None:
         raise SystemExit("the OpenAPI spec is missing: this benchmark measures validation too")
     await sandbox.start()
@@ -280,9 +318,15 @@ async def main(arguments: argparse.Namespace) -> dict[str, Any]:
         gateway = await bench_gateway(sandbox, arguments.events)
         rest_lean = await bench_rest(sandbox, "rest-lean", arguments.seconds, arguments.concurrency)
         rest = await bench_rest(sandbox, "rest", arguments.seconds, arguments.concurrency)
+        validator = bench_validator(sandbox, arguments.validations)
     finally:
         await sandbox.stop()
-    return {"gateway": gateway, "rest": rest_lean, "rest_aiohttp_client": rest}
+    return {
+        "gateway": gateway,
+        "rest": rest_lean,
+        "rest_aiohttp_client": rest,
+        "validator": validator,
+    }
 
 
 def _print_table(figures: dict[str, Any]) -> None:
@@ -316,6 +360,12 @@ def _print_table(figures: dict[str, Any]) -> None:
             ),
             ("  statuses", json.dumps(rest["statuses"]), "all 200"),
         ]
+    validator = figures["validator"]
+    rows += [
+        ("validate_request µs: valid body", f"{validator['valid_body_us']}", ""),
+        ("  refused body (errors built)", f"{validator['refused_body_us']}", ""),
+        ("  path id not a snowflake", f"{validator['bad_path_id_us']}", ""),
+    ]
     width = max(len(row[0]) for row in rows)
     for name, value, target in rows:
         print(f"{name.ljust(width)}  {value:>26}  {target}")
@@ -326,6 +376,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=30000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--validations", type=int, default=20000)
     parser.add_argument(
         "--uvloop",
         action="store_true",
