@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import os
 import sys
 import tempfile
@@ -342,23 +343,35 @@ class Console:
         ]
 
     async def _role_by_hand(self, verb: str, rest: str) -> None:
+        """``:give bob Organiser``: the current user gives (or takes) a role in bob's profile,
+        as in Server Settings. A member named for the first time joins; a role no one has
+        made yet is made first (unless the name is close to an existing role's)."""
         who, _, role_text = rest.partition(" ")
         who, role_text = who.lstrip("@"), role_text.strip().lstrip("@")
         if not who or not role_text:
             raise ConsoleInputError(f"usage: :{verb} NAME ROLE (e.g. :{verb} bob Organiser)")
         guild = self.sandbox.guild
-        members = self._member_names()
-        target = next((m for m in members if m.lower() == who.lower()), None)
-        if target is None:
-            raise ConsoleInputError(
-                f"no member {who!r}; members: {', '.join(members)} (:as {who} creates one)"
-            )
         roles = [r for r in guild.roles.values() if r.id != guild.id]
         role = next((r for r in roles if r.name.casefold() == role_text.casefold()), None)
+        by_hand = sorted((r for r in roles if not r.managed), key=lambda r: -r.position)
         if role is None:
-            by_hand = sorted((r for r in roles if not r.managed), key=lambda r: -r.position)
-            names = ", ".join(r.name for r in by_hand)
-            raise ConsoleInputError(f"no role {role_text!r}; roles: {names}")
+            folded = {r.name.casefold(): r.name for r in by_hand}
+            close = [
+                folded[name]
+                for name in difflib.get_close_matches(role_text.casefold(), folded, 1, 0.75)
+            ]
+            listed = " · ".join(r.name for r in by_hand) or "none"
+            if verb == "take" or close:
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ConsoleInputError(f"no role {role_text!r}; {hint}roles: {listed}")
+            driver = self.sandbox.user(self.user)
+            role = await driver.create_role(role_text)
+            self.write(f"{self.user} created the role @{role.name} (Server Settings → Roles)")
+        known = {name.lower() for name in self._member_names()}
+        self.sandbox.user(who)  # a name mentioned for the first time joins the server
+        target = self.sandbox.state.find_user(who).username
+        if who.lower() not in known:
+            self.write(f"{target} joined the server")
         member = guild.members[self.sandbox.state.find_user(target).id]
         has = role.id in member.roles
         if verb == "give" and has:
@@ -417,9 +430,9 @@ class Console:
             key=lambda r: -r.position,
         )
         lines += ["Roles (:give NAME ROLE):"]
-        lines += _wrapped(", ".join(r.name for r in by_hand) or "none")
+        lines += _wrapped(" · ".join(r.name for r in by_hand) or "none")
         lines += ["Channels (:say #channel TEXT):"]
-        lines += _wrapped(", ".join("#" + name for name in self._channel_names()))
+        lines += _wrapped(" · ".join("#" + name for name in self._channel_names()))
         leaves = leaf_commands(self._commands())
         lines += ["", f"{self.view.bot_name}'s commands ({len(leaves)}):"]
         if not leaves:
@@ -433,7 +446,10 @@ class Console:
 
 
 def _wrapped(text: str) -> list[str]:
-    return textwrap.wrap(text, 96, initial_indent="  ", subsequent_indent="  ") or ["  none"]
+    wrapped = textwrap.wrap(
+        text, 96, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+    )
+    return wrapped or ["  none"]
 
 
 def _button_labels(components: list[dict[str, Any]]) -> list[str]:

@@ -5,7 +5,7 @@ notes for everything else. ANSI styles only when :attr:`View.ansi` is set."""
 from __future__ import annotations
 
 import re
-import textwrap
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -51,7 +51,18 @@ class View:
 
 
 def visible_length(text: str) -> int:
-    return len(_ANSI.sub("", text))
+    """Columns ``text`` takes on a terminal: ANSI styles take none, wide characters (most
+    emoji, CJK) two, combining marks and variation selectors none."""
+    plain = _ANSI.sub("", text)
+    if plain.isascii():
+        return len(plain)
+    return sum(_width(char) for char in plain)
+
+
+def _width(char: str) -> int:
+    if unicodedata.combining(char) or "\ufe00" <= char <= "\ufe0f" or char == "\u200d":
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 # ---- markup ------------------------------------------------------------------------------------
@@ -182,7 +193,7 @@ def _box(title: str, body: list[str]) -> list[str]:
     """``body`` in a box of box-drawing characters, ``title`` set in the top border. Widths
     count visible characters (ANSI styles take no room)."""
     if visible_length(title) >= BOX_WIDTH:
-        title = _ANSI.sub("", title)[: BOX_WIDTH - 2] + "…"
+        title = _cut(_ANSI.sub("", title), BOX_WIDTH - 3)[0] + "…"
     width = min(BOX_WIDTH, max([visible_length(title) + 1, *map(visible_length, body), 10]))
     wrapped: list[str] = []
     for line in body:
@@ -197,8 +208,6 @@ def _box(title: str, body: list[str]) -> list[str]:
 def wrap_styled(line: str, width: int) -> list[str]:
     """``line`` wrapped at ``width`` visible characters; styles open at a break are closed at
     the end of the line and opened again on the next."""
-    if not _ANSI.search(line):
-        return textwrap.wrap(line, width) or [""]
     out: list[str] = []
     current, current_length = "", 0
     active: list[str] = []
@@ -211,8 +220,9 @@ def wrap_styled(line: str, width: int) -> list[str]:
                 continue
         while length > width:  # a word longer than the box: cut it
             head, word = _cut(word, width - current_length)
-            out.append(current + head + _RESET)
-            current, current_length = "".join(active := _active_after(active, head)), 0
+            active = _active_after(active, head)
+            out.append(current + head + (_RESET if active else ""))
+            current, current_length = "".join(active), 0
             length = visible_length(word)
         current += word
         current_length += length
@@ -233,9 +243,9 @@ def _cut(text: str, room: int) -> tuple[str, str]:
     count = 0
     for match in re.finditer(r"\x1b\[[0-9;]*m|.", text, re.S):
         if not match.group().startswith("\x1b"):
-            if count == room:
+            count += visible_length(match.group())
+            if count > room:
                 return text[: match.start()], text[match.start() :]
-            count += 1
     return text, ""
 
 

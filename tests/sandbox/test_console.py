@@ -164,7 +164,7 @@ def test_help_lists_console_commands_users_and_bot_commands(start: Start) -> Non
     for line in (":give NAME ROLE", ":click LABEL", ":verbose", ":files [DIR]", ":quit"):
         assert line in help_text
     assert "admin (owner, @Admin)" in help_text and "bob (you)" in help_text
-    assert "Roles (:give NAME ROLE):\n  Admin, Organiser" in help_text
+    assert "Roles (:give NAME ROLE):\n  Admin · Organiser" in help_text
     assert "/plan title:<text> start:<text> [note:<text>]\n      Plan an event" in help_text
     assert "/remindme seconds:<whole number>" in help_text
     assert "/initiative info initiative:<text>" in help_text
@@ -182,8 +182,14 @@ def test_roles_given_and_taken_by_hand(start: Start) -> None:
     assert "bob already has the role @Organiser; nothing changed" in terminal.answer(
         ":give bob Organiser"
     )
-    assert "no role 'Nope'; roles: Admin, Organiser" in terminal.answer(":give bob Nope")
-    assert "no member 'zed'" in terminal.answer(":give zed Organiser")
+    assert "no role 'Organizer'; did you mean 'Organiser'? roles: Admin · Organiser" in (
+        terminal.answer(":give bob Organizer")
+    )
+    assert "no role 'Nope'; roles: Admin · Organiser" in terminal.answer(":take bob Nope")
+    # A role no one made yet is made by hand first; a new name joins the server.
+    made = terminal.answer(":give zed Helpers")
+    assert "admin created the role @Helpers" in made and "zed joined the server" in made
+    assert "admin gave zed the role @Helpers" in made and "zed got Helpers." in made
     taken = terminal.answer(":take @bob @Organiser")
     assert "admin took the role @Organiser from bob" in taken and "bob lost Organiser." in taken
 
@@ -328,3 +334,11 @@ def test_styled_embed_box_keeps_its_width() -> None:
     for line in box:  # every style opened on a line is closed on it, before the border
         codes = re.findall(r"\x1b\[([0-9;]*)m", line)
         assert codes.count("0") * 2 == len(codes)
+
+
+def test_box_counts_wide_emoji_as_two_columns() -> None:
+    embed = {"title": "Answers", "description": "✅ Going: 1 · 🤔 Maybe: 0 · ❌ Can't go: 0"}
+    lines = render_action({"kind": "message", "channel": "general", "embeds": [embed]})
+    box = [line for line in lines if line.strip()[:1] in "┌│└"]
+    assert len({visible_length(line) for line in box}) == 1
+    assert visible_length("✅ a") == 4 and visible_length("\x1b[1mab\x1b[0m") == 2
