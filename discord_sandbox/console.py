@@ -520,6 +520,8 @@ async def run_console(
         while True:
             console.screen.show_prompt(console.prompt_text)
             line = await reader.next_line()
+            if not interactive and line is not None:
+                console.screen.echo(line.rstrip("\n") + "\n")  # a transcript shows the line
             console.screen.hide_prompt()
             if line is None:
                 console.write("", "bye")

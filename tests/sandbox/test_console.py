@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -342,3 +343,23 @@ def test_box_counts_wide_emoji_as_two_columns() -> None:
     box = [line for line in lines if line.strip()[:1] in "┌│└"]
     assert len({visible_length(line) for line in box}) == 1
     assert visible_length("✅ a") == 4 and visible_length("\x1b[1mab\x1b[0m") == 2
+
+
+def test_piped_input_gives_a_plain_transcript(tmp_path: Path) -> None:
+    """Not a terminal: no styles, no cursor movement; each line read is shown after its
+    prompt, so the output reads as a session."""
+    from tests.terminal import REPOSITORY
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.sandbox.console_bot"],
+        input="/card\n:click next\n:quit\n",
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY), "TZ": "UTC", "TERM": "xterm"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{PROMPT}/card\nAgora replied in #general:\n  Workshop on Sunday" in result.stdout
+    assert "? the bot has sent no message with components" in result.stdout
+    assert "\x1b" not in result.stdout and result.stdout.endswith("bye\n")
