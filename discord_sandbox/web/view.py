@@ -102,6 +102,7 @@ def people_view(sb: Sandbox) -> JSON:
                 "name": r.name,
                 "color": r.color,
                 "position": r.position,
+                "hoist": r.hoist,
                 "managed": r.managed,
                 "everyone": r.id == guild.everyone_role_id,
             }
