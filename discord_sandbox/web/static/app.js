@@ -109,13 +109,16 @@ function roleColor(member) {
 function displayName(u) { return u?.display_name || u?.global_name || u?.username || u?.name || "unknown"; }
 
 // ---- markdown (Discord's flavour) ----------------------------------------------------------
+// Hours as the browser's locale writes them: 09:00 where the day has 24 hours, 9:00 AM elsewhere.
+const cycle = new Intl.DateTimeFormat(undefined, { hour: "numeric" }).resolvedOptions().hourCycle;
+const HOUR = cycle === "h23" || cycle === "h24" ? "2-digit" : "numeric";
 const TS_STYLES = {
-  t: { hour: "numeric", minute: "2-digit" },
-  T: { hour: "numeric", minute: "2-digit", second: "2-digit" },
+  t: { hour: HOUR, minute: "2-digit" },
+  T: { hour: HOUR, minute: "2-digit", second: "2-digit" },
   d: { day: "2-digit", month: "2-digit", year: "numeric" },
   D: { day: "numeric", month: "long", year: "numeric" },
-  f: { day: "numeric", month: "long", year: "numeric", hour: "numeric", minute: "2-digit" },
-  F: { weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "numeric", minute: "2-digit" },
+  f: { day: "numeric", month: "long", year: "numeric", hour: HOUR, minute: "2-digit" },
+  F: { weekday: "long", day: "numeric", month: "long", year: "numeric", hour: HOUR, minute: "2-digit" },
 };
 function relative(date) {
   const seconds = (date.getTime() - Date.now()) / 1000;
@@ -238,7 +241,7 @@ function bytes(n) { return n < 1024 ? `${n} bytes` : n < 1048576 ? `${(n / 1024)
 function shortTime(iso) {
   const d = new Date(iso);
   const today = new Date();
-  const time = d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
+  const time = d.toLocaleTimeString(undefined, { hour: HOUR, minute: "2-digit" });
   if (d.toDateString() === today.toDateString()) return `Today at ${time}`;
   return `${d.toLocaleDateString()} ${time}`;
 }
@@ -420,7 +423,7 @@ function renderMessage(msg, prev) {
     node.append(el("div", { class: "msg-head" }, name, msg.author.bot ? el("span", { class: "tag" }, "APP") : null,
       el("span", { class: "msg-time", title: new Date(msg.timestamp).toLocaleString() }, shortTime(msg.timestamp))));
   } else {
-    node.append(el("span", { class: "hover-time" }, new Date(msg.timestamp).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" })));
+    node.append(el("span", { class: "hover-time" }, new Date(msg.timestamp).toLocaleTimeString(undefined, { hour: HOUR, minute: "2-digit" })));
   }
   if (msg.flags & 128) {
     node.append(el("div", { class: "content thinking" }, `${displayName(author)} is thinking…`));
@@ -829,10 +832,13 @@ function startCommand(c, firstValue) {
   hideCommandPopup();
   const input = $("#input");
   input.value = "";
-  S.command = { path: c.path, options: c.options, values: {}, shown: c.options.filter((o) => o.required).map((o) => o.name) };
+  S.command = { path: c.path, options: c.options, values: {}, typed: {}, shown: c.options.filter((o) => o.required).map((o) => o.name) };
   renderCommandForm();
   const first = $("#command-form input");
-  if (first) { if (firstValue) first.value = firstValue; first.focus(); }
+  if (first) {
+    if (firstValue) { first.value = firstValue; S.command.typed[first.dataset.option] = firstValue; }
+    first.focus();
+  }
 }
 
 function cancelCommand() {
@@ -863,8 +869,8 @@ function renderCommandForm() {
       });
     } else {
       input = el("input", { type: "text", dataset: { option: name }, placeholder: optionTypeHint(o), autocomplete: "off", "aria-label": name });
-      input.value = held ? held.label : "";
-      input.addEventListener("input", () => { delete cmd.values[name]; S.navigated = false; cmd.typed = { name, text: input.value }; suggest(o, input); });
+      input.value = held ? held.label : cmd.typed[name] || "";
+      input.addEventListener("input", () => { delete cmd.values[name]; S.navigated = false; cmd.typed[name] = input.value; suggest(o, input); });
       input.addEventListener("focus", () => { input.parentElement.classList.add("focused"); suggest(o, input); });
       input.addEventListener("blur", () => { input.parentElement.classList.remove("focused"); setTimeout(() => { if (document.activeElement?.dataset?.option !== name) $("#choice-popup").hidden = true; }, 150); });
       input.addEventListener("keydown", (ev) => commandKey(ev, o, input));
@@ -872,7 +878,7 @@ function renderCommandForm() {
     const pill = el("span", { class: "opt", dataset: { option: name } }, el("label", { title: o.description || "" }, name), input);
     if (!o.required) {
       pill.append(el("button", { class: "remove-opt", type: "button", title: "Remove", onclick: () => {
-        cmd.shown = cmd.shown.filter((n) => n !== name); delete cmd.values[name]; renderCommandForm();
+        cmd.shown = cmd.shown.filter((n) => n !== name); delete cmd.values[name]; delete cmd.typed[name]; renderCommandForm();
       } }, "×"));
     }
     nodes.push(pill);
