@@ -1,7 +1,7 @@
 """Agora's command line.
 
 python run_bot.py [--config config.toml]             run against Discord
-python run_bot.py --sandbox [--script FILE]          run in the local sandbox
+python run_bot.py --sandbox [--script FILE] [--web]  run in the local sandbox
 python run_bot.py import FILE --guild ID             load clusters and initiatives
 python run_bot.py export FILE --guild ID             write them back out
 """
@@ -25,6 +25,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--script", metavar="FILE", help="with --sandbox: run a scenario file and exit"
+    )
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="with --sandbox: also serve a Discord-like web client and print its address",
     )
     parser.add_argument(
         "--database", metavar="PATH", help="override [database] path from the config"
@@ -58,8 +63,11 @@ def main(argv: list[str]) -> int:
     if arguments.script and not arguments.sandbox:
         print("--script needs --sandbox: scenarios run against the local sandbox.", file=sys.stderr)
         return 2
+    if arguments.web and not arguments.sandbox:
+        print("--web needs --sandbox: the web client shows the local sandbox.", file=sys.stderr)
+        return 2
     if arguments.sandbox:
-        return asyncio.run(launch.run_sandbox(config, script=arguments.script))
+        return asyncio.run(launch.run_sandbox(config, script=arguments.script, web=arguments.web))
     if not config.token:
         print(
             "No Discord token: set DISCORD_TOKEN or [discord] token in config.toml "

@@ -103,11 +103,13 @@ def sandbox_config(
 AgoraFactory = Callable[[], Awaitable[RunningAgora]]
 
 
-async def run_sandbox(config: Config, *, script: str | None = None) -> int:
-    """Start the sandbox with the seed guild, Agora against it, then the console or a script."""
+async def run_sandbox(config: Config, *, script: str | None = None, web: bool = False) -> int:
+    """Start the sandbox with the seed guild, Agora against it, then the console or a script;
+    with ``web``, the web client too (its address printed first)."""
     from discord_sandbox import Sandbox
     from discord_sandbox.console import run_console
     from discord_sandbox.scenario import run_scenario
+    from discord_sandbox.web import start_web_client
 
     # The console owns the terminal, so logs go to a file there (if configured).
     configure_logging(config, to_stderr=script is not None and config.logging.level == "DEBUG")
@@ -133,6 +135,8 @@ async def run_sandbox(config: Config, *, script: str | None = None) -> int:
 
             running = await agora_factory()
             await prepare_seed_guild(sandbox)
+            out = sys.stderr if script is not None else sys.stdout  # a script's stdout is JSON
+            web_client = await start_web_client(sandbox, out) if web else None
             try:
                 if script is not None:
                     return await run_scenario(
@@ -140,6 +144,8 @@ async def run_sandbox(config: Config, *, script: str | None = None) -> int:
                     )
                 return await run_console(sandbox, agora_factory, running=running)
             finally:
+                if web_client is not None:
+                    await web_client.stop()
                 await running.stop()
         finally:
             await sandbox.stop()

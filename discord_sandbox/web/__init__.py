@@ -5,6 +5,6 @@ Plain HTML, CSS and JavaScript in ``static/`` (no build step, nothing fetched fr
 loopback) over a JSON API built on the user driver; see :mod:`discord_sandbox.web.app`.
 """
 
-from discord_sandbox.web.app import WebClient, build_web_app
+from discord_sandbox.web.app import WebClient, build_web_app, start_web_client
 
-__all__ = ["WebClient", "build_web_app"]
+__all__ = ["WebClient", "build_web_app", "start_web_client"]

@@ -29,7 +29,7 @@ import binascii
 import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from aiohttp import web
 
@@ -396,3 +396,12 @@ class WebClient:
     @property
     def url(self) -> str:
         return f"http://{self._host}:{self._port}/app/"
+
+
+async def start_web_client(sb: Sandbox, out: TextIO) -> WebClient:
+    """Start the web client for ``sb`` and write its address to ``out`` (one line)."""
+    client = WebClient(sb)
+    await client.start()
+    out.write(f"Web client: {client.url} (open it in a browser; ?user=NAME acts as NAME)\n")
+    out.flush()
+    return client

@@ -190,6 +190,11 @@ async def test_meeting_created_and_answered_live_in_two_pages(
     outside = Outside()
     admin_context, first = await open_page(browser, web, outside, "admin", "Europe/Brussels")
 
+    # The server setup's report is admin's alone; dismissed, it leaves the page.
+    setup = first.locator(".message.ephemeral", has_text="Server setup")
+    await setup.locator(".dismiss").click()
+    await expect(setup).to_have_count(0)
+
     # -- admin: /meeting create with options, then the form ----------------------------------
     await pick_command(first, "meeting create")
     await first.fill('#command-form input[data-option="start"]', f"20 June {year} 09:00")
