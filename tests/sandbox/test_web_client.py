@@ -19,7 +19,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Route,
+    async_playwright,
+    expect,
+)
 
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
@@ -141,7 +149,7 @@ def announcement_of(sandbox: Sandbox, title: str) -> dict[str, object]:
 def answers(message: dict[str, object]) -> str:
     embeds = message["embeds"]
     assert isinstance(embeds, list)
-    return next(f["value"] for f in embeds[0]["fields"] if f["name"].startswith("Answers"))
+    return str(next(f["value"] for f in embeds[0]["fields"] if f["name"].startswith("Answers")))
 
 
 async def test_directory_lookup_with_live_autocomplete(
@@ -230,7 +238,7 @@ async def test_meeting_created_and_answered_live_in_two_pages(
         await open_channel(page, "announcements")
         await page.evaluate("window.notReloaded = true")
 
-    def card(page: Page) -> object:
+    def card(page: Page) -> Locator:
         return page.locator(
             ".message", has=page.locator('.embed-title:text-is("Action Clusters Meeting")')
         )
