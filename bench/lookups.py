@@ -503,7 +503,8 @@ at the same time, load average 2-4 during every run, so the tails vary a lot fro
   the bench's own sandbox, which keeps every interaction, paused ~100 ms too.
   Fix: `DirectoryCache` calls `gc.freeze()` after loading a guild (a full collection: 202 ms
   before, ~0 ms after); the bench collects before each phase and not during it (Agora in a
-  subprocess keeps its GC as usual).
+  subprocess keeps its GC as usual). (Both freezes are now asked for through a `Heap`;
+  the collector itself is tuned only by start-up code, `bot/runtime.py`'s `CollectedHeap`.)
 - Before/after, back to back (10 s per command at 200/s): p99 info 74 -> 18 ms, autocomplete
   229 -> 155 ms; earlier runs before the fix went to 93 / 223 ms. The CPU Agora spends per
   interaction is 1.8-2.0 ms, almost all in discord.py and aiohttp (gateway parse, callback

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.cogs._time_autocomplete import describe_reading
+from bot.cogs.meetings.time_autocomplete import describe_reading
 
 ZONE = "Europe/Brussels"
 NOW = datetime(2027, 3, 26, 12, 0, tzinfo=ZoneInfo(ZONE))

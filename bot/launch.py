@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from bot import log_redaction
 from bot.config import Config
+from bot.errors import AgoraError
 from bot.runtime import RunningAgora, start_agora
 from bot.services.directory.importer import ExportFormat
 from bot.storage.store import Store
+from bot.wiring import build_services
 
 if TYPE_CHECKING:
     # Imported where used: running against Discord never loads the sandbox.
@@ -158,9 +160,6 @@ async def prepare_seed_guild(sandbox: Sandbox) -> None:
 
 async def import_file(config: Config, file: str, guild_id: int) -> int:
     """``run_bot.py import``: print the report; exit 1 when the file was refused."""
-    from bot.errors import AgoraError
-    from bot.services.registry import Services
-
     configure_logging(config)
     try:
         data = await asyncio.to_thread(Path(file).read_bytes)
@@ -172,7 +171,7 @@ async def import_file(config: Config, file: str, guild_id: int) -> int:
         return 1
     store = await Store.open(config.database.path)
     try:
-        services = Services.build(store=store, config=config)
+        services = build_services(store=store, config=config)
         await services.start()
         try:
             report = await services.importer.import_directory(guild_id, data, Path(file).name)
@@ -186,12 +185,10 @@ async def import_file(config: Config, file: str, guild_id: int) -> int:
 
 
 async def export_file(config: Config, file: str, guild_id: int) -> int:
-    from bot.services.registry import Services
-
     configure_logging(config)
     store = await Store.open(config.database.path)
     try:
-        services = Services.build(store=store, config=config)
+        services = build_services(store=store, config=config)
         await services.start()
         fmt: ExportFormat = "json" if file.endswith(".json") else "toml"
         data = await services.importer.export_directory(guild_id, fmt)

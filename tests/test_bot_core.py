@@ -12,7 +12,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.error_handler import errors_answered, user_message_for
+from bot.cogs.shared.error_handler import errors_answered, user_message_for
 from bot.errors import InvalidInput
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
@@ -63,7 +63,7 @@ async def test_refused_body_reaches_the_error_handler(
     bot.tree.copy_global_to(guild=guild)
     await bot.tree.sync(guild=guild)
 
-    with caplog.at_level(logging.ERROR, logger="bot.error_handler"):
+    with caplog.at_level(logging.ERROR, logger="bot.cogs.shared.error_handler"):
         result = await sandbox.user("alice").slash("too-long")
     refused = [c for c in sandbox.log if c.status == 400 and "callback" in c.path]
     assert refused and refused[0].response["code"] == 50035
@@ -114,7 +114,7 @@ async def test_messages_reach_the_hook_and_a_failing_hook_is_only_logged(
         raise RuntimeError("hook broke")
 
     bot.message_hook = failing
-    with caplog.at_level(logging.ERROR, logger="bot.bot"):
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
         posted = await sandbox.user("alice").say("general", "hello")
         await sandbox.drain_gateway()
         for _ in range(100):
@@ -127,6 +127,41 @@ async def test_messages_reach_the_hook_and_a_failing_hook_is_only_logged(
     result = await sandbox.user("alice").slash("initiative info", initiative="Humble Lamppost")
     assert result.embed is not None
     bot.message_hook = counting
+
+
+class MessageListenerCog(commands.Cog):
+    """A test-only cog listening for messages, as any new cog might."""
+
+    def __init__(self) -> None:
+        self.heard: asyncio.Queue[int] = asyncio.Queue()
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        await self.heard.put(message.id)
+
+
+async def test_message_listeners_and_wait_for_receive_messages_beside_the_hook(
+    sandbox: Sandbox, agora: RunningAgora
+) -> None:
+    bot = agora.bot
+    assert not bot.listens_for_messages()  # Agora alone: only the hook, the fast path
+    alice_id = int(sandbox.user("alice").id)  # no Message Content intent: ids, not text
+    waiting = asyncio.ensure_future(
+        bot.wait_for("message", check=lambda m: m.author.id == alice_id, timeout=5)
+    )
+    await asyncio.sleep(0)  # let wait_for register before the message arrives
+    posted = await sandbox.user("alice").say("general", "first")
+    message = await waiting
+    assert message.id == int(posted["id"])
+
+    listener = MessageListenerCog()
+    await bot.add_cog(listener)
+    try:
+        posted = await sandbox.user("alice").say("general", "second")
+        assert await asyncio.wait_for(listener.heard.get(), 5) == int(posted["id"])
+    finally:
+        await bot.remove_cog(listener.qualified_name)
+    assert not bot.listens_for_messages()
 
 
 async def test_an_error_in_a_restart_proof_button_is_answered(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
+from bot.cogs.directory.sync import SYNC_EVENT, SyncNote
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
 

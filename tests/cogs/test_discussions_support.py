@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
-from bot.bot import AgoraBot
-from bot.cogs.activity_listener import DISCUSSION_EVENT, ActivityListener
+from bot.app import AgoraBot
+from bot.cogs.discussions.tracker import DISCUSSION_EVENT, ActivityListener
 from bot.runtime import RunningAgora
 from bot.storage.discussions.models import Discussion
 from discord_sandbox import Sandbox

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from bot.cogs._meetings_render import DirectoryNames, reminder_text
+from bot.cogs.meetings.render import DirectoryNames, reminder_text
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
 from tests.cogs.test_meetings_helpers import (

@@ -25,7 +25,7 @@ async def test_quiet_initiative_lead_nudged_opted_out_lead_not(
     guild_id = int(sandbox.guild.id)
     alice, bob = sandbox.user("alice"), sandbox.user("bob")
     admin = Actor(user_id=int(sandbox.owner_user_id or 0), is_admin=True)
-    memberships = bot.services.directory.memberships
+    memberships = bot.services.memberships
     await memberships.set_lead(guild_id, admin, "humble-lamppost", int(alice.id))
     await memberships.set_lead(guild_id, admin, "small-giants", int(bob.id))
 
@@ -36,7 +36,7 @@ async def test_quiet_initiative_lead_nudged_opted_out_lead_not(
 
     # The job, run as it would be in two weeks: the seeded initiatives have been quiet.
     in_two_weeks = datetime.now(UTC) + timedelta(days=14)
-    bot.services.discussions.nudges = NudgeService(bot.store, 10, clock=lambda: in_two_weeks)
+    bot.services.nudges = NudgeService(bot.store, 10, clock=lambda: in_two_weeks)
     nudges = cast(Any, bot.get_cog("NudgeCog"))
     sent = await nudges.send_nudges()
     assert [(s.user_id, s.delivered) for s in sent] == [(int(alice.id), True)]

@@ -94,7 +94,7 @@ async def test_counts_of_one_read_in_the_singular(sandbox: Sandbox, agora: Runni
     await settle()
     await alice.start_thread(channel, "Pilot streets", "Which streets first?")
     await created
-    await bot.services.discussions.activity.flush()
+    await bot.services.activity.flush()
 
     # One of each: the activity line, wherever it is shown, and the lists' footers.
     activity = "Members: 1 · Documents: 1 · Projects: 1 · Discussions: 1"

@@ -15,8 +15,8 @@ async def test_forget_leaves_no_row_naming_the_member(
     guild_id = int(sandbox.guild.id)
     channel = await link_channel(sandbox, agora, "humble-lamppost")
     role = await sandbox.create_role("Humble Lamppost")
-    initiative = await bot.services.directory.service.get_initiative(guild_id, "humble-lamppost")
-    await bot.services.directory.service.link_role(guild_id, initiative.id, int(role.id))
+    initiative = await bot.services.directory.get_initiative(guild_id, "humble-lamppost")
+    await bot.services.directory.link_role(guild_id, initiative.id, int(role.id))
 
     alice = sandbox.user("alice")
     await alice.slash("initiative join", initiative="Humble Lamppost")
@@ -59,7 +59,7 @@ async def test_forget_leaves_no_row_naming_the_member(
     done = await alice.click(asked, "Erase my data")
     assert "no longer holds anything naming" in (done.content or "")
     assert role.id not in sandbox.member(alice).roles
-    await bot.services.discussions.activity.flush()
+    await bot.services.activity.flush()
     assert await rows_naming_user(bot.store.db, guild_id, int(alice.id)) == []
     assert await rows_naming_user(bot.store.db, guild_id, int(alice.id), every_column=True) == []
     # The lead changes stay as dated rows: carol's appointment, by nobody now.
@@ -68,7 +68,7 @@ async def test_forget_leaves_no_row_naming_the_member(
         (None, "lead_added", int(sandbox.user("admin").id)),
         (int(carol.id), "lead_added", None),
     ]
-    info = await bot.services.directory.service.initiative_info(guild_id, "humble-lamppost")
+    info = await bot.services.directory.initiative_info(guild_id, "humble-lamppost")
     assert info.leads == (int(carol.id),)
 
     # Anonymous counts stay: the thread and its three messages.

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
+from bot.cogs.directory.sync import SYNC_EVENT, SyncNote
 from discord_sandbox import InteractionFailed, Sandbox
 from tests.reliability._support import (
     ErrorLog,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -60,9 +59,8 @@ def reminder_call(channel_id: str) -> object:
 
 async def sent_by(running: RunningAgora, meeting_id: int) -> None:
     """Wait until the instance has recorded the reminder as sent (its dispatch report)."""
-    # The extension module is re-imported on each start, so no isinstance on its class.
-    cog: Any = running.bot.get_cog("Meetings")
-    await cog.wait_for_dispatch(lambda report: bool(report.sent))
+    dispatcher = running.bot.services.reminder_dispatcher
+    await dispatcher.wait_for_dispatch(lambda report: bool(report.sent))
 
 
 async def reminder_states(config: Config, meeting_id: int) -> list[str]:

@@ -17,7 +17,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
+from bot.cogs.directory.sync import SYNC_EVENT, SyncNote
 from bot.config import Config
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox, UserDriver
@@ -180,8 +180,8 @@ async def test_forgotten_member_is_not_recorded_again_and_leaves_no_byte(
     assert copies_of(int(alice.id), agora_config) == []
 
     # A channel holding a thread she opened before is linked to an initiative.
-    giants = await bot.services.directory.service.get_initiative(guild_id, "Small Giants")
-    await bot.services.directory.service.link_channel(guild_id, giants.id, int(giants_channel.id))
+    giants = await bot.services.directory.get_initiative(guild_id, "Small Giants")
+    await bot.services.directory.link_channel(guild_id, giants.id, int(giants_channel.id))
 
     # -- while Agora is down: her role comes back, Bob does the same things -------------
     await agora.stop()

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from discord import app_commands
 
-from bot.cogs._cooldowns import limit_kind_of
-from bot.cogs._meetings_publish import REFRESH_INTERVAL, MeetingPublisher
-from bot.cogs._meetings_render import meeting_embed
+from bot.cogs.meetings.publish import REFRESH_INTERVAL, MeetingPublisher
+from bot.cogs.meetings.render import meeting_embed
+from bot.cogs.shared.cooldowns import limit_kind_of
 from bot.config import ConfigError, LimitsConfig, parse_config
 from bot.runtime import RunningAgora
 from bot.services.common.rate_limit import (

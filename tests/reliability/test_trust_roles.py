@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.cogs._initiative_sync import SYNC_EVENT, SyncNote
+from bot.cogs.directory.sync import SYNC_EVENT, SyncNote
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
 from discord_sandbox.permissions import Permission

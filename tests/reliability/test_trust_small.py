@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cogs._confirmations import NOT_YOURS
+from bot.cogs.shared.confirmations import NOT_YOURS
 from bot.config import Config, ConfigError, parse_config
 from bot.launch import configure_logging
 from bot.log_redaction import REDACTED, SecretsFilter

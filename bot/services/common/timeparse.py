@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
 from bot.services.common import timephrases
+from bot.services.common.durations import parse_duration
 
 ACCEPTED_FORMATS = (
     "2017-06-20 09:00, 20/06/2017 9:00, 20 June 2017 9am, June 20th 2017 at 9, "
@@ -259,18 +260,13 @@ def _parse_end(text: str, start: ParsedTime, now: datetime) -> ParsedTime:
     zone = resolve_zone(start.zone)
     end: ParsedTime
     if re.fullmatch(r"(\d+\s*[dhm]\s*)+", cleaned):
-        seconds = _duration_seconds(cleaned)
+        seconds = parse_duration(cleaned)
         utc = start.utc + timedelta(seconds=seconds)
         end = ParsedTime(utc=utc, local=utc.astimezone(zone), zone=start.zone)
     else:
         end = _clock_on(text, start.local.date(), start.zone, now)
     ensure_order(start.utc, end.utc, start.zone)
     return end
-
-
-def _duration_seconds(text: str) -> int:
-    units = {"d": 86400, "h": 3600, "m": 60}
-    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)\s*([dhm])", text))
 
 
 def parse_clock_on(text: str, day: date, zone_name: str, now: datetime) -> ParsedTime:

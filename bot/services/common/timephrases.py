@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 import parsedatetime
 
 from bot.errors import InvalidInput
+from bot.services.common.weekdays import WEEKDAY_NAMES
 
 MONTH_NAMES = (
     "January",
@@ -35,7 +36,6 @@ MONTH_NAMES = (
     "November",
     "December",
 )
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 _MONTHS: dict[str, int] = {}
 for _number, _name in enumerate(MONTH_NAMES, start=1):

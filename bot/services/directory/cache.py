@@ -10,10 +10,11 @@ after each successful write; the database stays the source of truth and
 A big guild is a million long-lived objects (sets of members, name indexes).
 Python's full garbage collections walk every one of them: 100-300 ms pauses
 in the middle of serving interactions (bench/lookups.py saw p99 > 200 ms at
-200 requests/s). So each freshly loaded directory is moved out of the
-collector's sight with ``gc.freeze()``: reference counting still frees what
-is dropped; only cycles among frozen objects would linger, and the directory
-has none.
+200 requests/s). So each directory is loaded inside ``heap.loading()`` and
+declared long-lived with ``heap.settled()`` (the start-up code's ``Heap``,
+bot/runtime.py, pauses the collector meanwhile and then moves the directory out
+of its sight; reference counting still frees what is dropped, and the
+directory has no cycles).
 
 Memberships are the bulk of it, so they are kept lean: sorted lists of ids
 rather than sets (a set of ten ids takes about four times the memory of a
@@ -25,14 +26,13 @@ is in. A directory is built in one pass from the memberships grouped per user
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.services.common.fuzzy import NameIndex
+from bot.services.common.heap import Heap, UntunedHeap
 from bot.storage.directory.memberships import UserMemberships
 from bot.storage.directory.models import Cluster, Initiative, Membership, ResourceKind
 from bot.storage.store import Store
@@ -260,8 +260,9 @@ class GuildDirectory:
 class DirectoryCache:
     """GuildDirectory per guild, loaded from the store on first use."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, heap: Heap | None = None) -> None:
         self._store = store
+        self._heap: Heap = heap if heap is not None else UntunedHeap()
         self._guilds: dict[int, GuildDirectory] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -305,11 +306,11 @@ class DirectoryCache:
         return len(guild_ids)
 
     async def _load(self, guild_id: int) -> GuildDirectory:
-        with _collector_paused():
+        with self._heap.loading():
             directory = await self._build(guild_id)
-            # Frozen before the collector resumes, which would otherwise walk the
+            # Settled before the collector resumes, which would otherwise walk the
             # whole new directory at its first pass.
-            gc.freeze()
+            self._heap.settled()
         return directory
 
     async def _build(self, guild_id: int) -> GuildDirectory:
@@ -331,25 +332,6 @@ class DirectoryCache:
             directory.adjust_resources(initiative_id, kind, count)
         directory.names.prepare()
         return directory
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No automatic garbage collection while a directory is loaded.
-
-    A big guild's load allocates some 150,000 containers (initiatives, lists,
-    index entries) and no cycles; the collector would walk them all several
-    times over, a sixth of the load's time, to find nothing. Other tasks
-    running meanwhile only go without automatic collection for that half
-    second.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Canonical(dict[int, int]):

@@ -7,8 +7,8 @@ given by hand starts a membership). A role is safe when it:
 
 * is not ``@everyone``;
 * is not managed by a bot or an integration (bot, Server Booster, linked-app roles);
-* is not the organiser role (named in the config; matched case-insensitively,
-  as the permission check of the cogs matches it);
+* is not the organiser role (by id once recorded, see ``organisers``; before that, the
+  role with the name the config gives it, case-insensitive);
 * grants no permission that ``@everyone`` does not already have;
 * sits strictly below Agora's own highest role.
 
@@ -100,6 +100,7 @@ class RoleGuard:
     everyone_permissions: int  # what @everyone may do already
     agora_position: int  # position of Agora's highest role (0: unknown, nothing is below)
     organiser_role: str  # the organiser role's name, from the config
+    organiser_role_id: int | None = None  # the recorded organiser role (OrganiserRoles)
 
     def problems(self, role: RoleFacts) -> tuple[str, ...]:
         """Why Agora must not hand ``role`` out; empty when it is safe."""
@@ -108,7 +109,7 @@ class RoleGuard:
         found: list[str] = []
         if role.managed:
             found.append("it belongs to a bot or integration")
-        if is_organiser_role(role.name, self.organiser_role):
+        if self.is_organiser_role(role):
             found.append("it is the organiser role, which gives /admin and organiser powers")
         extra = role.permissions & ~self.everyone_permissions
         if extra:
@@ -130,13 +131,18 @@ class RoleGuard:
         unsafe; None when it would be safe."""
         if not name.strip() or name.casefold() == "@everyone":
             return "Discord keeps that name for @everyone"
-        if is_organiser_role(name, self.organiser_role):
+        if self.organiser_role_id is None and _named_like(name, self.organiser_role):
             return "a role with that name is the organiser role, which gives /admin powers"
         return None
 
+    def is_organiser_role(self, role: RoleFacts) -> bool:
+        """The recorded organiser role; while none is recorded, the one the config names."""
+        if self.organiser_role_id is not None:
+            return role.id == self.organiser_role_id
+        return _named_like(role.name, self.organiser_role)
 
-def is_organiser_role(name: str, organiser_role: str) -> bool:
-    """The role named in the config as the organiser role (case-insensitive)."""
+
+def _named_like(name: str, organiser_role: str) -> bool:
     return bool(organiser_role) and name.casefold() == organiser_role.casefold()
 
 

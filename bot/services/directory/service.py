@@ -221,10 +221,6 @@ class DirectoryService:
         self._discussions = discussions
         self._clock = clock
 
-    def use_discussion_counts(self, discussions: DiscussionCounts) -> None:
-        """Wire in the discussions area after construction (the two depend on each other)."""
-        self._discussions = discussions
-
     # --- lookups ---------------------------------------------------------
 
     async def get_initiative(self, guild_id: int, text: str) -> Initiative:

@@ -14,12 +14,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.config import WEEKDAYS
 from bot.errors import InvalidInput, NotFound
 from bot.services.common.clock import Clock, utc_now
 from bot.services.common.links import masked_link
 from bot.services.common.text import plural
 from bot.services.common.text_fit import clip, fit_lines
+from bot.services.common.weekdays import CRON_DAYS, WEEKDAYS
 from bot.storage.directory.models import Cluster, Initiative, ResourceKind
 from bot.storage.discussions.models import to_epoch
 from bot.storage.store import Store
@@ -34,7 +34,6 @@ MAX_FOOTER = 2048
 MAX_TOTAL = 6000
 
 LIVELIEST_COUNT = 5
-_CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class MeetingLike(Protocol):
@@ -335,7 +334,7 @@ def next_digest_time(weekday: str, at: time, tz: str, now: datetime) -> datetime
 def cron_kwargs(weekday: str, at: time, tz: str) -> dict[str, object]:
     """Keyword arguments for APScheduler 3's ``CronTrigger`` firing the digest."""
     return {
-        "day_of_week": _CRON_DAYS[_weekday_index(weekday)],
+        "day_of_week": CRON_DAYS[_weekday_index(weekday)],
         "hour": at.hour,
         "minute": at.minute,
         "second": 0,

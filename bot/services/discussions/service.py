@@ -19,6 +19,7 @@ from bot.errors import InvalidInput
 from bot.services.common.clock import Clock, utc_now
 from bot.services.common.text import plural
 from bot.services.discussions.activity import ActivityService
+from bot.services.discussions.counts import LiveDiscussionCounts
 from bot.storage.discussions.models import (
     Discussion,
     DiscussionState,
@@ -121,17 +122,6 @@ class TopDiscussions:
         return (self.page - 1) * self.page_size + 1
 
 
-@dataclass
-class _LiveCounts:
-    """Discussions (not deleted) per initiative, per guild, kept in step with events."""
-
-    by_guild: dict[int, dict[int, int]] = field(default_factory=dict)
-
-    def add(self, guild_id: int, initiative_id: int, delta: int) -> None:
-        counts = self.by_guild.setdefault(guild_id, {})
-        counts[initiative_id] = max(0, counts.get(initiative_id, 0) + delta)
-
-
 class DiscussionService:
     def __init__(
         self,
@@ -139,21 +129,17 @@ class DiscussionService:
         activity: ActivityService,
         channels: ChannelLookup,
         clock: Clock = utc_now,
+        counts: LiveDiscussionCounts | None = None,
     ) -> None:
         self._discussions = discussions
         self._activity = activity
         self._channels = channels
         self._clock = clock
-        self._counts = _LiveCounts()
+        self._counts = counts if counts is not None else LiveDiscussionCounts()
 
     async def start(self) -> None:
         """Load the live counts; call once before serving commands."""
-        counts = _LiveCounts()
-        for (guild_id, initiative_id), count in (
-            await self._discussions.counts_by_initiative()
-        ).items():
-            counts.add(guild_id, initiative_id, count)
-        self._counts = counts
+        self._counts.replace(await self._discussions.counts_by_initiative())
 
     # -- gateway events -------------------------------------------------------
 
@@ -231,7 +217,7 @@ class DiscussionService:
         thread_ids = await self._discussions.delete_initiative(guild_id, initiative_id)
         for thread_id in thread_ids:
             self._activity.untrack(guild_id, thread_id)
-        self._counts.by_guild.get(guild_id, {}).pop(initiative_id, None)
+        self._counts.forget_initiative(guild_id, initiative_id)
         return len(thread_ids)
 
     # -- after downtime -----------------------------------------------------
@@ -306,14 +292,10 @@ class DiscussionService:
 
     def count_by_initiative(self, guild_id: int) -> dict[int, int]:
         """Live number of discussions (open or archived) per initiative; from memory."""
-        return {
-            initiative_id: count
-            for initiative_id, count in self._counts.by_guild.get(guild_id, {}).items()
-            if count
-        }
+        return self._counts.count_by_initiative(guild_id)
 
     def count_for_initiative(self, guild_id: int, initiative_id: int) -> int:
-        return self._counts.by_guild.get(guild_id, {}).get(initiative_id, 0)
+        return self._counts.count_for_initiative(guild_id, initiative_id)
 
     async def get(self, guild_id: int, thread_id: int) -> Discussion | None:
         return await self._discussions.get(guild_id, thread_id)

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from bot.services.common.weekdays import ICAL_DAYS
 from bot.services.meetings import programme
 from bot.storage.meetings.models import Meeting, OccurrenceException, RecurrenceRule, Session
 
 PRODID = "-//Agora//Meetings//EN"
-_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _location_text(meeting: Meeting) -> str:
 
 
 def _rrule(rule: RecurrenceRule) -> dict[str, object]:
-    day = _WEEKDAYS[rule.weekday]
+    day = ICAL_DAYS[rule.weekday]
     value: dict[str, object] = {
         "freq": "WEEKLY" if rule.frequency == "weekly" else "MONTHLY",
         "interval": rule.interval,

@@ -14,6 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
+from bot.services.common.weekdays import WEEKDAY_NAMES
 from bot.storage.meetings.models import OccurrenceException, RecurrenceRule
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
@@ -22,9 +23,7 @@ _MAX_SCAN = 5000  # occurrences examined before giving up (a rule far past its e
 
 def describe(rule: RecurrenceRule) -> str:
     """A human sentence for the rule, e.g. "every 2 weeks on Tuesday at 09:00 Europe/Brussels"."""
-    day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
-        rule.weekday
-    ]
+    day = WEEKDAY_NAMES[rule.weekday]
     clock = f"{rule.local_time:%H:%M} {rule.timezone}"
     if rule.frequency == "weekly":
         every = "every week" if rule.interval == 1 else f"every {rule.interval} weeks"

@@ -85,7 +85,7 @@ class ReminderScheduler:
         self,
         store: Store,
         reminders: ReminderService,
-        send: SendCallback,
+        send: SendCallback | None = None,
         scheduler: AsyncIOScheduler | None = None,
         batch_size: int = 1000,
         concurrency: int = 50,
@@ -106,6 +106,9 @@ class ReminderScheduler:
         self.retry_delay = timedelta(seconds=retry_delay_seconds)
         # Told after each pass has recorded its outcomes (metrics, tests, benchmark).
         self.on_dispatch = on_dispatch
+        # The last dispatch passes, for logs and for tests that await a reminder's outcome.
+        self.reports: list[DispatchReport] = []
+        self._report_seen = asyncio.Event()
         self._armed_at: datetime | None = None
         self._dispatching = False
         self._running = False
@@ -115,8 +118,13 @@ class ReminderScheduler:
 
     # -- lifecycle ----------------------------------------------------------
 
-    async def start(self) -> None:
-        """Extend recurring meetings' reminders, then arm the dispatcher from the rows."""
+    async def start(self, send: SendCallback | None = None) -> None:
+        """Extend recurring meetings' reminders, then arm the dispatcher from the rows;
+        ``send`` delivers each reminder (the meetings cog's, when Agora runs)."""
+        if send is not None:
+            self.send = send
+        if self.send is None:
+            raise RuntimeError("the reminder dispatcher has nothing to send with")
         self._running = True
         if self._owns_scheduler and not self.scheduler.running:
             self.scheduler.start()
@@ -218,6 +226,7 @@ class ReminderScheduler:
         async def deliver(reminder: Reminder) -> BaseException | None:
             async with gate:
                 try:
+                    assert self.send is not None  # start() refuses to run without it
                     await asyncio.wait_for(self.send(reminder), self.send_timeout)
                 except Exception as exc:  # one bad send must not stop the others
                     return exc
@@ -244,10 +253,39 @@ class ReminderScheduler:
                 finished_at,
             )
         await self.store.reminders.finish(outcomes, finished_at)
+        self._record(report)
         if self.on_dispatch is not None:
             self.on_dispatch(report)
         await self._extend_series(sending)
         return report
+
+    def _record(self, report: DispatchReport) -> None:
+        log.info(
+            "reminders: %d sent, %d sent late, %d skipped, %d failed",
+            len(report.sent),
+            len(report.late_sent),
+            len(report.skipped),
+            len(report.failed),
+        )
+        self.reports = [*self.reports[-99:], report]
+        self._report_seen.set()
+
+    async def wait_for_dispatch(
+        self,
+        predicate: Callable[[DispatchReport], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109 - like asyncio.wait_for
+    ) -> DispatchReport:
+        """The first dispatch pass (already seen or still to come) matching ``predicate``."""
+
+        async def wait() -> DispatchReport:
+            while True:
+                for report in self.reports:
+                    if predicate(report):
+                        return report
+                self._report_seen.clear()
+                await self._report_seen.wait()
+
+        return await asyncio.wait_for(wait(), timeout)
 
     async def _extend_series(self, fired: list[Reminder]) -> None:
         """After a series' occurrence was reminded, plan the occurrences after it."""

@@ -28,6 +28,9 @@ from bot.services.meetings.rsvp import RsvpResult, RsvpService
 from bot.storage.discussions.models import UserDiscussionRecord, to_epoch
 from bot.storage.store import Store
 
+# The event a forget dispatches with its ForgetResult when meeting answers were withdrawn.
+ANSWERS_WITHDRAWN = "answers_withdrawn"
+
 
 @dataclass(frozen=True)
 class PrivacySection:

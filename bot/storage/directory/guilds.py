@@ -75,6 +75,25 @@ class GuildSettingsRepository:
             )
             return cursor.rowcount > 0
 
+    async def set_organiser_role(self, guild_id: int, role_id: int, now: datetime) -> None:
+        """Record the guild's organiser role by id (other settings stay as they are)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id, organiser_role_id, updated_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
+                " organiser_role_id = excluded.organiser_role_id,"
+                " updated_at = excluded.updated_at",
+                (guild_id, role_id, db_time(now)),
+            )
+
+    async def organiser_role_ids(self) -> dict[int, int]:
+        """Every guild's recorded organiser role: {guild_id: role_id}."""
+        rows = await self.db.fetch_all(
+            "SELECT guild_id, organiser_role_id FROM guild_settings"
+            " WHERE organiser_role_id IS NOT NULL"
+        )
+        return {row["guild_id"]: row["organiser_role_id"] for row in rows}
+
     # --- generic values: anything without its own column ----------------
 
     async def get_value(self, guild_id: int, key: str) -> JsonValue:

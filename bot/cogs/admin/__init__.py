@@ -1,0 +1,13 @@
+"""Administration: /admin setup, link, import and export.
+
+This module only registers the area's cogs; the code is in the modules beside it.
+"""
+
+from __future__ import annotations
+
+from bot.cogs.admin.commands import AdminCog
+from bot.cogs.shared.client import AgoraClient
+
+
+async def setup(bot: AgoraClient) -> None:
+    await bot.add_cog(AdminCog(bot))

@@ -1,0 +1,141 @@
+"""Where Agora is put together: every service, the scheduler and the reminder dispatcher,
+built once from the store and the config by ``build_services`` and handed to the bot.
+
+Nothing else constructs a service; the bot, the cogs, the command-line tools and the tests
+receive what is built here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.config import Config
+from bot.services.common.clock import Clock, utc_now
+from bot.services.common.heap import Heap, UntunedHeap
+from bot.services.common.rate_limit import LIMIT_KINDS, LimitKind, Rate, RateLimiter
+from bot.services.directory.cache import DirectoryCache
+from bot.services.directory.importer import DirectoryImporter
+from bot.services.directory.memberships import MembershipService
+from bot.services.directory.organisers import OrganiserRoles
+from bot.services.directory.resources import ResourceService
+from bot.services.directory.service import DirectoryService
+from bot.services.discussions.activity import ActivityService
+from bot.services.discussions.counts import LiveDiscussionCounts
+from bot.services.discussions.digest import DigestService, MeetingsFromRepository
+from bot.services.discussions.nudges import NudgeService
+from bot.services.discussions.service import DiscussionService
+from bot.services.meetings.drafts import MeetingDraftService
+from bot.services.meetings.programme import ProgrammeService
+from bot.services.meetings.reminder_scheduler import ReminderScheduler
+from bot.services.meetings.reminders import ReminderService
+from bot.services.meetings.rsvp import RsvpService
+from bot.services.meetings.service import MeetingService
+from bot.services.privacy.service import PrivacyService
+from bot.storage.store import Store
+
+
+@dataclass
+class Services:
+    store: Store
+    config: Config
+    heap: Heap
+    scheduler: AsyncIOScheduler
+    cache: DirectoryCache
+    directory: DirectoryService
+    importer: DirectoryImporter
+    memberships: MembershipService
+    organisers: OrganiserRoles
+    resources: ResourceService
+    activity: ActivityService
+    discussions: DiscussionService
+    digest: DigestService
+    nudges: NudgeService
+    privacy: PrivacyService
+    reminders: ReminderService
+    reminder_dispatcher: ReminderScheduler
+    meetings: MeetingService
+    meeting_drafts: MeetingDraftService
+    programme: ProgrammeService
+    rsvp: RsvpService
+    limits: RateLimiter
+
+    async def start(self) -> None:
+        """Warm the in-memory caches before the first interaction arrives."""
+        await self.cache.warm()
+        await self.organisers.start()
+        await self.activity.start()
+        await self.discussions.start()
+
+    async def close(self) -> None:
+        """Flush buffered message counts before the database closes."""
+        await self.activity.close()
+
+
+def build_services(
+    *,
+    store: Store,
+    config: Config,
+    clock: Clock = utc_now,
+    heap: Heap | None = None,
+    scheduler: AsyncIOScheduler | None = None,
+) -> Services:
+    """Every service, each built once, each given what it uses."""
+    heap = heap if heap is not None else UntunedHeap()
+    scheduler = scheduler if scheduler is not None else AsyncIOScheduler(timezone=UTC)
+    cache = DirectoryCache(store, heap)
+    # The discussions area keeps the live counts; the directory shows them.
+    discussion_counts = LiveDiscussionCounts()
+    directory = DirectoryService(store, cache, discussions=discussion_counts, clock=clock)
+    memberships = MembershipService(store, cache, clock=clock)
+    activity = ActivityService(
+        store.activity, store.discussions, config.activity.flush_interval_seconds, clock=clock
+    )
+    discussions = DiscussionService(
+        store.discussions, activity, directory, clock=clock, counts=discussion_counts
+    )
+    reminders = ReminderService(store, clock, config.meetings.reminder_offsets)
+    return Services(
+        store=store,
+        config=config,
+        heap=heap,
+        scheduler=scheduler,
+        cache=cache,
+        directory=directory,
+        importer=DirectoryImporter(store, cache, clock=clock),
+        memberships=memberships,
+        organisers=OrganiserRoles(store, config.community.organiser_role, clock=clock),
+        resources=ResourceService(
+            store, cache, clock=clock, cap=config.limits.items_per_initiative
+        ),
+        activity=activity,
+        discussions=discussions,
+        digest=DigestService(store, MeetingsFromRepository(store), clock=clock),
+        nudges=NudgeService(store, config.nudges.quiet_days, clock=clock),
+        privacy=PrivacyService(store, memberships, activity),
+        reminders=reminders,
+        # Sends through the meetings cog, which starts it with its sender and stops it.
+        reminder_dispatcher=ReminderScheduler(store, reminders, scheduler=scheduler),
+        meetings=MeetingService(
+            store,
+            clock,
+            config.community.timezone,
+            reminders,
+            config.meetings.allow_past_with_confirmation,
+        ),
+        meeting_drafts=MeetingDraftService(store, clock),
+        programme=ProgrammeService(store, clock, reminders),
+        rsvp=RsvpService(store, clock),
+        limits=rate_limiter(config),
+    )
+
+
+def rate_limiter(config: Config) -> RateLimiter:
+    """The per-member limits of ``[limits]`` (see config.example.toml)."""
+    rates: dict[LimitKind, Rate | None] = {}
+    for kind in LIMIT_KINDS:
+        setting = getattr(config.limits, kind)
+        rates[kind] = None if setting is None else Rate(count=setting[0], per=setting[1])
+    return RateLimiter(rates)
