@@ -139,7 +139,7 @@ async def seed_database(
         )
         ids = [initiative.id for initiative in await store.directory.list_initiatives(guild_id)]
         # 100,000 one-row transactions through memberships.sync take ~45 s; one batch with
-        # the same columns (as tests/services/test_core_scale.py does) takes under 2 s.
+        # the same columns (as tests/services/directory/test_scale.py does) takes under 2 s.
         rows = [
             (guild_id, initiative_id, user, db_time(now))
             for user in members

@@ -19,7 +19,8 @@ from bot.config import Config
 from bot.runtime import RunningAgora
 from bot.storage.store import Store
 from discord_sandbox import Sandbox
-from tests.cogs.test_meetings_helpers import (
+from tests.conftest import AgoraStarter
+from tests.support.meetings_e2e import (
     MESSAGES,
     create_meeting,
     expect_call,
@@ -27,7 +28,6 @@ from tests.cogs.test_meetings_helpers import (
     meeting_id_of,
     reminder_posts,
 )
-from tests.conftest import AgoraStarter
 
 REMINDER = "⏰ **Lamppost pilot review** starts"
 

@@ -22,7 +22,8 @@ import pytest
 
 from bot.storage.store import Store
 from discord_sandbox import InteractionFailed, Sandbox
-from tests.cogs.test_meetings_helpers import (
+from tests.reliability._support import write_process_config
+from tests.support.meetings_e2e import (
     MESSAGES,
     announcement,
     create_meeting,
@@ -31,7 +32,6 @@ from tests.cogs.test_meetings_helpers import (
     reminder_posts,
     rsvp,
 )
-from tests.reliability._support import write_process_config
 
 ROOT = Path(__file__).resolve().parents[2]
 REMINDER = "⏰ **Lamppost pilot review** starts"

@@ -21,8 +21,9 @@ from bot.cogs.directory.sync import SYNC_EVENT, SyncNote
 from bot.config import Config
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox, UserDriver
-from tests.cogs.test_discussions_support import expect_discussion, listener, settle
-from tests.cogs.test_meetings_helpers import (
+from tests.conftest import AgoraStarter
+from tests.support.discussions import rows_naming_user
+from tests.support.meetings_e2e import (
     MESSAGE,
     announcement,
     create_meeting,
@@ -32,8 +33,7 @@ from tests.cogs.test_meetings_helpers import (
     next_year_day,
     rsvp,
 )
-from tests.conftest import AgoraStarter
-from tests.services.test_discussions_support import rows_naming_user
+from tests.support.threads import expect_discussion, listener, settle
 
 LAMP = "Humble Lamppost"
 

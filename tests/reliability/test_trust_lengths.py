@@ -19,8 +19,7 @@ from bot.runtime import RunningAgora
 from bot.services.common.permissions import Actor
 from discord_sandbox import InteractionResult, Sandbox
 from discord_sandbox.limits import EMBED_TOTAL_CHARACTERS, embed_characters
-from tests.cogs.test_discussions_support import expect_discussion, link_channel
-from tests.cogs.test_meetings_helpers import (
+from tests.support.meetings_e2e import (
     announcement,
     create_meeting,
     link_lamppost,
@@ -28,6 +27,7 @@ from tests.cogs.test_meetings_helpers import (
     next_year_day,
     reminder_posts,
 )
+from tests.support.threads import expect_discussion, link_channel
 
 CONTENT_LIMIT = 2000
 CLUSTER = "Integrated Infrastructures and Processes"

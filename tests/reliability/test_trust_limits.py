@@ -30,8 +30,8 @@ from bot.services.common.rate_limit import (
 )
 from bot.storage.directory.models import db_time
 from discord_sandbox import Sandbox
-from tests.cogs.test_meetings_helpers import MESSAGE, create_meeting, meeting_id_of
 from tests.reliability._support import Tally
+from tests.support.meetings_e2e import MESSAGE, create_meeting, meeting_id_of
 
 LAMP = "Humble Lamppost"
 DEFAULTS = LimitsConfig()

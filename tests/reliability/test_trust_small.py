@@ -21,8 +21,8 @@ from bot.log_redaction import REDACTED, SecretsFilter
 from bot.runtime import RunningAgora
 from bot.services.meetings.drafts import NOT_YOUR_FORM
 from discord_sandbox import InteractionResult, Sandbox
-from tests.cogs.test_meetings_helpers import create_meeting, meeting_id_of, next_year_day
 from tests.conftest import AgoraStarter, replace_config
+from tests.support.meetings_e2e import create_meeting, meeting_id_of, next_year_day
 
 MANAGE_EVENTS = 1 << 33
 
