@@ -20,6 +20,15 @@ from discord.ext import commands
 
 from bot.cogs.meetings.options import (
     REPEAT_CHOICES,
+    MeetingChannel,
+    MeetingLink,
+    MeetingName,
+    NameList,
+    OffsetsText,
+    TimeText,
+    VenueAddress,
+    VenueName,
+    ZoneName,
     clusters_autocomplete,
     initiatives_autocomplete,
     location_from,
@@ -28,7 +37,7 @@ from bot.cogs.meetings.options import (
     repeat_from,
     scope_from,
     session_autocomplete,
-    zone_autocomplete,
+    where_and_who_autocomplete,
 )
 from bot.cogs.meetings.publish import MeetingPublisher
 from bot.cogs.meetings.render import (
@@ -280,29 +289,25 @@ class MeetingCog(
         repeat_until="Last date of the series, e.g. 2017-12-31",
         confirm_past="Yes, the start is in the past on purpose (to record a past meeting)",
     )
-    @app_commands.autocomplete(
-        start=time_autocomplete,
-        zone=zone_autocomplete,
-        clusters=clusters_autocomplete,
-        initiatives=initiatives_autocomplete,
-    )
+    @app_commands.autocomplete(start=time_autocomplete)
+    @where_and_who_autocomplete
     @app_commands.choices(repeat=REPEAT_CHOICES)
     @app_commands.guild_only()
     @limited("meeting")
     async def create(
         self,
         interaction: discord.Interaction,
-        start: app_commands.Range[str, 1, 100],
-        end: app_commands.Range[str, 1, 100],
-        zone: app_commands.Range[str, 1, 64] | None = None,
-        venue: app_commands.Range[str, 1, 100] | None = None,
-        address: app_commands.Range[str, 1, 200] | None = None,
-        link: app_commands.Range[str, 1, 300] | None = None,
-        channel: discord.VoiceChannel | discord.StageChannel | None = None,
-        clusters: app_commands.Range[str, 1, 500] | None = None,
-        initiatives: app_commands.Range[str, 1, 500] | None = None,
+        start: TimeText,
+        end: TimeText,
+        zone: ZoneName | None = None,
+        venue: VenueName | None = None,
+        address: VenueAddress | None = None,
+        link: MeetingLink | None = None,
+        channel: MeetingChannel | None = None,
+        clusters: NameList | None = None,
+        initiatives: NameList | None = None,
         cap: app_commands.Range[int, 1, 100_000] | None = None,
-        reminders: app_commands.Range[str, 1, 100] | None = None,
+        reminders: OffsetsText | None = None,
         repeat: app_commands.Choice[str] | None = None,
         repeat_until: app_commands.Range[str, 1, 20] | None = None,
         confirm_past: bool = False,
@@ -346,31 +351,27 @@ class MeetingCog(
         reminders="New reminder offsets, e.g. 1d, 1h, 0s; 'default' for the server's",
         confirm_past="Yes, the new start is in the past on purpose",
     )
-    @app_commands.autocomplete(
-        meeting=meeting_autocomplete,
-        zone=zone_autocomplete,
-        clusters=clusters_autocomplete,
-        initiatives=initiatives_autocomplete,
-    )
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
+    @where_and_who_autocomplete
     @app_commands.guild_only()
     @limited("meeting")
     async def edit(
         self,
         interaction: discord.Interaction,
-        meeting: app_commands.Range[str, 1, 100],
+        meeting: MeetingName,
         title: app_commands.Range[str, 1, 200] | None = None,
         description: app_commands.Range[str, 1, 1000] | None = None,
-        start: app_commands.Range[str, 1, 100] | None = None,
-        end: app_commands.Range[str, 1, 100] | None = None,
-        zone: app_commands.Range[str, 1, 64] | None = None,
-        venue: app_commands.Range[str, 1, 100] | None = None,
-        address: app_commands.Range[str, 1, 200] | None = None,
-        link: app_commands.Range[str, 1, 300] | None = None,
-        channel: discord.VoiceChannel | discord.StageChannel | None = None,
-        clusters: app_commands.Range[str, 1, 500] | None = None,
-        initiatives: app_commands.Range[str, 1, 500] | None = None,
+        start: TimeText | None = None,
+        end: TimeText | None = None,
+        zone: ZoneName | None = None,
+        venue: VenueName | None = None,
+        address: VenueAddress | None = None,
+        link: MeetingLink | None = None,
+        channel: MeetingChannel | None = None,
+        clusters: NameList | None = None,
+        initiatives: NameList | None = None,
         cap: app_commands.Range[int, 0, 100_000] | None = None,
-        reminders: app_commands.Range[str, 1, 100] | None = None,
+        reminders: OffsetsText | None = None,
         confirm_past: bool = False,
     ) -> None:
         guild_id = guild_id_of(interaction)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -22,6 +23,18 @@ from bot.services.meetings.programme import session_choice
 from bot.services.meetings.service import RepeatSpec
 
 MAX_CHOICES = 25
+
+# The options /meeting create and /meeting edit share, declared once: what Discord checks
+# of each (a length, a kind of channel).
+MeetingName = app_commands.Range[str, 1, 100]
+TimeText = app_commands.Range[str, 1, 100]
+ZoneName = app_commands.Range[str, 1, 64]
+VenueName = app_commands.Range[str, 1, 100]
+VenueAddress = app_commands.Range[str, 1, 200]
+MeetingLink = app_commands.Range[str, 1, 300]
+MeetingChannel = discord.VoiceChannel | discord.StageChannel
+NameList = app_commands.Range[str, 1, 500]
+OffsetsText = app_commands.Range[str, 1, 100]
 
 REPEAT_CHOICES = [
     app_commands.Choice(name="every week", value="weekly:1"),
@@ -229,3 +242,16 @@ def offsets_from(text: str | None) -> list[str] | None:
     if not parts:
         raise InvalidInput('Give reminder offsets like "1d, 1h, 0s" (0s means at the start).')
     return parts
+
+
+CommandT = TypeVar("CommandT", bound=Callable[..., Any])
+
+
+def where_and_who_autocomplete(command: CommandT) -> CommandT:
+    """The zone, clusters and initiatives autocomplete of /meeting create and edit."""
+    decorate = app_commands.autocomplete(
+        zone=zone_autocomplete,
+        clusters=clusters_autocomplete,
+        initiatives=initiatives_autocomplete,
+    )
+    return decorate(command)
