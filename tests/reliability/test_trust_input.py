@@ -212,7 +212,7 @@ async def test_a_link_titled_like_another_url_shows_where_it_really_goes(
     assert "url" not in added.embed  # the title text is not itself a link
     description = added.embed["description"]
     assert (
-        "[https\\://good.example/report.pdf](https://evil.example/phish) (evil.example)"
+        "[https\\:\\/\\/good.example/report.pdf](https://evil.example/phish) (evil.example)"
         in description
     )
 
@@ -234,7 +234,7 @@ async def test_a_link_titled_like_another_url_shows_where_it_really_goes(
     assert projects.embed is not None
     line = projects.embed["description"]
     assert (
-        "[(Report)(https\\://good.example) \\`x\\` \\*\\*y\\*\\*]"
+        "[(Report)(https\\:\\/\\/good.example) \\`x\\` \\*\\*y\\*\\*]"
         "(https://good.example@evil.example/p) (evil.example)"
     ) in line, line
 

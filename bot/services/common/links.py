@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 _INLINE = re.compile(r"([\\*_~`|\[\]<:])")
 # ... and at the start of a line: headings, quotes, list items.
 _LINE_START = re.compile(r"^(\s*)([#>\-])", re.MULTILINE)
+# The slashes of "scheme://" in a link's text (the colon before them already escaped).
+_SLASHES_AFTER_COLON = re.compile(r"(?<=:)/+")
 
 
 def escape_markdown(text: str) -> str:
@@ -35,8 +37,14 @@ def escape_markdown(text: str) -> str:
 
 
 def link_label(title: str) -> str:
-    """A title safe inside a masked link's brackets, shown exactly as typed."""
-    return escape_markdown(" ".join(title.replace("[", "(").replace("]", ")").split()))
+    """A title safe inside a masked link's brackets: its words as text, never a link.
+
+    Discord does not read escapes inside a masked link's text (the backslashes show)
+    and judges that text as written, so an escaped colon alone would still leave
+    ``\\://`` in it; the slashes after a colon are escaped too, and no ``://`` is left.
+    """
+    label = escape_markdown(" ".join(title.replace("[", "(").replace("]", ")").split()))
+    return _SLASHES_AFTER_COLON.sub(lambda slashes: "\\/" * len(slashes[0]), label)
 
 
 def link_target(url: str) -> str:
