@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         config = load_config(arguments.config)
     except ConfigError as error:
         for problem in error.problems:
-            print(f"config: {problem}", file=sys.stderr)
+            print(problem, file=sys.stderr)  # each line starts with the file's name
         return 2
     from bot import launch
 

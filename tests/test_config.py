@@ -1,4 +1,5 @@
-"""config.toml: the example is complete and true, and mistakes are named one per line."""
+"""config.toml: the example is rendered from the one declaration, and mistakes are named
+one per line."""
 
 from __future__ import annotations
 
@@ -9,33 +10,144 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, ConfigError, load_config, parse_config
+from bot.config.errors import Invalid
+from bot.config.example import render_example
+from bot.config.schema import clock, option, options, sections
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"
 
 
-def test_example_documents_every_option_with_its_default() -> None:
+def problems_of(raw: dict[str, object]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    return caught.value.problems
+
+
+def test_the_example_is_rendered_from_the_declarations() -> None:
+    assert EXAMPLE.read_text(encoding="utf-8") == render_example(), (
+        "config.example.toml is stale: python -m bot.config.example > config.example.toml"
+    )
+
+
+def test_the_example_lists_every_option_with_its_default() -> None:
     assert load_config(EXAMPLE) == Config()
     example = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
-    defaults = Config()
-    for section in dataclasses.fields(Config):
-        options = {option.name for option in dataclasses.fields(getattr(defaults, section.name))}
-        assert set(example[section.name]) == options, section.name
+    assert list(example) == [field.name for field in dataclasses.fields(Config)]
+    for name, cls in sections(Config).items():
+        assert list(example[name]) == [field.name for field in dataclasses.fields(cls)], name
+        for key, declared in options(cls).items():
+            assert declared.doc.strip(), f"[{name}] {key} has no comment"
+
+
+def test_a_default_its_kind_refuses_fails_at_declaration() -> None:
+    with pytest.raises(Invalid):
+        option("25:00", "The time of day.", clock)
 
 
 def test_each_mistake_is_one_line() -> None:
+    problems = problems_of(
+        {
+            "discord": {"dev_guild_ids": ["abc"]},
+            "digest": {"time": "25:00", "weekday": "someday"},
+            "meetings": {"reminder_offsets": ["1 fortnight"]},
+            "extra": {},
+        }
+    )
+    assert problems == [
+        "[discord] dev_guild_ids: must be a list of guild ids (numbers), got ['abc']",
+        "[digest] time: must be a time of day like 09:00, got '25:00'",
+        "[digest] weekday: must be one of monday, tuesday, wednesday, thursday, friday,"
+        " saturday, sunday; got 'someday'",
+        "[meetings] reminder_offsets: '1 fortnight' is not a duration;"
+        " write it like 1d, 2h, 30m or 45s",
+        "[extra]: unknown section (see config.example.toml)",
+    ]
+
+
+def test_a_misspelt_name_is_met_with_the_one_meant() -> None:
+    problems = problems_of(
+        {
+            "community": {"timezone": "Europe/Brusels", "announcement_channel": "news"},
+            "digset": {"enabled": False},
+            "digest": {"wekday": "friday", "timezone": "europe/paris"},
+            "logging": {"level": "VERBOSE"},
+            "token": "abc",
+        }
+    )
+    assert problems == [
+        "[community] timezone: 'Europe/Brusels' is not a time zone (did you mean Europe/Brussels?)",
+        "[community] announcement_channel: unknown key (it belongs under [channels])",
+        "[digset]: unknown section (did you mean [digest]?)",
+        "[digest] wekday: unknown key (did you mean weekday?)",
+        "[digest] timezone: 'europe/paris' is not a time zone (did you mean Europe/Paris?)",
+        "[logging] level: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'VERBOSE'",
+        "token: unknown key outside any section (it belongs under [discord])",
+    ]
+
+
+def test_a_folder_of_zones_is_not_a_zone() -> None:
+    """ "Europe" is a folder in the zone database: told, not a traceback."""
+    assert problems_of({"community": {"timezone": "Europe"}}) == [
+        "[community] timezone: 'Europe' is not a time zone (use an IANA name like Europe/Brussels)"
+    ]
+
+
+def test_a_choice_in_any_case_is_read_as_declared() -> None:
+    """The logger takes "INFO", not "info"; the scheduler "monday"."""
+    config = parse_config(
+        {"logging": {"level": "info"}, "digest": {"weekday": "Friday"}, "channels": {}}
+    )
+    assert config.logging.level == "INFO"
+    assert config.digest.weekday == "friday"
+
+
+def test_a_section_that_is_not_a_table() -> None:
+    assert problems_of({"digest": True}) == [
+        "[digest]: must be a section: a line [digest], then its options"
+    ]
+
+
+def test_values_are_read_into_what_agora_uses() -> None:
+    config = parse_config(
+        {
+            "discord": {"dev_guild_ids": [42]},
+            "meetings": {"reminder_offsets": ["1h", "2d", "1h", "0s"]},
+            "digest": {"time": tomllib.loads("t = 07:30:00")["t"]},
+            "activity": {"flush_interval_seconds": 2},
+        }
+    )
+    assert config.discord.dev_guild_ids == (42,)
+    assert config.meetings.reminder_offsets == (172800, 3600, 0)
+    assert config.digest.time == "07:30"
+    assert config.activity.flush_interval_seconds == 2.0
+    assert config.community == Config().community
+
+
+def test_a_file_s_mistakes_start_with_its_name(tmp_path: Path) -> None:
+    file = tmp_path / "config.toml"
+    file.write_text('[meetings]\nreminder_offsets = "1d"\n[nudges]\nquiet_days = 0\n')
     with pytest.raises(ConfigError) as caught:
-        parse_config(
-            {
-                "discord": {"dev_guild_ids": ["abc"]},
-                "digest": {"time": "25:00", "weekday": "someday"},
-                "meetings": {"reminder_offsets": ["1 fortnight"]},
-                "extra": {},
-            }
-        )
-    problems = caught.value.problems
-    assert len(problems) == 5
-    assert any(p.startswith("[discord] dev_guild_ids:") for p in problems)
-    assert any(p.startswith("[digest] time:") for p in problems)
-    assert any(p.startswith("[digest] weekday:") for p in problems)
-    assert any(p.startswith("[meetings] reminder_offsets:") for p in problems)
-    assert any(p.startswith("[extra]:") for p in problems)
+        load_config(file)
+    assert caught.value.problems == [
+        f'{file}: [meetings] reminder_offsets: must be a list of durations like ["1d", "1h",'
+        " \"0s\"], got '1d'",
+        f"{file}: [nudges] quiet_days: must be at least 1, got 0",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("write", "said"),
+    [
+        (lambda file: None, "no such file (copy config.example.toml)"),
+        (lambda file: file.write_bytes(b"[digest]\nweekday = '\xff'\n"), "not UTF-8 text"),
+        (lambda file: file.write_text("[digest\n"), "not valid TOML: "),
+        (lambda file: file.mkdir(), "cannot be read (Is a directory)"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_one_line(tmp_path: Path, write: object, said: str) -> None:
+    file = tmp_path / "config.toml"
+    write(file)
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    [line] = caught.value.problems
+    assert line.startswith(f"{file}: {said}")
