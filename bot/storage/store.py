@@ -16,6 +16,7 @@ from bot.storage.meetings.drafts import MeetingDraftRepository
 from bot.storage.meetings.reminders import ReminderRepository
 from bot.storage.meetings.repository import MeetingRepository
 from bot.storage.privacy.forgotten import ForgottenRepository
+from bot.storage.web.repository import WebRepository
 
 
 class Store:
@@ -34,6 +35,7 @@ class Store:
         self.reminders = ReminderRepository(db)
         self.discussions = DiscussionRepository(db, self.forgotten)
         self.activity = ActivityRepository(db)
+        self.web = WebRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
