@@ -62,6 +62,9 @@ class GuildDirectory:
     # Initiatives by name, built on first use and dropped when names change: listing
     # pages must not sort 10,000 initiatives per click.
     _by_name_order: list[Initiative] | None = None
+    # Initiatives by cluster, each by name; built from (and rebuilt with) ``_by_name_order``.
+    _by_cluster_order: dict[int, list[Initiative]] | None = None
+    _by_cluster_of: list[Initiative] | None = None
 
     # --- clusters --------------------------------------------------------
 
@@ -97,7 +100,15 @@ class GuildDirectory:
         return self._by_name_order
 
     def initiatives_of_cluster(self, cluster_id: int) -> list[Initiative]:
-        return [i for i in self.initiatives_by_name() if i.cluster_id == cluster_id]
+        """The cluster's initiatives by name (grouped once per change of the directory:
+        a page of a cluster's list must not walk 10,000 initiatives)."""
+        by_name = self.initiatives_by_name()
+        if self._by_cluster_order is None or self._by_cluster_of is not by_name:
+            grouped: defaultdict[int, list[Initiative]] = defaultdict(list)
+            for initiative in by_name:
+                grouped[initiative.cluster_id].append(initiative)
+            self._by_cluster_order, self._by_cluster_of = dict(grouped), by_name
+        return list(self._by_cluster_order.get(cluster_id, ()))
 
     # --- initiatives -----------------------------------------------------
 

@@ -27,6 +27,8 @@ class CalendarEntry:
     meeting: Meeting
     sessions: tuple[Session, ...] = ()
     exceptions: tuple[OccurrenceException, ...] = ()
+    # SEQUENCE: raised by each change a subscribed calendar should pick up (bot/services/web).
+    sequence: int = 0
 
 
 def meeting_uid(meeting: Meeting) -> str:
@@ -64,7 +66,7 @@ def calendar_ics(entries: Iterable[CalendarEntry], name: str = "Agora meetings")
 def _events(entry: CalendarEntry, stamp: datetime) -> list[icalendar.Event]:
     meeting = entry.meeting
     zone = ZoneInfo(meeting.timezone)
-    main = _base_event(meeting, entry.sessions, stamp)
+    main = _base_event(meeting, entry.sessions, stamp, entry.sequence)
     main.add("dtstart", meeting.starts_at.astimezone(zone))
     main.add("dtend", meeting.ends_at.astimezone(zone))
     events = [main]
@@ -77,7 +79,7 @@ def _events(entry: CalendarEntry, stamp: datetime) -> list[icalendar.Event]:
         if exception.status == "cancelled":
             main.add("exdate", original)
             continue
-        moved = _base_event(meeting, (), stamp)
+        moved = _base_event(meeting, (), stamp, entry.sequence)
         moved.add("recurrence-id", original)
         starts_at = exception.starts_at or exception.original_start
         ends_at = exception.ends_at or starts_at + timedelta(seconds=rule.duration_seconds)
@@ -87,10 +89,13 @@ def _events(entry: CalendarEntry, stamp: datetime) -> list[icalendar.Event]:
     return events
 
 
-def _base_event(meeting: Meeting, sessions: Sequence[Session], stamp: datetime) -> icalendar.Event:
+def _base_event(
+    meeting: Meeting, sessions: Sequence[Session], stamp: datetime, sequence: int = 0
+) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", meeting_uid(meeting))
     event.add("dtstamp", stamp)
+    event.add("sequence", sequence)
     event.add("last-modified", meeting.updated_at)
     event.add("summary", meeting.title)
     event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")

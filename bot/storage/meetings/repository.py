@@ -146,6 +146,11 @@ class MeetingRepository:
         self.db = db
         self._lists = MeetingListCache()
 
+    def write_generation(self, guild_id: int) -> int:
+        """Goes up with every write to the guild's meetings (their programme, occurrences
+        and scopes too); the same number means nothing of them changed in this process."""
+        return self._lists.generation(guild_id)
+
     @asynccontextmanager
     async def _meeting_write(self, guild_id: int) -> AsyncIterator[aiosqlite.Connection]:
         with self._lists.writing(guild_id):

@@ -1,0 +1,121 @@
+"""Repository: what Agora's public web pages need stored (migration 011_web.sql)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.storage.database import Database
+
+
+@dataclass(frozen=True)
+class MeetingRevision:
+    """How the calendar feeds last served a meeting."""
+
+    meeting_id: int
+    fingerprint: str
+    sequence: int
+    changed_at: datetime
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _dt(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+class WebRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- published guilds --------------------------------------------------
+
+    async def published_guilds(self) -> dict[int, datetime]:
+        """{guild id: published since}."""
+        rows = await self.db.fetch_all("SELECT guild_id, published_at FROM web_published_guilds")
+        return {int(row[0]): _dt(row[1]) for row in rows}
+
+    async def set_published(self, guild_id: int, published: bool, now: datetime) -> bool:
+        """Publish or withdraw the guild; False when it already was so."""
+        async with self.db.transaction() as conn:
+            if published:
+                cursor = await conn.execute(
+                    "INSERT INTO web_published_guilds (guild_id, published_at)"
+                    " VALUES (?, ?) ON CONFLICT (guild_id) DO NOTHING",
+                    (guild_id, _ts(now)),
+                )
+            else:
+                cursor = await conn.execute(
+                    "DELETE FROM web_published_guilds WHERE guild_id = ?", (guild_id,)
+                )
+            return cursor.rowcount > 0
+
+    # --- members who agreed to be named ----------------------------------
+
+    async def name_optins(self, guild_id: int) -> dict[int, datetime]:
+        """{user id: agreed since} for the guild."""
+        rows = await self.db.fetch_all(
+            "SELECT user_id, opted_in_at FROM web_name_optins WHERE guild_id = ?", (guild_id,)
+        )
+        return {int(row[0]): _dt(row[1]) for row in rows}
+
+    async def set_name_optin(self, guild_id: int, user_id: int, shown: bool, now: datetime) -> bool:
+        """Record or withdraw the member's agreement; False when it already was so."""
+        async with self.db.transaction() as conn:
+            if shown:
+                cursor = await conn.execute(
+                    "INSERT INTO web_name_optins (guild_id, user_id, opted_in_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT (guild_id, user_id) DO NOTHING",
+                    (guild_id, user_id, _ts(now)),
+                )
+            else:
+                cursor = await conn.execute(
+                    "DELETE FROM web_name_optins WHERE guild_id = ? AND user_id = ?",
+                    (guild_id, user_id),
+                )
+            return cursor.rowcount > 0
+
+    async def forget_user(self, guild_id: int, user_id: int) -> int:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM web_name_optins WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )
+            return cursor.rowcount
+
+    # --- calendar feed revisions -------------------------------------------
+
+    async def revisions(
+        self, guild_id: int, meeting_ids: Sequence[int]
+    ) -> dict[int, MeetingRevision]:
+        found: dict[int, MeetingRevision] = {}
+        for start in range(0, len(meeting_ids), 500):
+            chunk = list(meeting_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.fetch_all(
+                "SELECT meeting_id, fingerprint, sequence, changed_at FROM web_meeting_revisions"
+                f" WHERE guild_id = ? AND meeting_id IN ({marks})",
+                (guild_id, *chunk),
+            )
+            for row in rows:
+                found[int(row[0])] = MeetingRevision(int(row[0]), row[1], int(row[2]), _dt(row[3]))
+        return found
+
+    async def save_revisions(self, guild_id: int, revisions: Iterable[MeetingRevision]) -> None:
+        rows = [
+            (r.meeting_id, guild_id, r.fingerprint, r.sequence, _ts(r.changed_at))
+            for r in revisions
+        ]
+        if not rows:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO web_meeting_revisions (meeting_id, guild_id, fingerprint, sequence,"
+                " changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET"
+                " fingerprint = excluded.fingerprint, sequence = excluded.sequence,"
+                " changed_at = excluded.changed_at",
+                rows,
+            )
