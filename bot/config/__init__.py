@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.config.errors import HIDDEN, ConfigError, is_secret_key
+from bot.config.errors import HIDDEN, ConfigError, Invalid, is_secret_key
 from bot.config.schema import (
     RateSetting,
     choice,
@@ -53,6 +53,7 @@ __all__ = [
     "MeetingsConfig",
     "NudgesConfig",
     "RateSetting",
+    "WebConfig",
     "is_secret_key",
     "load_config",
     "parse_config",
@@ -232,6 +233,40 @@ class LoggingConfig:
     file: str = option("", "Also write the log to this file. Empty: standard error only.")
 
 
+def _port(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
+        return value
+    raise Invalid(f"must be a port number from 0 to 65535, got {value!r}")
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Agora's public web pages: the directory, meetings and calendar feeds of the
+    servers an admin published with /admin web on, for people not on Discord. Read
+    only; no member is named unless they agreed (/privacy web show-name on)."""
+
+    enabled: bool = option(False, "Whether Agora serves the pages.")
+    host: str = option(
+        "127.0.0.1",
+        "The address it listens on. Keep 127.0.0.1 behind a reverse proxy (README);\n"
+        '"0.0.0.0" listens on every interface.',
+        nonempty,
+    )
+    port: int = option(8080, "The port it listens on; 0 picks a free one.", _port)
+    base_url: str = option(
+        "",
+        "The public address of the pages, as readers reach them (behind a proxy), e.g.\n"
+        '"https://agora.example.org/". Used in links, feeds and the subscription links\n'
+        "/meeting ics and /calendar ics give. Empty: http://host:port/.",
+        url("http", "https", example="https://agora.example.org/"),
+    )
+    guild_id: int = option(
+        0,
+        "The server whose directory the pages show, once published. 0: the first one\npublished.",
+        whole(0),
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     discord: DiscordConfig = section(DiscordConfig)
@@ -244,6 +279,7 @@ class Config:
     activity: ActivityConfig = section(ActivityConfig)
     limits: LimitsConfig = section(LimitsConfig)
     logging: LoggingConfig = section(LoggingConfig)
+    web: WebConfig = section(WebConfig)
 
     @property
     def token(self) -> str:
