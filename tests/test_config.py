@@ -12,7 +12,7 @@ import pytest
 from bot.config import Config, ConfigError, load_config, parse_config
 from bot.config.errors import Invalid
 from bot.config.example import render_example
-from bot.config.schema import clock, option, options, sections
+from bot.config.schema import clock, option, options, read, section, sections
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"
 
@@ -151,3 +151,32 @@ def test_a_file_that_cannot_be_read_is_one_line(tmp_path: Path, write: object, s
         load_config(file)
     [line] = caught.value.problems
     assert line.startswith(f"{file}: {said}")
+
+
+@dataclasses.dataclass(frozen=True)
+class _StoreSection:
+    """A section declared the way Agora's are."""
+
+    url: str = option("", "Where the data is; it may hold a password.", secret=True)
+    pool: int = option(4, "Connections kept open.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Root:
+    store: _StoreSection = section(_StoreSection)
+
+
+def test_an_option_declared_secret_is_never_echoed() -> None:
+    """Not only names like token: an option marked secret hides its value in every line."""
+    with pytest.raises(ConfigError) as caught:
+        read(_Root, {"store": {"url": ["postgresql://agora:s3cret@db/agora"], "pool": "8"}})
+    assert caught.value.problems == [
+        "[store] url: must be a string, got <hidden>",
+        "[store] pool: must be a whole number, got '8'",
+    ]
+
+
+def test_one_declaration_gives_the_default_the_reading_and_the_comment() -> None:
+    assert read(_Root, {}) == _Root() == _Root(_StoreSection(url="", pool=4))
+    assert read(_Root, {"store": {"pool": 9}}).store.pool == 9
+    assert options(_StoreSection)["pool"].doc == "Connections kept open."
