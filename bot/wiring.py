@@ -33,6 +33,8 @@ from bot.services.meetings.reminder_scheduler import ReminderScheduler
 from bot.services.meetings.reminders import ReminderService
 from bot.services.meetings.rsvp import RsvpService
 from bot.services.meetings.service import MeetingService
+from bot.services.polls.deadlines import PollDeadlines
+from bot.services.polls.service import PollService
 from bot.services.privacy.service import PrivacyService
 from bot.storage.store import Store
 
@@ -60,6 +62,8 @@ class Services:
     meeting_drafts: MeetingDraftService
     programme: ProgrammeService
     rsvp: RsvpService
+    polls: PollService
+    poll_deadlines: PollDeadlines
     limits: RateLimiter
 
     async def start(self) -> None:
@@ -97,6 +101,7 @@ def build_services(
         store.discussions, activity, directory, clock=clock, counts=discussion_counts
     )
     reminders = ReminderService(store, clock, config.meetings.reminder_offsets)
+    polls = PollService(store, clock, config.community.timezone)
     return Services(
         store=store,
         config=config,
@@ -128,6 +133,9 @@ def build_services(
         meeting_drafts=MeetingDraftService(store, clock),
         programme=ProgrammeService(store, clock, reminders),
         rsvp=RsvpService(store, clock),
+        polls=polls,
+        # Closes polls at their deadline; the polls cog starts it with its announcer.
+        poll_deadlines=PollDeadlines(polls, scheduler),
         limits=rate_limiter(config),
     )
 

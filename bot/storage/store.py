@@ -15,6 +15,7 @@ from bot.storage.discussions.repository import DiscussionRepository
 from bot.storage.meetings.drafts import MeetingDraftRepository
 from bot.storage.meetings.reminders import ReminderRepository
 from bot.storage.meetings.repository import MeetingRepository
+from bot.storage.polls.repository import PollRepository
 from bot.storage.privacy.forgotten import ForgottenRepository
 from bot.storage.web.repository import WebRepository
 
@@ -35,6 +36,7 @@ class Store:
         self.reminders = ReminderRepository(db)
         self.discussions = DiscussionRepository(db, self.forgotten)
         self.activity = ActivityRepository(db)
+        self.polls = PollRepository(db)
         self.web = WebRepository(db)
 
     @classmethod

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from bot.services.common.clock import Clock, utc_now
 from bot.services.common.permissions import Actor, require_admin
 from bot.services.common.text import plural
+from bot.services.common.timeparse import discord_timestamp
 from bot.services.directory.memberships import MembershipService
 from bot.services.discussions.activity import ActivityService
 from bot.services.meetings.rsvp import RsvpResult, RsvpService
@@ -63,6 +64,8 @@ class ForgetResult:
     # Answers withdrawn from meetings still open: their announcements show new counts,
     # and whoever moved up from a waitlist is told.
     withdrawn_answers: tuple[RsvpResult, ...] = ()
+    # Open polls the person's answers were withdrawn from: their messages show new tallies.
+    withdrawn_poll_ids: tuple[int, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -112,6 +115,7 @@ class PrivacyService:
                     ("You asked for meeting reminders by DM.",) if reminders.dm_opted_in else (),
                 ),
                 PrivacySection("Discussions", tuple(discussions)),
+                PrivacySection("Polls", tuple(await self._poll_lines(guild_id, user_id))),
             ),
         )
 
@@ -128,6 +132,7 @@ class PrivacyService:
         await self._store.meeting_drafts.forget_user(guild_id, user_id)
         await self._store.reminders.forget_user(guild_id, user_id)
         discussions = await self._store.discussions.forget_user(guild_id, user_id)
+        polls = await self._store.polls.forget_user(guild_id, user_id)
         # The write-ahead log still holds the pages as they were: fold it in and empty it.
         await self._store.db.checkpoint()
         return ForgetResult(
@@ -138,9 +143,11 @@ class PrivacyService:
                 "documents and projects": memberships.resources_anonymised,
                 "DM opt-outs": memberships.dm_opt_outs_deleted,
                 "discussions": discussions,
+                "poll answers": polls.anonymised,
             },
             role_ids_to_remove=memberships.role_ids_to_remove,
             withdrawn_answers=tuple(withdrawn),
+            withdrawn_poll_ids=polls.withdrawn_from,
         )
 
     async def _meeting_lines(self, guild_id: int, user_id: int) -> list[str]:
@@ -158,6 +165,18 @@ class PrivacyService:
             f"Answered “{rsvp.answer}” for “{title(rsvp.meeting_id)}”"
             f" on {rsvp.answered_at:%Y-%m-%d}"
             for rsvp in record.rsvps
+        ]
+        return lines
+
+    async def _poll_lines(self, guild_id: int, user_id: int) -> list[str]:
+        record = await self._store.polls.describe_user(guild_id, user_id)
+        words = {"yes": "Yes", "maybe": "If need be", "no": "No"}
+        lines = [f"Started the poll “{poll.title}”" for poll in record.organised]
+        lines += [
+            f"Answered “{words[answer.answer]}” to time {answer.position}"
+            f" ({discord_timestamp(answer.starts_at, 'f')}) of the poll “{answer.title}”"
+            f" on {answer.answered_at:%Y-%m-%d}"
+            for answer in record.answers
         ]
         return lines
 
