@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from bot import log_redaction
 from bot.config import Config
@@ -125,7 +125,7 @@ async def run_sandbox(config: Config, *, script: str | None = None, web: bool = 
         try:
             guild = sandbox.create_seed_guild()
             agora_config = sandbox_config(
-                config,
+                with_public_pages(config),
                 api_base=sandbox.api_base,
                 gateway_url=sandbox.gateway_url,
                 token=sandbox.bot_token,
@@ -138,6 +138,7 @@ async def run_sandbox(config: Config, *, script: str | None = None, web: bool = 
             running = await agora_factory()
             await prepare_seed_guild(sandbox)
             out = sys.stderr if script is not None else sys.stdout  # a script's stdout is JSON
+            await publish_seed_guild(sandbox, running, out)
             web_client = await start_web_client(sandbox, out) if web else None
             try:
                 if script is not None:
@@ -158,6 +159,24 @@ async def prepare_seed_guild(sandbox: Sandbox) -> None:
     await sandbox.user("admin").slash("admin setup")
 
 
+def with_public_pages(config: Config) -> Config:
+    """The sandbox shows Agora's public pages: on, on a free loopback port unless the
+    config chose."""
+    if config.web.enabled:
+        return config
+    return dataclasses.replace(
+        config, web=dataclasses.replace(config.web, enabled=True, host="127.0.0.1", port=0)
+    )
+
+
+async def publish_seed_guild(sandbox: Sandbox, running: RunningAgora, out: TextIO) -> None:
+    """Publish the seed guild as an admin would (``/admin web on``) and print the address."""
+    await sandbox.user("admin").slash("admin web on")
+    if running.web is not None:
+        out.write(f"Agora's public pages: {running.web.public_url}\n")
+        out.flush()
+
+
 async def import_file(config: Config, file: str, guild_id: int) -> int:
     """``run_bot.py import``: print the report; exit 1 when the file was refused."""
     configure_logging(config)
@@ -169,7 +188,7 @@ async def import_file(config: Config, file: str, guild_id: int) -> int:
             file=sys.stderr,
         )
         return 1
-    store = await Store.open(config.database.path)
+    store = await Store.open(config.database.location)
     try:
         services = build_services(store=store, config=config)
         await services.start()
@@ -186,7 +205,7 @@ async def import_file(config: Config, file: str, guild_id: int) -> int:
 
 async def export_file(config: Config, file: str, guild_id: int) -> int:
     configure_logging(config)
-    store = await Store.open(config.database.path)
+    store = await Store.open(config.database.location)
     try:
         services = build_services(store=store, config=config)
         await services.start()

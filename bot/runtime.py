@@ -15,6 +15,7 @@ import yarl
 from bot.app import AgoraBot
 from bot.config import Config
 from bot.storage.store import Store
+from bot.web.app import WebServer
 from bot.wiring import build_services
 
 log = logging.getLogger(__name__)
@@ -57,24 +58,44 @@ class CollectedHeap:
 async def build_agora(config: Config) -> AgoraBot:
     """Open the store, build the services (bot/wiring.py) and the bot (not yet connected)."""
     point_discord_py_at(config.discord.api_base, config.discord.gateway_url)
-    store = await Store.open(config.database.path)
+    store = await Store.open(config.database.location)
     services = build_services(store=store, config=config, heap=CollectedHeap())
     return AgoraBot(config=config, store=store, services=services)
 
 
+class DiscordNames:
+    """Display names for the web pages, from discord.py's member cache (never stored)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    def display_name(self, guild_id: int, user_id: int) -> str | None:
+        guild = self._client.get_guild(guild_id)
+        member = None if guild is None else guild.get_member(user_id)
+        return None if member is None else member.display_name
+
+    def guild_name(self, guild_id: int) -> str | None:
+        guild = self._client.get_guild(guild_id)
+        return None if guild is None else guild.name
+
+
 @dataclass
 class RunningAgora:
-    """A started Agora; ``stop()`` closes the connection, flushes and closes the store."""
+    """A started Agora; ``stop()`` stops the web pages, closes the connection, flushes and
+    closes the store."""
 
     bot: AgoraBot
     task: asyncio.Task[None]
     stopped: bool = False
+    web: WebServer | None = None  # the public pages, when [web] enabled
 
     async def stop(self) -> None:
         """Idempotent: a scenario's restart and the launcher may both stop the same Agora."""
         if self.stopped:
             return
         self.stopped = True
+        if self.web is not None:
+            await self.web.stop()
         if not self.bot.is_closed():
             await self.bot.close()
         try:
@@ -100,4 +121,13 @@ async def start_agora(config: Config, *, ready_timeout: float = 30.0) -> Running
         running = RunningAgora(agora, task)
         await running.stop()
         raise TimeoutError(f"Agora was not ready within {ready_timeout:.0f} s")
-    return RunningAgora(agora, task)
+    running = RunningAgora(agora, task)
+    if config.web.enabled:
+        web = WebServer(agora.services.site, DiscordNames(agora), config.web.host, config.web.port)
+        try:
+            await web.start()
+        except OSError:
+            await running.stop()
+            raise
+        running.web = web
+    return running

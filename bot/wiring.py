@@ -36,6 +36,9 @@ from bot.services.meetings.service import MeetingService
 from bot.services.polls.deadlines import PollDeadlines
 from bot.services.polls.service import PollService
 from bot.services.privacy.service import PrivacyService
+from bot.services.web.feeds import CalendarFeeds
+from bot.services.web.publication import WebPublication, WebSettings
+from bot.services.web.site import PublicSite
 from bot.storage.store import Store
 
 
@@ -65,6 +68,9 @@ class Services:
     polls: PollService
     poll_deadlines: PollDeadlines
     limits: RateLimiter
+    # The public web pages (bot/web): which guilds are published, what the pages show.
+    web: WebPublication
+    site: PublicSite
 
     async def start(self) -> None:
         """Warm the in-memory caches before the first interaction arrives."""
@@ -72,6 +78,7 @@ class Services:
         await self.organisers.start()
         await self.activity.start()
         await self.discussions.start()
+        await self.web.start()
 
     async def close(self) -> None:
         """Flush buffered message counts before the database closes."""
@@ -101,6 +108,20 @@ def build_services(
         store.discussions, activity, directory, clock=clock, counts=discussion_counts
     )
     reminders = ReminderService(store, clock, config.meetings.reminder_offsets)
+    resources = ResourceService(store, cache, clock=clock, cap=config.limits.items_per_initiative)
+    meetings = MeetingService(
+        store,
+        clock,
+        config.community.timezone,
+        reminders,
+        config.meetings.allow_past_with_confirmation,
+    )
+    rsvp = RsvpService(store, clock)
+    web = WebPublication(
+        store,
+        WebSettings(config.web.enabled, config.web.base_url, config.web.guild_id),
+        clock=clock,
+    )
     polls = PollService(store, clock, config.community.timezone)
     return Services(
         store=store,
@@ -112,9 +133,7 @@ def build_services(
         importer=DirectoryImporter(store, cache, clock=clock),
         memberships=memberships,
         organisers=OrganiserRoles(store, config.community.organiser_role, clock=clock),
-        resources=ResourceService(
-            store, cache, clock=clock, cap=config.limits.items_per_initiative
-        ),
+        resources=resources,
         activity=activity,
         discussions=discussions,
         digest=DigestService(store, MeetingsFromRepository(store), clock=clock),
@@ -123,20 +142,24 @@ def build_services(
         reminders=reminders,
         # Sends through the meetings cog, which starts it with its sender and stops it.
         reminder_dispatcher=ReminderScheduler(store, reminders, scheduler=scheduler),
-        meetings=MeetingService(
-            store,
-            clock,
-            config.community.timezone,
-            reminders,
-            config.meetings.allow_past_with_confirmation,
-        ),
+        meetings=meetings,
         meeting_drafts=MeetingDraftService(store, clock),
         programme=ProgrammeService(store, clock, reminders),
-        rsvp=RsvpService(store, clock),
+        rsvp=rsvp,
         polls=polls,
         # Closes polls at their deadline; the polls cog starts it with its announcer.
         poll_deadlines=PollDeadlines(polls, scheduler),
         limits=rate_limiter(config),
+        web=web,
+        site=PublicSite(
+            web,
+            directory,
+            resources,
+            meetings,
+            rsvp,
+            discussions,
+            CalendarFeeds(store, clock=clock),
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.cogs.admin.setup import carry_out_setup, existing_layout, missing_setup_permissions
 from bot.cogs.directory.initiatives import initiative_autocomplete
 from bot.cogs.shared.client import AgoraClient
-from bot.cogs.shared.context import guild_id_of, is_admin, services_of
+from bot.cogs.shared.context import actor_of, guild_id_of, is_admin, services_of
 from bot.cogs.shared.cooldowns import limited
 from bot.cogs.shared.embeds import AGORA_COLOUR
 from bot.cogs.shared.role_guard import role_guard, role_names
@@ -36,9 +36,41 @@ def require_admin(interaction: discord.Interaction) -> None:
 class AdminCog(commands.GroupCog, group_name="admin"):
     """Server layout and directory administration."""
 
+    web = app_commands.Group(
+        name="web", description="This server's directory and meetings on Agora's public web pages"
+    )
+
     def __init__(self, bot: AgoraClient) -> None:
         self.bot = bot
         super().__init__()
+
+    @web.command(name="on", description="Publish the directory, meetings and calendars on the web")
+    @limited("admin")
+    async def web_on(self, interaction: discord.Interaction) -> None:
+        require_admin(interaction)
+        guild_id = guild_id_of(interaction)
+        web = services_of(interaction).web
+        await web.publish(guild_id, await actor_of(interaction), True)
+        await interaction.response.send_message(
+            "This server's directory, meetings and calendars are now **public**"
+            + web_where(web.enabled, web.page_url("/"), web.site_guild() == guild_id)
+            + " Members are named there only if they agree (/privacy web show-name on);"
+            " Agora never shows messages. /admin web off withdraws it all.",
+            ephemeral=True,
+        )
+
+    @web.command(name="off", description="Withdraw the directory and meetings from the web")
+    @limited("admin")
+    async def web_off(self, interaction: discord.Interaction) -> None:
+        require_admin(interaction)
+        await services_of(interaction).web.publish(
+            guild_id_of(interaction), await actor_of(interaction), False
+        )
+        await interaction.response.send_message(
+            "This server is **no longer on the web**: its pages and calendar feeds now answer"
+            " “not found”. /admin web on publishes it again.",
+            ephemeral=True,
+        )
 
     @app_commands.command(
         name="setup",
@@ -184,6 +216,18 @@ class AdminCog(commands.GroupCog, group_name="admin"):
             file=discord.File(io.BytesIO(data), filename=f"directory.{fmt}"),
             ephemeral=True,
         )
+
+
+def web_where(enabled: bool, url: str, shown: bool) -> str:
+    """Where the published pages are, or why nobody sees them yet."""
+    if not enabled:
+        return (
+            ", but Agora's web pages are turned off in its configuration ([web] enabled):"
+            " ask whoever runs Agora to turn them on."
+        )
+    if not shown:
+        return ", but Agora's web pages show another server ([web] guild_id in its configuration)."
+    return f": <{url}>." if url else "."
 
 
 def import_report_text(report: ImportReport) -> str:

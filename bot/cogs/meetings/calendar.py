@@ -44,17 +44,20 @@ class CalendarCog(
         guild_id = guild_id_of(interaction)
         services = services_of(interaction)
         cluster_id = initiative_id = None
+        cluster_slug = initiative_slug = None
         name = "Agora meetings"
         if cluster:
             found = await services.directory.get_cluster(guild_id, cluster)
-            cluster_id, name = found.id, f"{found.name} meetings"
+            cluster_id, cluster_slug, name = found.id, found.slug, f"{found.name} meetings"
         if initiative:
             chosen = await services.directory.get_initiative(guild_id, initiative)
-            initiative_id, name = chosen.id, f"{chosen.name} meetings"
+            initiative_id, initiative_slug = chosen.id, chosen.slug
+            name = f"{chosen.name} meetings"
         data = await services.meetings.calendar_ics(guild_id, cluster_id, initiative_id, name)
         slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
         await interaction.response.send_message(
-            f"**{name}**: import the file into your calendar app.",
+            f"**{name}**: import the file into your calendar app."
+            + services.web.subscription_text(guild_id, cluster_slug, initiative_slug),
             file=discord.File(io.BytesIO(data), filename=f"{slug}.ics"),
             ephemeral=True,
         )

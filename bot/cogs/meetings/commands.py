@@ -549,11 +549,12 @@ class MeetingCog(
     ) -> None:
         found = await self._meeting_to_read(interaction, meeting)
         meeting_id = found.key
-        data = await services_of(interaction).meetings.meeting_ics(
-            guild_id_of(interaction), meeting_id
-        )
+        services = services_of(interaction)
+        guild_id = guild_id_of(interaction)
+        data = await services.meetings.meeting_ics(guild_id, meeting_id)
         await interaction.response.send_message(
-            f"{found.note()} Open the file to add the meeting to your calendar.".lstrip(),
+            f"{found.note()} Open the file to add the meeting to your calendar.".lstrip()
+            + services.web.subscription_text(guild_id),
             file=discord.File(io.BytesIO(data), filename=f"meeting-{meeting_id}.ics"),
             ephemeral=True,
         )

@@ -22,7 +22,7 @@ from bot.cogs.shared.buttons import AgoraButton
 from bot.cogs.shared.client import AgoraClient
 from bot.cogs.shared.confirmations import ASKER_TEMPLATE, asker_of, asker_only, asker_suffix
 from bot.cogs.shared.context import actor_of, guild_id_of, is_admin, services_of
-from bot.cogs.shared.cooldowns import check_rate
+from bot.cogs.shared.cooldowns import check_rate, limited
 from bot.errors import InvalidInput, PermissionDenied
 from bot.services.privacy.service import ANSWERS_WITHDRAWN
 
@@ -133,9 +133,46 @@ def confirmation_view(user_id: int, asker_id: int, label: str) -> discord.ui.Vie
 class PrivacyCog(commands.GroupCog, group_name="privacy"):
     """Members' data rights: see and erase what Agora holds about them."""
 
+    web = app_commands.Group(name="web", description="You on Agora's public web pages")
+
     def __init__(self, bot: AgoraClient) -> None:
         self.bot = bot
         super().__init__()
+
+    @web.command(
+        name="show-name",
+        description="Whether the public web pages may show your name (as a lead)",
+    )
+    @app_commands.describe(state="on: show your name; off: count you without a name")
+    @app_commands.choices(
+        state=[
+            app_commands.Choice(name="on", value="on"),
+            app_commands.Choice(name="off", value="off"),
+        ]
+    )
+    @app_commands.guild_only()
+    @limited("settings")
+    async def web_show_name(
+        self, interaction: discord.Interaction, state: app_commands.Choice[str]
+    ) -> None:
+        shown = state.value == "on"
+        changed = await services_of(interaction).web.set_show_name(
+            guild_id_of(interaction), interaction.user.id, shown
+        )
+        if shown:
+            text = (
+                f"The public web pages {'now' if changed else 'already'} show your **name**"
+                " (your server nickname) where you lead an initiative; never your id, avatar"
+                " or messages."
+            )
+        else:
+            text = (
+                f"The public web pages {'no longer' if changed else 'do not'} show your"
+                " **name**: you are only counted."
+            )
+        await interaction.response.send_message(
+            text + " /privacy web show-name changes it again.", ephemeral=True
+        )
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ForgetButton, KeepButton)

@@ -116,6 +116,7 @@ class PrivacyService:
                 ),
                 PrivacySection("Discussions", tuple(discussions)),
                 PrivacySection("Polls", tuple(await self._poll_lines(guild_id, user_id))),
+                PrivacySection("Web pages", tuple(await self._web_lines(guild_id, user_id))),
             ),
         )
 
@@ -133,6 +134,7 @@ class PrivacyService:
         await self._store.reminders.forget_user(guild_id, user_id)
         discussions = await self._store.discussions.forget_user(guild_id, user_id)
         polls = await self._store.polls.forget_user(guild_id, user_id)
+        web_names = await self._store.web.forget_user(guild_id, user_id)
         # The write-ahead log still holds the pages as they were: fold it in and empty it.
         await self._store.db.checkpoint()
         return ForgetResult(
@@ -144,11 +146,21 @@ class PrivacyService:
                 "DM opt-outs": memberships.dm_opt_outs_deleted,
                 "discussions": discussions,
                 "poll answers": polls.anonymised,
+                "web name agreements": web_names,
             },
             role_ids_to_remove=memberships.role_ids_to_remove,
             withdrawn_answers=tuple(withdrawn),
             withdrawn_poll_ids=polls.withdrawn_from,
         )
+
+    async def _web_lines(self, guild_id: int, user_id: int) -> list[str]:
+        since = await self._store.web.name_optin(guild_id, user_id)
+        if since is None:
+            return []
+        return [
+            f"You agreed on {since:%Y-%m-%d} to have your name shown on the public web pages"
+            " (as a lead); /privacy web show-name off withdraws it."
+        ]
 
     async def _meeting_lines(self, guild_id: int, user_id: int) -> list[str]:
         record = await self._store.meetings.describe_user(guild_id, user_id)
