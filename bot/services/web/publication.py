@@ -3,11 +3,13 @@
 A guild is published only after an admin's ``/admin web on``; everything else answers
 404 on the web. A member is named on the web (as an initiative's lead) only after their
 own ``/privacy web show-name on``; everyone else is a count. Both are read on every page,
-so they are kept in memory (loaded at start, changed here after each write).
+so the published guilds are kept in memory (loaded at start, changed here after each
+write); who agreed to be named is read when a page names leads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -33,7 +35,6 @@ class WebPublication:
         self._settings = settings
         self._clock = clock
         self._published: dict[int, datetime] = {}
-        self._named: dict[int, frozenset[int]] = {}
         # Set by the web server once it listens, when no base_url is configured.
         self.listening_url = ""
 
@@ -73,27 +74,18 @@ class WebPublication:
 
     # --- members named ---------------------------------------------------
 
-    async def named_users(self, guild_id: int) -> frozenset[int]:
-        """Members of the guild who agreed to be named on the web."""
-        named = self._named.get(guild_id)
-        if named is None:
-            named = frozenset(await self._store.web.name_optins(guild_id))
-            self._named[guild_id] = named
-        return named
+    async def named_among(self, guild_id: int, user_ids: Iterable[int]) -> frozenset[int]:
+        """Those of ``user_ids`` who agreed to be named on the web (read each time: an
+        erase by /privacy forget is seen at once)."""
+        return await self._store.web.named_among(guild_id, user_ids)
 
-    async def shows_name(self, guild_id: int, user_id: int) -> bool:
-        return user_id in await self.named_users(guild_id)
+    async def shows_name(self, guild_id: int, user_id: int) -> datetime | None:
+        """Since when the member agreed to be named, or None."""
+        return await self._store.web.name_optin(guild_id, user_id)
 
     async def set_show_name(self, guild_id: int, user_id: int, shown: bool) -> bool:
         """``/privacy web show-name on|off``; False when it already was so."""
-        changed = await self._store.web.set_name_optin(guild_id, user_id, shown, self._clock())
-        self._named.pop(guild_id, None)
-        return changed
-
-    async def forget_user(self, guild_id: int, user_id: int) -> int:
-        erased = await self._store.web.forget_user(guild_id, user_id)
-        self._named.pop(guild_id, None)
-        return erased
+        return await self._store.web.set_name_optin(guild_id, user_id, shown, self._clock())
 
     # --- addresses -------------------------------------------------------
 
@@ -105,12 +97,12 @@ class WebPublication:
     def page_url(self, path: str) -> str:
         return self.base_url() + path.lstrip("/") if self.base_url() else ""
 
-    def subscription_url(
+    def feed_url(
         self, guild_id: int, cluster_slug: str | None = None, initiative_slug: str | None = None
     ) -> str | None:
-        """The ``webcal://`` address of a calendar feed, or None when the guild's meetings
-        are not on the web (the web is off, the guild is not published or not the one
-        shown)."""
+        """The address of a calendar feed (``webcal`` gives the subscription link), or None
+        when the guild's meetings are not on the web (the web is off, the guild is not
+        published, or the pages show another guild)."""
         if not self.enabled or self.site_guild() != guild_id or not self.base_url():
             return None
         path = "calendar.ics"
@@ -118,7 +110,20 @@ class WebPublication:
             path = f"clusters/{quote(cluster_slug)}/calendar.ics"
         elif initiative_slug is not None:
             path = f"initiatives/{quote(initiative_slug)}/calendar.ics"
-        return webcal(self.page_url(path))
+        return self.page_url(path)
+
+    def subscription_text(
+        self, guild_id: int, cluster_slug: str | None = None, initiative_slug: str | None = None
+    ) -> str:
+        """The line a calendar file's reply ends with when a feed exists: subscribing
+        keeps a calendar in sync; empty when the meetings are not on the web."""
+        url = self.feed_url(guild_id, cluster_slug, initiative_slug)
+        if url is None:
+            return ""
+        return (
+            f"\nTo stay up to date, subscribe instead: {webcal(url)} (or add a calendar"
+            f" from the address <{url}> in your calendar app)."
+        )
 
 
 def webcal(url: str) -> str:

@@ -285,7 +285,7 @@ class PublicSite:
         guild_id = self.guild()
         initiative = await self._initiative(guild_id, slug)
         info = await self._directory.initiative_info(guild_id, initiative.slug)
-        named = await self.publication.named_users(guild_id)
+        named = await self.publication.named_among(guild_id, info.leads)
         lead_names = []
         unnamed = 0
         for user_id in info.leads:
