@@ -339,7 +339,8 @@ def resolve_select_values(sb: Sandbox, comp: JSON, values: list[Any]) -> JSON:
 
 
 def modal_submission(modal: JSON, values: dict[str, Any]) -> JSON:
-    """The MODAL_SUBMIT data for ``modal`` with ``values`` keyed by label or custom_id."""
+    """The MODAL_SUBMIT data for ``modal`` with ``values`` keyed by label or custom_id; a text
+    field not given is submitted with the value the bot filled in (none: empty)."""
     remaining = dict(values)
 
     def take(field: JSON, label: str | None) -> Any:
@@ -352,6 +353,8 @@ def modal_submission(modal: JSON, values: dict[str, Any]) -> JSON:
         value = take(field, label)
         ftype = field.get("type")
         if ftype == 4:
+            if value is None:
+                value = field.get("value")  # left as the bot filled it in, as on Discord
             text = "" if value is None else str(value)
             name = label or field.get("custom_id")
             if not text and field.get("required", True):

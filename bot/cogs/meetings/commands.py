@@ -51,6 +51,7 @@ from bot.cogs.meetings.render import (
 )
 from bot.cogs.meetings.time_autocomplete import time_autocomplete
 from bot.cogs.meetings.views import (
+    MEETING_FORM,
     PUBLISHER,
     CancelButton,
     RsvpButton,
@@ -123,6 +124,9 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
         self.draft = draft
         self.draft_id = draft_id
         self.owner_id = owner_id  # who ran /meeting create: the only one who may answer
+        # A draft that comes with its text (a poll's title) opens the form filled in.
+        self.meeting_title.default = draft.title or None
+        self.description.default = draft.description or None
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         # A submission naming someone else's form is refused before anything is touched.
@@ -165,6 +169,7 @@ class MeetingCog(
 
     async def cog_load(self) -> None:
         PUBLISHER.provide(self.bot, self.publisher)
+        MEETING_FORM.provide(self.bot, self)
         self.bot.add_dynamic_items(RsvpButton, CancelButton)
         # Forms of /meeting create opened before a restart are answered as if nothing happened.
         for pending in await self.bot.services.meeting_drafts.pending():
@@ -190,6 +195,7 @@ class MeetingCog(
             self.bot.scheduler.remove_job(EVENT_SWEEP_JOB_ID)
         await self.reminder_dispatcher.stop()
         self.bot.remove_dynamic_items(RsvpButton, CancelButton)
+        MEETING_FORM.withdraw(self.bot)
         PUBLISHER.withdraw(self.bot)
 
     async def _after_ready(self) -> None:
@@ -313,7 +319,6 @@ class MeetingCog(
         confirm_past: bool = False,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        services = services_of(interaction)
         draft = MeetingDraft(
             title="",
             start=start,
@@ -326,6 +331,12 @@ class MeetingCog(
             repeat=repeat_from(repeat.value if repeat else None, repeat_until),
             confirm_past=confirm_past,
         )
+        await self.open_form(interaction, draft)
+
+    async def open_form(self, interaction: discord.Interaction, draft: MeetingDraft) -> None:
+        """Check the draft, keep it (a restart keeps the form working), open the form."""
+        guild_id = guild_id_of(interaction)
+        services = services_of(interaction)
         # Refuse bad times now, before the organiser types the long text.
         await services.meetings.check_draft(guild_id, meeting_actor(interaction), draft)
         draft_id = await services.meeting_drafts.keep(guild_id, interaction.user.id, draft)

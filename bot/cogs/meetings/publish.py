@@ -21,7 +21,7 @@ import discord
 from bot.cogs.meetings.render import DirectoryNames, meeting_embed, reminder_text, where_text
 from bot.cogs.meetings.views import rsvp_view
 from bot.cogs.shared.client import AgoraClient
-from bot.services.meetings.models import Meeting, Reminder, Session
+from bot.services.meetings.models import Meeting, Reminder, Scope, Session
 from bot.services.meetings.service import EventPlan, MeetingView
 from bot.wiring import Services
 
@@ -76,7 +76,6 @@ class MeetingPublisher:
         self, guild_id: int, meeting: Meeting, session: Session | None = None
     ) -> list[int]:
         """Channels of the clusters and initiatives the meeting (or session) is for."""
-        clusters, initiatives = await self.services.directory.by_id(guild_id)
         initiative_ids = list(meeting.scope.initiative_ids)
         cluster_ids = list(meeting.scope.cluster_ids)
         if session is not None:
@@ -84,6 +83,13 @@ class MeetingPublisher:
                 initiative_ids.append(session.initiative_id)
             if session.cluster_id is not None:
                 cluster_ids.append(session.cluster_id)
+        return await self.scope_channel_ids(guild_id, cluster_ids, initiative_ids)
+
+    async def scope_channel_ids(
+        self, guild_id: int, cluster_ids: Sequence[int], initiative_ids: Sequence[int]
+    ) -> list[int]:
+        """Channels of these initiatives, then of these clusters (those linked)."""
+        clusters, initiatives = await self.services.directory.by_id(guild_id)
         found: list[int | None] = [
             initiatives[i].channel_id for i in initiative_ids if i in initiatives
         ]
@@ -94,11 +100,21 @@ class MeetingPublisher:
         self, guild: discord.Guild, meeting: Meeting, session: Session | None = None
     ) -> list[Postable]:
         """The announcement channel first, then each linked channel, no repeats."""
+        linked = await self.linked_channel_ids(guild.id, meeting, session)
+        return await self.channels_for(guild, linked)
+
+    async def scope_targets(self, guild: discord.Guild, scope: Scope) -> list[Postable]:
+        """Where something for ``scope`` is announced, as a meeting for it would be: the
+        announcement channel first, then its clusters' and initiatives' channels."""
+        linked = await self.scope_channel_ids(guild.id, scope.cluster_ids, scope.initiative_ids)
+        return await self.channels_for(guild, linked)
+
+    async def channels_for(self, guild: discord.Guild, linked: list[int]) -> list[Postable]:
         channels: list[Postable] = []
         announcement = await self.announcement_channel(guild)
         if announcement is not None:
             channels.append(announcement)
-        for channel_id in await self.linked_channel_ids(guild.id, meeting, session):
+        for channel_id in linked:
             channel = guild.get_channel_or_thread(channel_id)
             if isinstance(channel, Postable) and all(c.id != channel.id for c in channels):
                 channels.append(channel)

@@ -20,7 +20,7 @@ from bot.cogs.shared.context import guild_id_of, is_organiser, services_of
 from bot.cogs.shared.cooldowns import check_rate
 from bot.cogs.shared.error_handler import errors_answered
 from bot.services.meetings.models import Answer, Meeting
-from bot.services.meetings.service import Actor
+from bot.services.meetings.service import Actor, MeetingDraft
 
 ANSWERS: dict[str, tuple[str, str, discord.ButtonStyle]] = {
     "going": ("Going", "✅", discord.ButtonStyle.success),
@@ -53,6 +53,19 @@ class Publisher(Protocol):
 
 # Each bot's publisher, provided by the meetings cog while it is loaded.
 PUBLISHER: Provided[Publisher] = Provided("the meetings' publisher")
+
+
+class MeetingForm(Protocol):
+    """``/meeting create``'s form (bot/cogs/meetings/commands.py)."""
+
+    async def open_form(self, interaction: discord.Interaction, draft: MeetingDraft) -> None:
+        """Check the draft, keep it, and open the form with its title and description
+        filled in (an answer to ``interaction``)."""
+
+
+# Each bot's /meeting create form, provided by the meetings cog while it is loaded (a
+# poll's Create meeting opens it with the poll's time, scope and title).
+MEETING_FORM: Provided[MeetingForm] = Provided("the /meeting create form")
 
 
 def meeting_actor(interaction: discord.Interaction) -> Actor:
