@@ -49,6 +49,8 @@ admin export                 | ok    | hidden    | hidden  | hidden  | hidden
 admin import                 | ok    | hidden    | hidden  | hidden  | hidden
 admin link                   | ok    | hidden    | hidden  | hidden  | hidden
 admin setup                  | ok    | hidden    | hidden  | hidden  | hidden
+admin web off                | ok    | hidden    | hidden  | hidden  | hidden
+admin web on                 | ok    | hidden    | hidden  | hidden  | hidden
 calendar ics                 | ok    | ok        | ok      | ok      | ok
 cluster info                 | ok    | ok        | ok      | ok      | ok
 cluster list                 | ok    | ok        | ok      | ok      | ok
@@ -84,9 +86,13 @@ meeting session add          | ok    | ok        | refused | refused | refused
 meeting session remove       | ok    | ok        | refused | refused | refused
 nudges off                   | ok    | ok        | ok      | ok      | ok
 nudges on                    | ok    | ok        | ok      | ok      | ok
+poll close                   | ok    | ok        | ok      | refused | refused
+poll create                  | ok    | ok        | ok      | refused | refused
+poll results                 | ok    | ok        | ok      | ok      | ok
 privacy forget               | ok    | ok        | ok      | ok      | ok
 privacy forget-member        | ok    | ok        | refused | refused | refused
 privacy show                 | ok    | ok        | ok      | ok      | ok
+privacy web show-name        | ok    | ok        | ok      | ok      | ok
 remind dm off                | ok    | ok        | ok      | ok      | ok
 remind dm on                 | ok    | ok        | ok      | ok      | ok
 remind offsets               | ok    | ok        | refused | refused | refused
@@ -155,6 +161,11 @@ class Cells:
             "meeting ics": {"meeting": self.meeting},
             "meeting info": {"meeting": self.meeting},
             "meeting list": {},
+            "poll create": {
+                "title": f"Poll {n}",
+                "slots": "2041-06-20 09:00; 2041-06-21 09:00",
+                "initiatives": LAMP,
+            },
             "meeting session add": {
                 "meeting": self.meeting,
                 "title": f"Session {n}",
@@ -162,6 +173,7 @@ class Cells:
                 "end": "11:00",
             },
             "privacy forget-member": {"member": "nonmember"},
+            "privacy web show-name": {"state": "on"},
             "remind offsets": {"offsets": "1d, 1h"},
         }
         if command in simple:
@@ -181,6 +193,10 @@ class Cells:
                 added = await admin.slash("initiative lead add", initiative=LAMP, member=candidate)
                 assert "is now a lead" in added.text, added.text
             return {"initiative": LAMP, "member": candidate.user.username}
+        if command in ("admin web on", "admin web off"):
+            # Published before "off", withdrawn before "on" (the other answer says so).
+            await admin.slash("admin web on" if command.endswith("off") else "admin web off")
+            return {}
         if command == "initiative leave":
             await self.sandbox.user(user).slash("initiative join", initiative="Small Giants")
             return {"initiative": "Small Giants"}
@@ -203,6 +219,17 @@ class Cells:
             if command.endswith("move"):
                 return {"meeting": self.series, "date": date, "new_start": f"{day} 11:00"}
             return {"meeting": self.series, "date": date}
+        if command in ("poll close", "poll results"):
+            # A poll of Humble Lamppost (its lead may close it), fresh for each close.
+            created = await admin.slash(
+                "poll create",
+                title=f"Poll {n}",
+                slots="2041-06-20 09:00; 2041-06-21 09:00",
+                initiatives=LAMP,
+            )
+            match = re.search(r"Poll #(\d+)", created.text)
+            assert match, created.text
+            return {"poll": match.group(1)}
         return {}
 
 
