@@ -13,6 +13,7 @@ from datetime import UTC
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Config
+from bot.services.challenges.service import ChallengeService
 from bot.services.common.clock import Clock, utc_now
 from bot.services.common.heap import Heap, UntunedHeap
 from bot.services.common.rate_limit import LIMIT_KINDS, LimitKind, Rate, RateLimiter
@@ -20,6 +21,7 @@ from bot.services.directory.cache import DirectoryCache
 from bot.services.directory.importer import DirectoryImporter
 from bot.services.directory.memberships import MembershipService
 from bot.services.directory.organisers import OrganiserRoles
+from bot.services.directory.pitches import PitchService
 from bot.services.directory.resources import ResourceService
 from bot.services.directory.service import DirectoryService
 from bot.services.discussions.activity import ActivityService
@@ -54,6 +56,8 @@ class Services:
     memberships: MembershipService
     organisers: OrganiserRoles
     resources: ResourceService
+    pitches: PitchService
+    challenges: ChallengeService
     activity: ActivityService
     discussions: DiscussionService
     digest: DigestService
@@ -134,6 +138,8 @@ def build_services(
         memberships=memberships,
         organisers=OrganiserRoles(store, config.community.organiser_role, clock=clock),
         resources=resources,
+        pitches=PitchService(store, cache, clock=clock),
+        challenges=ChallengeService(store, cache, clock=clock),
         activity=activity,
         discussions=discussions,
         digest=DigestService(store, MeetingsFromRepository(store), clock=clock),

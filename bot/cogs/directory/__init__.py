@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.cogs.directory.clusters import ClusterCog
 from bot.cogs.directory.initiatives import InitiativeCog
 from bot.cogs.directory.me import MeCog
+from bot.cogs.directory.pitches import PitchForms
 from bot.cogs.directory.sync import DirectorySync
 from bot.cogs.shared.client import AgoraClient
 
@@ -18,3 +19,4 @@ async def setup(bot: AgoraClient) -> None:
     await bot.add_cog(ClusterCog(bot))
     await bot.add_cog(MeCog(bot))
     await bot.add_cog(DirectorySync(bot))
+    await bot.add_cog(PitchForms(bot))

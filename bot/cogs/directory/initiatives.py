@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.directory.pitches import open_pitch_form
 from bot.cogs.directory.render import counts_line, initiative_embed
 from bot.cogs.directory.resources import (
     add_resource,
@@ -84,6 +85,11 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     lead = app_commands.Group(
         name="lead", description="Leads of an initiative: appoint, remove", guild_only=True
     )
+    pitch = app_commands.Group(
+        name="pitch",
+        description="An initiative's pitch to other clusters and funders",
+        guild_only=True,
+    )
 
     def __init__(self, bot: AgoraClient) -> None:
         self.bot = bot
@@ -104,7 +110,10 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         guild_id = guild_id_of(interaction)
         found = await directory.find_initiative(guild_id, initiative)
         info = await directory.initiative_info(guild_id, found.key.slug)
-        await interaction.response.send_message(found.note() or None, embed=initiative_embed(info))
+        pitch = await services_of(interaction).pitches.get(guild_id, info.initiative.id)
+        await interaction.response.send_message(
+            found.note() or None, embed=initiative_embed(info, pitch)
+        )
 
     @app_commands.command(name="list", description="All initiatives, or those of one cluster")
     @app_commands.describe(cluster="Only initiatives led by this Action Cluster")
@@ -351,6 +360,16 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
             interaction,
             f"{who} no longer a lead of **{change.initiative.name}**, and still a member.",
         )
+
+    # --- pitch -----------------------------------------------------------
+
+    @pitch.command(
+        name="set", description="Write the initiative's pitch in a form (leads, organisers)"
+    )
+    @app_commands.describe(initiative="The initiative (you must lead it, or be an organiser)")
+    @app_commands.autocomplete(initiative=initiative_autocomplete)
+    async def pitch_set(self, interaction: discord.Interaction, initiative: str) -> None:
+        await open_pitch_form(interaction, initiative)
 
     # --- documents -------------------------------------------------------
 

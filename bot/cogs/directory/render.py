@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import discord
 
+from bot.cogs.directory.pitches import pitch_text
 from bot.cogs.shared.embeds import AGORA_COLOUR
 from bot.services.common.text import plural
 from bot.services.common.text_fit import fit_lines
+from bot.services.directory.models import Pitch
 from bot.services.directory.service import ClusterInfo, InitiativeInfo, LiveCounts
 
 MISSING_TITLE_NOTE = "The source listing gives this initiative no title."
@@ -28,7 +30,7 @@ def mention_list(user_ids: tuple[int, ...] | list[int], empty: str) -> str:
     return ", ".join(f"<@{user_id}>" for user_id in user_ids)
 
 
-def initiative_embed(info: InitiativeInfo) -> discord.Embed:
+def initiative_embed(info: InitiativeInfo, pitch: Pitch | None = None) -> discord.Embed:
     initiative = info.initiative
     goal = initiative.goal or "No main goal recorded yet."
     if initiative.goal_truncated:
@@ -42,6 +44,8 @@ def initiative_embed(info: InitiativeInfo) -> discord.Embed:
     )
     embed.add_field(name="Leads", value=mention_list(info.leads, "none yet"), inline=False)
     embed.add_field(name="Activity", value=counts_line(info.counts), inline=False)
+    if pitch is not None:
+        embed.add_field(name="Pitch", value=pitch_text(pitch), inline=False)
     if initiative.title_missing:
         embed.set_footer(text=MISSING_TITLE_NOTE)
     return embed

@@ -465,7 +465,11 @@ class MeetingCog(
         found = await self._meeting_to_read(interaction, meeting)
         view = await services_of(interaction).meetings.view(guild_id, found.key)
         embed = meeting_embed(
-            view, await self.publisher.names(guild_id), detailed=True, buttons=False
+            view,
+            await self.publisher.names(guild_id),
+            detailed=True,
+            buttons=False,
+            pitches=await self.publisher.pitches(guild_id, view),
         )
         await interaction.response.send_message(found.note() or None, embed=embed)
 

@@ -21,6 +21,7 @@ import discord
 from bot.cogs.meetings.render import DirectoryNames, meeting_embed, reminder_text, where_text
 from bot.cogs.meetings.views import rsvp_view
 from bot.cogs.shared.client import AgoraClient
+from bot.services.directory.pitches import InitiativePitch
 from bot.services.meetings.models import Meeting, Reminder, Scope, Session
 from bot.services.meetings.service import EventPlan, MeetingView
 from bot.wiring import Services
@@ -58,6 +59,28 @@ class MeetingPublisher:
         # took ~3.5 ms per /meeting list or /meeting info.
         clusters, initiatives = await self.services.directory.names_by_id(guild_id)
         return DirectoryNames(clusters=clusters, initiatives=initiatives)
+
+    async def pitches(
+        self, guild_id: int, view: MeetingView
+    ) -> dict[int, tuple[InitiativePitch, ...]]:
+        """The pitches each pitch session lists, by session id: its initiative's, or its
+        cluster's initiatives', or else those of the initiatives the meeting is for."""
+        found: dict[int, tuple[InitiativePitch, ...]] = {}
+        scope = view.meeting.scope
+        for session in view.sessions:
+            if session.kind != "pitch":
+                continue
+            if session.initiative_id is not None or session.cluster_id is not None:
+                initiative_ids: tuple[int, ...] = tuple(
+                    i for i in (session.initiative_id,) if i is not None
+                )
+                cluster_ids = tuple(c for c in (session.cluster_id,) if c is not None)
+            else:
+                initiative_ids, cluster_ids = scope.initiative_ids, scope.cluster_ids
+            found[session.id] = await self.services.pitches.for_scope(
+                guild_id, initiative_ids, cluster_ids
+            )
+        return found
 
     async def announcement_channel(self, guild: discord.Guild) -> Postable | None:
         """The guild's setting, else the configured channel name (``announcements``)."""
@@ -138,7 +161,12 @@ class MeetingPublisher:
         """Post the announcement in every target channel: with its RSVP buttons, or as a
         record without them when the meeting is already over (recorded afterwards)."""
         meeting = view.meeting
-        embed = meeting_embed(view, await self.names(guild.id), buttons=view.takes_answers)
+        embed = meeting_embed(
+            view,
+            await self.names(guild.id),
+            buttons=view.takes_answers,
+            pitches=await self.pitches(guild.id, view),
+        )
         extra: dict[str, Any] = {"view": rsvp_view(meeting.id)} if view.takes_answers else {}
         posted: list[Postable] = []
         for channel in await self.targets(guild, meeting):
@@ -159,7 +187,12 @@ class MeetingPublisher:
         """Edit every announcement of the meeting in place (counts, times, cancellation)."""
         async with self._refresh_lock(meeting_id):
             view = await self.services.meetings.view(guild_id, meeting_id)
-            embed = meeting_embed(view, await self.names(guild_id), buttons=view.takes_answers)
+            embed = meeting_embed(
+                view,
+                await self.names(guild_id),
+                buttons=view.takes_answers,
+                pitches=await self.pitches(guild_id, view),
+            )
             buttons = rsvp_view(meeting_id) if view.takes_answers else None
             edited = 0
             for announcement in view.announcements:

@@ -16,8 +16,9 @@ import discord
 from bot.cogs.shared.embeds import AGORA_COLOUR
 from bot.services.common.links import escape_markdown, masked_link
 from bot.services.common.text import plural
-from bot.services.common.text_fit import fit_lines
+from bot.services.common.text_fit import clip, fit_lines
 from bot.services.common.timeparse import discord_timestamp, full_and_relative
+from bot.services.directory.pitches import InitiativePitch
 from bot.services.meetings.models import Meeting, Reminder, Session
 from bot.services.meetings.programme import KIND_LABELS, names_kind
 from bot.services.meetings.recurrence import Occurrence, day_and_time, day_text
@@ -28,6 +29,9 @@ from bot.services.meetings.service import MeetingView
 CANCELLED_COLOUR = discord.Colour(0x8B8B8B)
 FIELD_LIMIT = 1024
 DESCRIPTION_LIMIT = 4000
+EMBED_LIMIT = 6000  # Discord's limit on all of an embed's text
+# Room kept for the fields after the pitches (answers, reminders, organiser, footer).
+AFTER_PITCHES = 800
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,32 @@ def programme_text(
     return fit_lines(lines, FIELD_LIMIT)
 
 
+def pitch_line(item: InitiativePitch, limit: int) -> str:
+    """An initiative's pitch in a pitch session: its name, its text as written (cut to fit),
+    and its link with the host it really goes to."""
+    pitch = item.pitch
+    link = f" {masked_link('Slides or video', pitch.url)}" if pitch.url else ""
+    head = f"**{escape_markdown(item.initiative.name)}**: "
+    room = max(20, limit - len(head) - len(link))
+    return head + clip(escape_markdown(" ".join(pitch.text.split())), room) + link
+
+
+def pitches_text(
+    sessions: Sequence[Session], pitches: Mapping[int, Sequence[InitiativePitch]], limit: int
+) -> str:
+    """The pitches of each pitch session (those it names), within ``limit`` characters:
+    each pitch gets an even share, and what does not fit is counted."""
+    pitch_sessions = [s for s in sessions if s.kind == "pitch" and pitches.get(s.id)]
+    lines: list[str] = []
+    total = sum(len(pitches[s.id]) for s in pitch_sessions)
+    share = max(80, limit // max(1, total) - 1)
+    for session in pitch_sessions:
+        if len(pitch_sessions) > 1:
+            lines.append(f"__{escape_markdown(session.title)}__")
+        lines += [pitch_line(item, share) for item in pitches[session.id]]
+    return fit_lines(lines, limit)
+
+
 def counts_text(counts: RsvpCounts) -> str:
     going = f"{counts.going}/{counts.cap}" if counts.cap is not None else str(counts.going)
     text = f"✅ Going: {going} · 🤔 Maybe: {counts.maybe} · ❌ Can't go: {counts.declined}"
@@ -128,12 +158,19 @@ def changed_dates_text(changed: Sequence[Occurrence], zone: str) -> str:
 
 
 def meeting_embed(
-    view: MeetingView, names: DirectoryNames, *, detailed: bool = False, buttons: bool = True
+    view: MeetingView,
+    names: DirectoryNames,
+    *,
+    detailed: bool = False,
+    buttons: bool = True,
+    pitches: Mapping[int, Sequence[InitiativePitch]] | None = None,
 ) -> discord.Embed:
-    """The announcement (and ``/meeting info``): title, when, where, programme, scope, counts.
+    """The announcement (and ``/meeting info``): title, when, where, programme, pitches,
+    scope, counts.
 
     ``buttons``: whether the message carries the RSVP buttons (announcements do,
-    ``/meeting info`` does not); the footer only points at what is there."""
+    ``/meeting info`` does not); the footer only points at what is there. ``pitches``:
+    the pitches each pitch session lists, by session id."""
     meeting = view.meeting
     cancelled = meeting.is_cancelled
     title = f"Cancelled: {meeting.title}" if cancelled else meeting.title
@@ -169,6 +206,10 @@ def meeting_embed(
             value=programme_text(view.sessions, names, with_ids=detailed),
             inline=False,
         )
+    room = min(FIELD_LIMIT, EMBED_LIMIT - len(embed) - AFTER_PITCHES)
+    listed = pitches_text(view.sessions, pitches or {}, room) if room > 100 else ""
+    if listed:
+        embed.add_field(name="Pitches", value=listed, inline=False)
     embed.add_field(name="Answers", value=counts_text(view.counts), inline=False)
     if detailed:
         embed.add_field(

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from bot.storage.directory.models import Cluster, Initiative, Resource, ResourceKind
+from bot.storage.directory.models import Cluster, Initiative, Pitch, Resource, ResourceKind
 
-__all__ = ["Cluster", "Initiative", "Resource", "ResourceKind"]
+__all__ = ["Cluster", "Initiative", "Pitch", "Resource", "ResourceKind"]

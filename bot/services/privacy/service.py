@@ -26,6 +26,8 @@ from bot.services.common.timeparse import discord_timestamp
 from bot.services.directory.memberships import MembershipService
 from bot.services.discussions.activity import ActivityService
 from bot.services.meetings.rsvp import RsvpResult, RsvpService
+from bot.storage.challenges.repository import ChallengeRepository
+from bot.storage.directory.pitches import PitchRepository
 from bot.storage.discussions.models import UserDiscussionRecord, to_epoch
 from bot.storage.store import Store
 
@@ -88,6 +90,8 @@ class PrivacyService:
         self._activity = activity
         self._clock = clock
         self._rsvp = RsvpService(store, clock)
+        self._challenges = ChallengeRepository(store.db)
+        self._pitches = PitchRepository(store.db)
 
     async def describe_user(self, guild_id: int, user_id: int, actor: Actor) -> PrivacyReport:
         """Everything held about ``user_id``; someone else's only for an admin."""
@@ -115,6 +119,9 @@ class PrivacyService:
                     ("You asked for meeting reminders by DM.",) if reminders.dm_opted_in else (),
                 ),
                 PrivacySection("Discussions", tuple(discussions)),
+                PrivacySection(
+                    "Challenges and pitches", tuple(await self._challenge_lines(guild_id, user_id))
+                ),
                 PrivacySection("Polls", tuple(await self._poll_lines(guild_id, user_id))),
                 PrivacySection("Web pages", tuple(await self._web_lines(guild_id, user_id))),
             ),
@@ -133,6 +140,9 @@ class PrivacyService:
         await self._store.meeting_drafts.forget_user(guild_id, user_id)
         await self._store.reminders.forget_user(guild_id, user_id)
         discussions = await self._store.discussions.forget_user(guild_id, user_id)
+        # Challenges and pitches keep their text for the workshops; only the author goes.
+        challenges = await self._challenges.forget_author(guild_id, user_id)
+        pitches = await self._pitches.forget_author(guild_id, user_id)
         polls = await self._store.polls.forget_user(guild_id, user_id)
         web_names = await self._store.web.forget_user(guild_id, user_id)
         # The write-ahead log still holds the pages as they were: fold it in and empty it.
@@ -145,6 +155,8 @@ class PrivacyService:
                 "documents and projects": memberships.resources_anonymised,
                 "DM opt-outs": memberships.dm_opt_outs_deleted,
                 "discussions": discussions,
+                "challenges": challenges,
+                "pitches": pitches,
                 "poll answers": polls.anonymised,
                 "web name agreements": web_names,
             },
@@ -189,6 +201,18 @@ class PrivacyService:
             f" ({discord_timestamp(answer.starts_at, 'f')}) of the poll “{answer.title}”"
             f" on {answer.answered_at:%Y-%m-%d}"
             for answer in record.answers
+        ]
+        return lines
+
+    async def _challenge_lines(self, guild_id: int, user_id: int) -> list[str]:
+        lines = [
+            f"Wrote the pitch of {name} (last on {pitch.set_at:%Y-%m-%d})"
+            for pitch, name in await self._pitches.describe_user(guild_id, user_id)
+        ]
+        lines += [
+            f"Added challenge #{challenge.id} “{challenge.title}” of {name}"
+            f" on {challenge.added_at:%Y-%m-%d}"
+            for challenge, name in await self._challenges.describe_user(guild_id, user_id)
         ]
         return lines
 

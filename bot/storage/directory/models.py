@@ -146,3 +146,16 @@ def db_time(moment: datetime) -> str:
 
 def parse_db_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class Pitch:
+    """An initiative's pitch: a short text for other clusters, stakeholders and funders,
+    and an optional link (slides, a video)."""
+
+    guild_id: int
+    initiative_id: int
+    text: str
+    url: str  # "" when there is no link
+    set_by: int | None  # None once its author asked to be forgotten
+    set_at: datetime
