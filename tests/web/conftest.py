@@ -26,7 +26,9 @@ class Web:
     url: str
     http: aiohttp.ClientSession
 
-    async def get(self, path: str, **headers: str) -> tuple[int, str, aiohttp.typedefs.LooseHeaders]:
+    async def get(
+        self, path: str, **headers: str
+    ) -> tuple[int, str, aiohttp.typedefs.LooseHeaders]:
         async with self.http.get(self.url + path.lstrip("/"), headers=headers) as response:
             return response.status, await response.text(), response.headers
 

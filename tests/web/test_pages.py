@@ -31,7 +31,7 @@ async def test_directory_lists_clusters_initiatives_and_live_counts(
 
     assert members_of(await web.page("/"), "Humble Lamppost") == before + 1
     # The "Read more" page says the same.
-    assert "<dt>Members</dt><dd>%d</dd>" % (before + 1) in await web.page(
+    assert f"<dt>Members</dt><dd>{before + 1}</dd>" in await web.page(
         "/initiatives/humble-lamppost"
     )
 
@@ -52,8 +52,12 @@ async def test_initiative_page_names_only_leads_who_agreed(
     web: Web, sandbox: Sandbox, seeded: RunningAgora
 ) -> None:
     admin = sandbox.user("admin")
-    await admin.slash("initiative lead add", initiative="humble-lamppost", member=sandbox.user("alice").id)
-    await admin.slash("initiative lead add", initiative="humble-lamppost", member=sandbox.user("bob").id)
+    await admin.slash(
+        "initiative lead add", initiative="humble-lamppost", member=sandbox.user("alice").id
+    )
+    await admin.slash(
+        "initiative lead add", initiative="humble-lamppost", member=sandbox.user("bob").id
+    )
     page = await web.page("/initiatives/humble-lamppost")
     assert "2 leads" in page
     assert "alice" not in page and "bob" not in page
@@ -91,7 +95,13 @@ async def test_unpublished_guild_is_not_found(web: Web, sandbox: Sandbox) -> Non
     assert (await web.get("/"))[0] == 200
     result = await sandbox.user("admin").slash("admin web off")
     assert "no longer on the web" in result.text
-    for path in ("/", "/initiatives/humble-lamppost", "/meetings", "/calendar.ics", "/clusters/citizen-focus"):
+    for path in (
+        "/",
+        "/initiatives/humble-lamppost",
+        "/meetings",
+        "/calendar.ics",
+        "/clusters/citizen-focus",
+    ):
         status, text, _ = await web.get(path)
         assert status == 404, path
         assert "Humble Lamppost" not in text

@@ -87,6 +87,7 @@ class CalendarFeeds:
         # Versions from another run of Agora never match this one's.
         self._run = secrets.token_hex(4)
         self._built: dict[FeedScope, Feed] = {}
+        self.builds = 0  # feeds built (queried and rendered) since start
 
     def version(self, scope: FeedScope) -> str:
         """The feed's ETag as it would be built now; no query, no rendering."""
@@ -109,6 +110,7 @@ class CalendarFeeds:
         return feed
 
     async def _build(self, scope: FeedScope, version: str) -> Feed:
+        self.builds += 1
         now = self._clock()
         meetings = await self._store.meetings.list_meetings(
             scope.guild_id,
