@@ -72,6 +72,15 @@ def dst_times() -> list[str]:
     ]
 
 
+def time_lists() -> list[str]:
+    """Lists of times separated by ";" (/poll create's slots): DST edges, repeats, too few
+    and too many."""
+    times = dst_times()
+    lists = ["; ".join(times[i : i + size]) for size in (1, 2, 3, 5) for i in range(len(times))]
+    lists += ["; ".join(times[:11]), "; ".join([times[11]] * 3), ";;;", " ; ", "\n".join(times[:3])]
+    return lists
+
+
 DURATIONS = [
     "1d, 1h, 0s",
     "1d,1h,0",
@@ -212,10 +221,21 @@ class Pools:
 
 
 def _name_kind(name: str) -> str:
-    if name in ("start", "end", "date", "new_start", "repeat_until", "new-start", "repeat-until"):
+    if name in (
+        "start",
+        "end",
+        "date",
+        "new_start",
+        "repeat_until",
+        "new-start",
+        "repeat-until",
+        "closes",
+    ):
         return "time"
-    if name in ("reminders", "offsets"):
+    if name in ("reminders", "offsets", "length"):
         return "duration"
+    if name == "slots":
+        return "times"
     if name in ("url", "link"):
         return "url"
     if name == "zone":
@@ -236,6 +256,8 @@ def string_values(option: dict[str, Any], known: list[str], pools: Pools) -> st.
         specific = dst_times()
     elif kind == "duration":
         specific = DURATIONS
+    elif kind == "times":
+        specific = time_lists()
     elif kind == "url":
         specific = URLS
     elif kind == "zone":

@@ -74,6 +74,7 @@ READ_ONLY = {
     "meeting ics",
     "meeting info",
     "meeting list",
+    "poll results",
     "privacy forget",
     "privacy forget-member",
     "privacy show",
@@ -291,7 +292,8 @@ def _valid(option: dict[str, Any], pools: Pools) -> Any:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def fuzz_world(world: World) -> World:
-    """The seed guild after /admin setup, with a meeting, a document, a member, a forum."""
+    """The seed guild after /admin setup, with a meeting, a poll, a document, a member, a
+    forum."""
     sandbox = world.sandbox
     await sandbox.join("alice")
     await sandbox.join("fuzzer")
@@ -312,6 +314,10 @@ async def fuzz_world(world: World) -> World:
     )
     if opened.modal is not None:
         await admin.submit_modal({"Title": "Action Clusters Meeting", "Description": "Brussels"})
+    # A poll, so that /poll close and results reach a real one.
+    await admin.slash(
+        "poll create", title="Pilot review", slots="2040-06-20 09:00; 2040-06-21 14:00"
+    )
     await sandbox.leave("gone")
     await sandbox.drain_gateway()
     return world
