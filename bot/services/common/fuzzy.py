@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, NamedTuple, TypeVar
 
+from rapidfuzz.distance import OSA
+
 from bot.services.common.names import fold_lookalikes
 
 T = TypeVar("T")
@@ -84,22 +86,7 @@ def typo_allowance(word: str) -> int:
 
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (a swap of neighbours costs 1), capped at limit + 1."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous_previous: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, start=1):
-            cost = 0 if char_a == char_b else 1
-            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                best = min(best, previous_previous[j - 2] + 1)
-            current[j] = best
-        if min(current) > limit:
-            return limit + 1
-        previous_previous, previous = previous, current
-    return min(previous[-1], limit + 1)
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 def word_distance(query_word: str, word: str, limit: int) -> int:
