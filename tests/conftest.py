@@ -21,6 +21,9 @@ from bot.runtime import RunningAgora, start_agora
 from bot.services.common.rate_limit import LIMIT_KINDS
 from discord_sandbox import Sandbox
 
+# database_url: a test asking for it runs on SQLite and on PostgreSQL.
+from tests.support.database import database_url, postgres_server  # noqa: F401
+
 # Every sandbox the tests start validates against Discord's spec: the sandbox assumes no
 # checkout layout, Agora's tests know it (``$DISCORD_OPENAPI_SPEC`` still wins).
 os.environ[OPENAPI_SPEC_ENV_VAR] = str(openapi_spec_path())

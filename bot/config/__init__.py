@@ -23,6 +23,7 @@ from bot.config.schema import (
     RateSetting,
     choice,
     clock,
+    database_url,
     durations,
     guild_ids,
     nonempty,
@@ -96,11 +97,26 @@ class DiscordConfig:
 class DatabaseConfig:
     """Where Agora keeps its data."""
 
+    url: str = option(
+        "",
+        'The database: "sqlite:///path/to/agora.db" for an SQLite file (embedded, one\n'
+        'process), or "postgresql://user@host:5432/agora" for a PostgreSQL database that\n'
+        "several Agora processes can share (a password goes in the URL, PGPASSWORD or\n"
+        "~/.pgpass). Empty: the SQLite file named by path below. A PostgreSQL database\n"
+        "must exist (empty is fine); either is migrated on every start.",
+        database_url,
+    )
     path: str = option(
         "agora.db",
-        "The SQLite file. Created, with its folder, on first start; migrated on every start.",
+        'The SQLite file when url is empty (the same as url = "sqlite:///agora.db").\n'
+        "Created, with its folder, on first start.",
         nonempty,
     )
+
+    @property
+    def location(self) -> str:
+        """What ``Store.open`` takes: the URL, or the SQLite file's path."""
+        return self.url or self.path
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,25 @@ def url(*schemes: str, example: str) -> Kind:
     return read
 
 
+def database_url(value: Any) -> str:
+    """Empty, ``sqlite:///path`` or ``postgresql://[user[:password]@]host[:port]/database``."""
+    if text(value) == "" or re.match(r"^sqlite:///.", value):
+        return str(value)
+    if re.match(r"^postgres(?:ql)?://[^\s/]*/[^\s/?]+", value):
+        return str(value)
+    raise Invalid(
+        'must be "sqlite:///path/to/agora.db" or "postgresql://user@host:5432/agora",'
+        f" {_got(without_password(value))}"
+    )
+
+
+def without_password(value: Any) -> Any:
+    """A database URL with its password (if any) replaced by ***."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"^(\w+://[^:@/\s]*:)[^@/\s]*@", r"\1***@", value)
+
+
 def guild_ids(value: Any) -> tuple[int, ...]:
     ok = isinstance(value, list) and all(
         isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in value

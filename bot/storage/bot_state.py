@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.storage.database import Database
 
 
@@ -16,8 +18,8 @@ class BotStateRepository:
     async def set(self, key: str, value: str) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO bot_state (key, value) VALUES (?, ?) "
+                "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                (key, value),
+                "updated_at = excluded.updated_at",
+                (key, value, datetime.now(UTC).isoformat()),
             )

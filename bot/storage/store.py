@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.storage.bot_state import BotStateRepository
-from bot.storage.database import Database
+from bot.storage.database import Database, SqliteDatabase, sqlite_path
 from bot.storage.directory.guilds import GuildSettingsRepository
 from bot.storage.directory.memberships import MembershipRepository
 from bot.storage.directory.repository import DirectoryRepository
@@ -15,6 +15,7 @@ from bot.storage.discussions.repository import DiscussionRepository
 from bot.storage.meetings.drafts import MeetingDraftRepository
 from bot.storage.meetings.reminders import ReminderRepository
 from bot.storage.meetings.repository import MeetingRepository
+from bot.storage.postgres import PostgresDatabase
 from bot.storage.polls.repository import PollRepository
 from bot.storage.privacy.forgotten import ForgottenRepository
 from bot.storage.web.repository import WebRepository
@@ -40,8 +41,18 @@ class Store:
         self.web = WebRepository(db)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        return cls(await Database.open(path))
+    async def open(cls, target: str | Path) -> Store:
+        """Open (and migrate) the database ``target`` names: a SQLite path,
+        ``sqlite:///path`` or ``postgresql://user@host:port/db``."""
+        return cls(await open_database(target))
 
     async def close(self) -> None:
         await self.db.close()
+
+
+async def open_database(target: str | Path) -> Database:
+    """SQLite for a path or ``sqlite:///path``, PostgreSQL for ``postgresql://...``."""
+    path = sqlite_path(target)
+    if path is None:
+        return await PostgresDatabase.open(str(target))
+    return await SqliteDatabase.open(path)

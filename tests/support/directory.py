@@ -83,8 +83,9 @@ def build(store: Store, clock: Clock, discussions: FixedDiscussionCounts) -> Cor
 
 
 @contextlib.asynccontextmanager
-async def open_core(path: Path) -> AsyncIterator[Core]:
-    store = await Store.open(path / "agora.db")
+async def open_core(database: str | Path) -> AsyncIterator[Core]:
+    """The directory's services over ``database`` (a ``database_url``)."""
+    store = await Store.open(database)
     try:
         yield build(store, Clock(), FixedDiscussionCounts())
     finally:

@@ -116,8 +116,9 @@ _INITIATIVES = {
 }
 
 
-async def make_world(tmp_path: Path, flush_interval_seconds: float = 3600.0) -> World:
-    store = await Store.open(tmp_path / "agora.db")
+async def make_world(database: str | Path, flush_interval_seconds: float = 3600.0) -> World:
+    """The discussions area over ``database`` (a ``database_url``), with its initiatives."""
+    store = await Store.open(database)
     clock = Clock(START)
     activity = ActivityService(store.activity, store.discussions, flush_interval_seconds, clock)
     discussions = DiscussionService(store.discussions, activity, DirectoryChannels(store), clock)
@@ -141,9 +142,10 @@ async def make_world(tmp_path: Path, flush_interval_seconds: float = 3600.0) -> 
     return world
 
 
-async def world_fixture(tmp_path: Path) -> AsyncIterator[World]:
-    """A fresh world, closed after the test: ``world = pytest.fixture(world_fixture)``."""
-    world = await make_world(tmp_path)
+async def world_fixture(database_url: str) -> AsyncIterator[World]:
+    """A fresh world on each backend, closed after the test:
+    ``world = pytest.fixture(world_fixture)``."""
+    world = await make_world(database_url)
     yield world
     await world.activity.close()
     await world.store.close()

@@ -59,12 +59,13 @@ def build_area(store: Store, clock: Clock, offsets: tuple[int, ...] = (86400, 36
     )
 
 
-async def open_area(path: Path, clock: Clock) -> Area:
-    return build_area(await Store.open(path), clock)
+async def open_area(database: str | Path, clock: Clock) -> Area:
+    return build_area(await Store.open(database), clock)
 
 
-async def area_fixture(tmp_path: Path) -> AsyncIterator[Area]:
-    area = await open_area(tmp_path / "agora.db", Clock())
+async def area_fixture(database_url: str) -> AsyncIterator[Area]:
+    """The meetings area on each backend: ``area = pytest.fixture(area_fixture)``."""
+    area = await open_area(database_url, Clock())
     try:
         yield area
     finally:

@@ -135,8 +135,8 @@ class GuildSettingsRepository:
         async with self.db.transaction() as conn:
             if opted_out:
                 await conn.execute(
-                    "INSERT OR IGNORE INTO dm_opt_outs (guild_id, user_id, kind, created_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT INTO dm_opt_outs (guild_id, user_id, kind, created_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (guild_id, user_id, kind, db_time(now)),
                 )
             else:

@@ -10,16 +10,13 @@ whose role, which way, who did it, when.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
 from bot.errors import Conflict
-from bot.storage.database import Database
+from bot.storage.database import Connection, Database, IntegrityError, Row
 from bot.storage.directory.models import (
     JoinReason,
     LeaveReason,
@@ -93,11 +90,12 @@ class MembershipRepository:
             " json_group_array(initiative_id) FILTER (WHERE role = 'lead') AS leads"
             " FROM memberships NOT INDEXED"
             " WHERE guild_id = ? AND left_at IS NULL AND user_id IS NOT NULL"
-            " GROUP BY user_id ORDER BY user_id)",
+            " GROUP BY user_id ORDER BY user_id) AS per_user",
             (guild_id,),
         )
-        listed = json.loads(row[0]) if row else []
-        return [(user_id, initiatives, leads) for user_id, initiatives, leads in listed]
+        # PostgreSQL's json_agg of no rows is NULL where SQLite's is [].
+        listed = json.loads(row[0]) if row and row[0] is not None else []
+        return [(user_id, initiatives, leads or []) for user_id, initiatives, leads in listed]
 
     async def current_leads(self, guild_id: int) -> list[tuple[int, int]]:
         """(initiative id, user id) of every current lead of the guild."""
@@ -336,7 +334,7 @@ class MembershipRepository:
 
 
 async def _start(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     guild_id: int,
     initiative_id: int,
     user_id: int,
@@ -348,14 +346,14 @@ async def _start(
         cursor = await conn.execute(
             "INSERT INTO memberships"
             " (guild_id, initiative_id, user_id, role, joined_at, join_reason)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (guild_id, initiative_id, user_id, role, db_time(now), reason),
         )
-    except sqlite3.IntegrityError:
+        inserted = await cursor.fetchone()
+    except IntegrityError:
         raise Conflict("You are already a member of that initiative.") from None
-    assert cursor.lastrowid is not None
     return Membership(
-        id=cursor.lastrowid,
+        id=int(inserted[0]),
         guild_id=guild_id,
         initiative_id=initiative_id,
         user_id=user_id,
@@ -368,7 +366,7 @@ async def _start(
 
 
 async def _record_change(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     membership: Membership,
     reason: LeadReason,
     actor_id: int,
@@ -390,7 +388,7 @@ async def _record_change(
     )
 
 
-def _role_change(row: aiosqlite.Row) -> RoleChange:
+def _role_change(row: Row) -> RoleChange:
     return RoleChange(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -407,7 +405,7 @@ def _ended(membership: Membership, now: datetime, reason: LeaveReason) -> Member
     return replace(membership, left_at=parse_db_time(db_time(now)), left_reason=reason)
 
 
-def _membership(row: aiosqlite.Row) -> Membership:
+def _membership(row: Row) -> Membership:
     left_at = row["left_at"]
     return Membership(
         id=row["id"],

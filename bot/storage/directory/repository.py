@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
-
-import aiosqlite
+from typing import Literal
 
 from bot.errors import Conflict, NotFound
-from bot.storage.database import Database
+from bot.storage.database import Connection, Database, IntegrityError, Row
 from bot.storage.directory.models import (
     Cluster,
     ClusterDraft,
@@ -48,6 +46,21 @@ class ClearedMappings:
 
     initiative_ids: tuple[int, ...] = ()
     cluster_ids: tuple[int, ...] = ()
+
+
+_FTS_WORD = re.compile(r'"((?:[^"]|"")*)"(\*?)')
+
+
+def tsquery(match: str) -> str:
+    """The FTS5 expression the services build (quoted words, each maybe a prefix, joined by
+    spaces or ``OR``) as a PostgreSQL tsquery: ``'word':* & 'other':*``."""
+    joiner = " | " if " OR " in match else " & "
+    terms = []
+    for word, star in _FTS_WORD.findall(match):
+        text = word.replace('""', '"').replace("'", "''").replace("\\", "\\\\")
+        if text.strip():
+            terms.append(f"'{text}'" + (":*" if star else ""))
+    return joiner.join(terms)
 
 
 class DirectoryRepository:
@@ -94,10 +107,14 @@ class DirectoryRepository:
         """(initiative id, bm25 rank) best first for an FTS5 MATCH expression, and the total.
 
         ``match`` must already be a safe FTS5 expression; bm25 weighs a hit in the
-        name five times a hit in the goal.
+        name five times a hit in the goal. On PostgreSQL the expression becomes a
+        tsquery over the ``search`` column (migration 001) and the rank is
+        ``-ts_rank`` with the same weights, so lower is better on both.
         """
         if not match:
             return [], 0
+        if self.db.dialect == "postgresql":
+            return await self._search_postgres(guild_id, match, limit, offset)
         rows = await self.db.fetch_all(
             "SELECT i.id, bm25(initiatives_fts, 5.0, 1.0) AS rank"
             " FROM initiatives_fts JOIN initiatives i ON i.id = initiatives_fts.rowid"
@@ -110,6 +127,26 @@ class DirectoryRepository:
             " JOIN initiatives i ON i.id = initiatives_fts.rowid"
             " WHERE initiatives_fts MATCH ? AND i.guild_id = ?",
             (match, guild_id),
+        )
+        total = int(total_row[0]) if total_row else 0
+        return [(int(row[0]), float(row[1])) for row in rows], total
+
+    async def _search_postgres(
+        self, guild_id: int, match: str, limit: int, offset: int
+    ) -> tuple[list[tuple[int, float]], int]:
+        query = tsquery(match)
+        if not query:
+            return [], 0
+        rows = await self.db.fetch_all(
+            "SELECT id, -ts_rank('{0, 0, 0.2, 1}', search, to_tsquery('simple', ?)) AS rank"
+            " FROM initiatives WHERE guild_id = ? AND search @@ to_tsquery('simple', ?)"
+            " ORDER BY rank, name LIMIT ? OFFSET ?",
+            (query, guild_id, query, limit, offset),
+        )
+        total_row = await self.db.fetch_one(
+            "SELECT count(*) FROM initiatives"
+            " WHERE guild_id = ? AND search @@ to_tsquery('simple', ?)",
+            (guild_id, query),
         )
         total = int(total_row[0]) if total_row else 0
         return [(int(row[0]), float(row[1])) for row in rows], total
@@ -309,13 +346,13 @@ class DirectoryRepository:
         return _initiative(row)
 
 
-async def _ids(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> list[int]:
+async def _ids(conn: Connection, sql: str, params: Sequence[object]) -> list[int]:
     async with conn.execute(sql, params) as cursor:
         return [int(row[0]) for row in await cursor.fetchall()]
 
 
 async def _insert_cluster(
-    conn: aiosqlite.Connection, guild_id: int, draft: ClusterDraft, now: datetime
+    conn: Connection, guild_id: int, draft: ClusterDraft, now: datetime
 ) -> None:
     try:
         await conn.execute(
@@ -323,13 +360,13 @@ async def _insert_cluster(
             " VALUES (?, ?, ?, ?, ?, ?)",
             (guild_id, draft.slug, draft.name, draft.description, db_time(now), db_time(now)),
         )
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise Conflict(
             f"A cluster with the slug `{draft.slug}` or the name {draft.name!r} already exists."
         ) from None
 
 
-async def _cluster_id(conn: aiosqlite.Connection, guild_id: int, slug: str) -> int:
+async def _cluster_id(conn: Connection, guild_id: int, slug: str) -> int:
     async with conn.execute(
         "SELECT id FROM clusters WHERE guild_id = ? AND slug = ?", (guild_id, slug)
     ) as cursor:
@@ -355,7 +392,7 @@ def _initiative_values(draft: InitiativeDraft) -> tuple[object, ...]:
 
 
 async def _insert_initiative(
-    conn: aiosqlite.Connection, guild_id: int, draft: InitiativeDraft, now: datetime
+    conn: Connection, guild_id: int, draft: InitiativeDraft, now: datetime
 ) -> None:
     cluster_id = await _cluster_id(conn, guild_id, draft.cluster_slug)
     try:
@@ -373,14 +410,14 @@ async def _insert_initiative(
                 db_time(now),
             ),
         )
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise Conflict(
             f"An initiative with the slug `{draft.slug}` or the name {draft.name!r} already exists."
         ) from None
 
 
 async def _update_initiative(
-    conn: aiosqlite.Connection, guild_id: int, draft: InitiativeDraft, now: datetime
+    conn: Connection, guild_id: int, draft: InitiativeDraft, now: datetime
 ) -> None:
     cluster_id = await _cluster_id(conn, guild_id, draft.cluster_slug)
     try:
@@ -391,13 +428,13 @@ async def _update_initiative(
             " WHERE guild_id = ? AND slug = ?",
             (*_initiative_values(draft), cluster_id, db_time(now), guild_id, draft.slug),
         )
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise Conflict(f"Another initiative is already named {draft.name!r}.") from None
     if cursor.rowcount == 0:
         raise NotFound(f"No initiative `{draft.slug}` on this server.")
 
 
-def _cluster(row: aiosqlite.Row) -> Cluster:
+def _cluster(row: Row) -> Cluster:
     return Cluster(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -412,7 +449,7 @@ def _cluster(row: aiosqlite.Row) -> Cluster:
 
 
 def _initiative(
-    row: Sequence[Any],
+    row: Row,
     times: dict[str, datetime] | None = None,
     counts: dict[tuple[int | None, ...], SourceCounts] | None = None,
 ) -> Initiative:

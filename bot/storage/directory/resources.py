@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.errors import Conflict, NotFound
-from bot.storage.database import Database
+from bot.storage.database import Database, IntegrityError, Row
 from bot.storage.directory.models import Resource, ResourceKind, db_time, parse_db_time
 
 _COLUMNS = "id, guild_id, initiative_id, kind, number, title, url, added_by, added_at, updated_at"
-# The SQL function through which titles are compared (see ``use_title_key``).
-_TITLE_KEY = "agora_title_key"
 # People name items by their number within an initiative (``number``); an internal id
 # that names nothing means the item was removed in the meantime.
 _GONE = (
@@ -37,12 +32,39 @@ class ResourceRepository:
         self._title_key: Callable[[str], str] | None = None
 
     async def use_title_key(self, key: Callable[[str], str]) -> None:
-        """How titles compare (the services' fold: case, accents, punctuation), as the
-        SQL function ``agora_title_key``, so title lookups are answered by SQL over every
-        item of an initiative, not by reading the items into Python."""
-        if self._title_key is not key:
-            await self.db.conn.create_function(_TITLE_KEY, 1, key, deterministic=True)
-            self._title_key = key
+        """How titles compare (the services' fold: case, accents, punctuation).
+
+        The fold is Python's, so lookups by title read the (id, title) pairs of one
+        initiative's items of a kind (at most the cap, 500) and fold them here, on both
+        backends; the items found are then read by id.
+        """
+        self._title_key = key
+
+    async def _keyed_titles(
+        self, guild_id: int, initiative_id: int, kind: ResourceKind
+    ) -> list[tuple[int, str]]:
+        """(id, title key) of the initiative's items of ``kind``, newest first."""
+        key = self._title_key
+        if key is None:
+            raise RuntimeError("call use_title_key before looking items up by title")
+        rows = await self.db.fetch_all(
+            "SELECT id, title FROM resources WHERE guild_id = ? AND initiative_id = ?"
+            " AND kind = ? ORDER BY added_at DESC, id DESC",
+            (guild_id, initiative_id, kind),
+        )
+        return [(row[0], key(row[1])) for row in rows]
+
+    async def _by_ids(self, guild_id: int, ids: list[int]) -> list[Resource]:
+        """The items with these ids, in the order given."""
+        if not ids:
+            return []
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM resources WHERE guild_id = ?"
+            f" AND id IN ({','.join('?' * len(ids))})",
+            (guild_id, *ids),
+        )
+        found = {row[0]: _resource(row) for row in rows}
+        return [found[item] for item in ids if item in found]
 
     async def add(
         self,
@@ -73,13 +95,12 @@ class ResourceRepository:
                 # statement: per initiative and kind, never a number given before.
                 cursor = await conn.execute(
                     "INSERT INTO resources (guild_id, initiative_id, kind, title, url, added_by,"
-                    " added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (guild_id, initiative_id, kind, title, url, added_by, *[db_time(now)] * 2),
                 )
-            except sqlite3.IntegrityError:
+                resource_id = int((await cursor.fetchone())[0])
+            except IntegrityError:
                 raise Conflict(f"That {kind} link is already listed for this initiative.") from None
-            resource_id = cursor.lastrowid
-        assert resource_id is not None
         return await self.get(guild_id, resource_id)
 
     async def get(self, guild_id: int, resource_id: int) -> Resource:
@@ -121,31 +142,26 @@ class ResourceRepository:
         self, guild_id: int, initiative_id: int, kind: ResourceKind, key: str
     ) -> Resource | None:
         """The newest item whose title's key (``use_title_key``) is ``key``."""
-        self._require_title_key()
-        row = await self.db.fetch_one(
-            f"SELECT {_COLUMNS} FROM resources WHERE guild_id = ? AND initiative_id = ?"
-            f" AND kind = ? AND {_TITLE_KEY}(title) = ? ORDER BY added_at DESC, id DESC LIMIT 1",
-            (guild_id, initiative_id, kind, key),
-        )
-        return None if row is None else _resource(row)
+        for item, title_key in await self._keyed_titles(guild_id, initiative_id, kind):
+            if title_key == key:
+                found = await self._by_ids(guild_id, [item])
+                return found[0] if found else None
+        return None
 
     async def search_titles(
         self, guild_id: int, initiative_id: int, kind: ResourceKind, needle: str, limit: int
     ) -> list[Resource]:
         """Items whose title's key starts with ``needle``, then those containing it, newest
         first within each; at most ``limit`` (every item for an empty needle)."""
-        self._require_title_key()
-        rows = await self.db.fetch_all(
-            f"SELECT {_COLUMNS}, instr({_TITLE_KEY}(title), ?) AS at FROM resources"
-            " WHERE guild_id = ? AND initiative_id = ? AND kind = ? AND at > 0"
-            " ORDER BY at > 1, added_at DESC, id DESC LIMIT ?",
-            (needle, guild_id, initiative_id, kind, limit),
-        )
-        return [_resource(row) for row in rows]
-
-    def _require_title_key(self) -> None:
-        if self._title_key is None:
-            raise RuntimeError("call use_title_key before looking items up by title")
+        starting: list[int] = []
+        containing: list[int] = []
+        for item, title_key in await self._keyed_titles(guild_id, initiative_id, kind):
+            at = title_key.find(needle)
+            if at == 0:
+                starting.append(item)
+            elif at > 0:
+                containing.append(item)
+        return await self._by_ids(guild_id, (starting + containing)[: max(limit, 0)])
 
     async def update(
         self, guild_id: int, resource_id: int, title: str, url: str, now: datetime
@@ -157,7 +173,7 @@ class ResourceRepository:
                     " WHERE guild_id = ? AND id = ?",
                     (title, url, db_time(now), guild_id, resource_id),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict("That link is already listed for this initiative.") from None
             if cursor.rowcount == 0:
                 raise NotFound(_GONE)
@@ -198,7 +214,7 @@ class ResourceRepository:
             return cursor.rowcount
 
 
-def _resource(row: aiosqlite.Row) -> Resource:
+def _resource(row: Row) -> Resource:
     return Resource(
         id=row["id"],
         guild_id=row["guild_id"],

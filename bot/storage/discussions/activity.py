@@ -26,9 +26,9 @@ INSERT INTO discussion_participants (guild_id, thread_id, user_id, message_count
 SELECT ?1, ?2, ?3, ?4, ?5, ?6
  WHERE EXISTS (SELECT 1 FROM discussions WHERE guild_id = ?1 AND thread_id = ?2)
 ON CONFLICT (guild_id, thread_id, user_id) DO UPDATE SET
-    message_count = message_count + excluded.message_count,
-    first_at = MIN(first_at, excluded.first_at),
-    last_at = MAX(last_at, excluded.last_at)
+    message_count = discussion_participants.message_count + excluded.message_count,
+    first_at = MIN(discussion_participants.first_at, excluded.first_at),
+    last_at = MAX(discussion_participants.last_at, excluded.last_at)
 """
 
 _ADD_HOUR = """
@@ -36,7 +36,7 @@ INSERT INTO discussion_activity (guild_id, thread_id, hour_start, messages)
 SELECT ?1, ?2, ?3, ?4
  WHERE EXISTS (SELECT 1 FROM discussions WHERE guild_id = ?1 AND thread_id = ?2)
 ON CONFLICT (guild_id, thread_id, hour_start) DO UPDATE SET
-    messages = messages + excluded.messages
+    messages = discussion_activity.messages + excluded.messages
 """
 
 

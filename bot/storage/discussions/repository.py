@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-import aiosqlite
-
-from bot.storage.database import Database
+from bot.storage.database import Connection, Database, Row
 from bot.storage.discussions.models import (
     AuthoredDiscussion,
     Discussion,
@@ -64,7 +62,7 @@ _ADD_HOUR = """
 INSERT INTO discussion_activity (guild_id, thread_id, hour_start, messages)
 VALUES (?, ?, ?, ?)
 ON CONFLICT (guild_id, thread_id, hour_start) DO UPDATE SET
-    messages = messages + excluded.messages
+    messages = discussion_activity.messages + excluded.messages
 """
 
 
@@ -73,7 +71,7 @@ def hour_of(epoch_seconds: int) -> int:
     return epoch_seconds - epoch_seconds % 3600
 
 
-def _discussion(row: aiosqlite.Row) -> Discussion:
+def _discussion(row: Row) -> Discussion:
     return Discussion(
         guild_id=row["guild_id"],
         thread_id=row["thread_id"],
@@ -403,9 +401,7 @@ class DiscussionRepository:
             return removed.rowcount + anonymised.rowcount
 
 
-async def _insert_threads(
-    conn: aiosqlite.Connection, guild_id: int, threads: Sequence[NewThread]
-) -> None:
+async def _insert_threads(conn: Connection, guild_id: int, threads: Sequence[NewThread]) -> None:
     await conn.executemany(
         _INSERT_THREAD,
         [

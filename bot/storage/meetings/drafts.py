@@ -25,11 +25,10 @@ class MeetingDraftRepository:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO meeting_drafts (guild_id, user_id, draft, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?) RETURNING id",
                 (guild_id, user_id, draft, int(now.timestamp())),
             )
-            draft_id = cursor.lastrowid
-        assert draft_id is not None
+            draft_id = int((await cursor.fetchone())[0])
         return draft_id
 
     async def since(self, moment: datetime) -> list[StoredDraft]:

@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.storage.meetings.models import NewReminder, Reminder, ReminderState
 
 _COLUMNS = (
@@ -41,9 +39,9 @@ def _dt(seconds: int) -> datetime:
 
 # A new row whose slot is already live is ignored (the unique index on live slots).
 _INSERT = (
-    "INSERT OR IGNORE INTO reminders (guild_id, meeting_id, session_id, kind, slot,"
+    "INSERT INTO reminders (guild_id, meeting_id, session_id, kind, slot,"
     " offset_seconds, occurrence_start, due_at, fire_at, target_kind, target_id,"
-    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
 
@@ -65,7 +63,7 @@ def _insert_row(new: NewReminder, now: datetime) -> tuple[object, ...]:
     )
 
 
-def _reminder(row: aiosqlite.Row) -> Reminder:
+def _reminder(row: Row) -> Reminder:
     return Reminder(
         id=row[0],
         guild_id=row[1],
@@ -109,9 +107,10 @@ class ReminderRepository:
         created: list[int] = []
         async with self.db.transaction() as conn:
             for new in create:
-                cursor = await conn.execute(_INSERT, _insert_row(new, now))
-                if cursor.rowcount and cursor.lastrowid is not None:
-                    created.append(cursor.lastrowid)
+                cursor = await conn.execute(_INSERT + " RETURNING id", _insert_row(new, now))
+                inserted = await cursor.fetchone()
+                if inserted is not None:
+                    created.append(int(inserted[0]))
             await conn.executemany(
                 "UPDATE reminders SET due_at = ?, fire_at = ?, occurrence_start = ?,"
                 " attempts = 0, last_error = '' WHERE id = ? AND state = 'pending'",
@@ -129,10 +128,13 @@ class ReminderRepository:
 
     async def insert_many(self, reminders: Sequence[NewReminder], now: datetime) -> int:
         """Bulk insert (seeding, benchmarks); returns how many were new."""
+        count = "SELECT count(*) FROM reminders"
         async with self.db.transaction() as conn:
-            before = conn.total_changes
+            async with conn.execute(count) as cursor:
+                before = int((await cursor.fetchone())[0])
             await conn.executemany(_INSERT, [_insert_row(new, now) for new in reminders])
-            return conn.total_changes - before
+            async with conn.execute(count) as cursor:
+                return int((await cursor.fetchone())[0]) - before
 
     async def get(self, reminder_id: int) -> Reminder | None:
         row = await self.db.fetch_one(
@@ -247,8 +249,8 @@ class ReminderRepository:
         async with self.db.transaction() as conn:
             if on:
                 await conn.execute(
-                    "INSERT OR IGNORE INTO reminder_dm_optins (guild_id, user_id, opted_in_at)"
-                    " VALUES (?, ?, ?)",
+                    "INSERT INTO reminder_dm_optins (guild_id, user_id, opted_in_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (guild_id, user_id, _ts(now)),
                 )
             else:

@@ -9,10 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import TypeVar, cast
 
-import aiosqlite
-
 from bot.errors import NotFound
-from bot.storage.database import Database
+from bot.storage.database import Connection, Database, Row
 from bot.storage.meetings.list_cache import MeetingListCache
 from bot.storage.meetings.models import (
     Announcement,
@@ -152,7 +150,7 @@ class MeetingRepository:
         return self._lists.generation(guild_id)
 
     @asynccontextmanager
-    async def _meeting_write(self, guild_id: int) -> AsyncIterator[aiosqlite.Connection]:
+    async def _meeting_write(self, guild_id: int) -> AsyncIterator[Connection]:
         with self._lists.writing(guild_id):
             async with self.db.transaction() as conn:
                 yield conn
@@ -191,11 +189,10 @@ class MeetingRepository:
                 " location_kind, location_name, location_address, location_url,"
                 " location_channel_id, organiser_id, attendee_cap, reminder_offsets,"
                 " created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (guild_id, *self._field_values(fields), _ts(now), _ts(now)),
             )
-            meeting_id = cursor.lastrowid
-            assert meeting_id is not None
+            meeting_id = int((await cursor.fetchone())[0])
             await self._write_scope_and_rule(conn, guild_id, meeting_id, fields)
         return meeting_id
 
@@ -256,15 +253,15 @@ class MeetingRepository:
 
     @staticmethod
     async def _write_scope_and_rule(
-        conn: aiosqlite.Connection, guild_id: int, meeting_id: int, fields: MeetingFields
+        conn: Connection, guild_id: int, meeting_id: int, fields: MeetingFields
     ) -> None:
         scope_rows = [(meeting_id, guild_id, "cluster", ref) for ref in fields.scope.cluster_ids]
         scope_rows += [
             (meeting_id, guild_id, "initiative", ref) for ref in fields.scope.initiative_ids
         ]
         await conn.executemany(
-            "INSERT OR IGNORE INTO meeting_scopes (meeting_id, guild_id, kind, ref_id)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO meeting_scopes (meeting_id, guild_id, kind, ref_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             scope_rows,
         )
         rule = fields.recurrence
@@ -396,7 +393,7 @@ class MeetingRepository:
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def _hydrate(self, rows: Sequence[aiosqlite.Row]) -> list[Meeting]:
+    async def _hydrate(self, rows: Sequence[Row]) -> list[Meeting]:
         if not rows:
             return []
         ids = [row["id"] for row in rows]
@@ -466,7 +463,8 @@ class MeetingRepository:
         async with self._meeting_write(guild_id) as conn:
             cursor = await conn.execute(
                 "INSERT INTO meeting_sessions (meeting_id, guild_id, starts_at, ends_at, title,"
-                " kind, cluster_id, initiative_id, room) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " kind, cluster_id, initiative_id, room) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (
                     meeting_id,
                     guild_id,
@@ -479,8 +477,7 @@ class MeetingRepository:
                     fields.room,
                 ),
             )
-            session_id = cursor.lastrowid
-        assert session_id is not None
+            session_id = int((await cursor.fetchone())[0])
         return session_id
 
     async def remove_session(self, guild_id: int, meeting_id: int, session_id: int) -> bool:
@@ -653,7 +650,7 @@ class MeetingRepository:
 
     @staticmethod
     async def _upsert(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         guild_id: int,
         meeting_id: int,
         user_id: int,
@@ -674,7 +671,8 @@ class MeetingRepository:
             " answered_seq, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (meeting_id, user_id) DO UPDATE SET answer = excluded.answer,"
             " source = excluded.source, answered_at = excluded.answered_at,"
-            " answered_seq = CASE WHEN ? THEN answered_seq ELSE excluded.answered_seq END",
+            " answered_seq = CASE WHEN ? THEN meeting_rsvps.answered_seq"
+            " ELSE excluded.answered_seq END",
             (meeting_id, guild_id, user_id, answer, source, next_seq, _ts(now), keep_seq),
         )
 
@@ -725,8 +723,8 @@ class MeetingRepository:
     ) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO meeting_announcements (meeting_id, guild_id, channel_id,"
-                " message_id) VALUES (?, ?, ?, ?)",
+                "INSERT INTO meeting_announcements (meeting_id, guild_id, channel_id,"
+                " message_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (meeting_id, guild_id, channel_id, message_id),
             )
 
@@ -776,19 +774,19 @@ class MeetingRepository:
             )
 
 
-def _rsvp(row: aiosqlite.Row) -> Rsvp:
+def _rsvp(row: Row) -> Rsvp:
     return Rsvp(
         meeting_id=row[0], user_id=row[1], answer=row[2], source=row[3], answered_at=_dt(row[4])
     )
 
 
-def _event_link(row: aiosqlite.Row) -> ScheduledEventLink:
+def _event_link(row: Row) -> ScheduledEventLink:
     return ScheduledEventLink(
         meeting_id=row[0], occurrence_start=None if row[1] == 0 else _dt(row[1]), event_id=row[2]
     )
 
 
-async def _fetch_rsvp(conn: aiosqlite.Connection, meeting_id: int, user_id: int) -> Rsvp | None:
+async def _fetch_rsvp(conn: Connection, meeting_id: int, user_id: int) -> Rsvp | None:
     async with conn.execute(
         "SELECT meeting_id, user_id, answer, source, answered_at FROM meeting_rsvps"
         " WHERE meeting_id = ? AND user_id = ?",
@@ -798,7 +796,7 @@ async def _fetch_rsvp(conn: aiosqlite.Connection, meeting_id: int, user_id: int)
     return None if row is None else _rsvp(row)
 
 
-async def _count(conn: aiosqlite.Connection, meeting_id: int, answer: str) -> int:
+async def _count(conn: Connection, meeting_id: int, answer: str) -> int:
     async with conn.execute(
         "SELECT COUNT(*) FROM meeting_rsvps WHERE meeting_id = ? AND answer = ?",
         (meeting_id, answer),
@@ -807,7 +805,7 @@ async def _count(conn: aiosqlite.Connection, meeting_id: int, answer: str) -> in
     return int(row[0]) if row else 0
 
 
-async def _waitlist_position(conn: aiosqlite.Connection, meeting_id: int, user_id: int) -> int:
+async def _waitlist_position(conn: Connection, meeting_id: int, user_id: int) -> int:
     async with conn.execute(
         "SELECT COUNT(*) FROM meeting_rsvps WHERE meeting_id = ? AND answer = 'waitlist'"
         " AND answered_seq <= (SELECT answered_seq FROM meeting_rsvps"
@@ -818,7 +816,7 @@ async def _waitlist_position(conn: aiosqlite.Connection, meeting_id: int, user_i
     return int(row[0]) if row else 0
 
 
-async def _promote(conn: aiosqlite.Connection, meeting_id: int, cap: int | None) -> tuple[int, ...]:
+async def _promote(conn: Connection, meeting_id: int, cap: int | None) -> tuple[int, ...]:
     """Move the longest-waiting to "going" while there is room; their user ids."""
     async with conn.execute(
         "SELECT id, user_id FROM meeting_rsvps WHERE meeting_id = ? AND answer = 'waitlist'"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given
@@ -35,8 +34,8 @@ latin_names = st.text(alphabet="acepoxy LMNT", min_size=1, max_size=30).filter(l
 
 
 @pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    async with open_core(tmp_path) as core:
+async def core(database_url: str) -> AsyncIterator[Core]:
+    async with open_core(database_url) as core:
         await core.seed()
         yield core
 

@@ -18,8 +18,8 @@ HEADER = 'format_version = 1\n[[clusters]]\nslug = "c"\nname = "Cluster C"\n'
 
 
 @pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    async with open_core(tmp_path) as core:
+async def core(database_url: str) -> AsyncIterator[Core]:
+    async with open_core(database_url) as core:
         yield core
 
 

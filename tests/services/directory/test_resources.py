@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -89,8 +88,8 @@ def test_title_validation() -> None:
 
 
 @pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    async with open_core(tmp_path) as core:
+async def core(database_url: str) -> AsyncIterator[Core]:
+    async with open_core(database_url) as core:
         await core.seed()
         yield core
 

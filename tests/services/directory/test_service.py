@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,8 @@ from tests.support.directory import ADMIN, GUILD, OTHER_GUILD, Core, open_core
 
 
 @pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    async with open_core(tmp_path) as core:
+async def core(database_url: str) -> AsyncIterator[Core]:
+    async with open_core(database_url) as core:
         await core.seed()
         yield core
 

@@ -24,8 +24,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    world = await make_world(tmp_path)
+async def world(database_url: str) -> AsyncIterator[World]:
+    world = await make_world(database_url)
     await world.discussions.thread_created(
         GUILD, THREAD, world.channels["humble-lamppost"], "Pole standards", ALICE, world.clock.now
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ ALICE, BOB, CAROL, DAVE, ERIN = 11, 12, 13, 14, 15
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    world = await make_world(tmp_path)
+async def world(database_url: str) -> AsyncIterator[World]:
+    world = await make_world(database_url)
     store, now = world.store, world.clock.now
     ago = now - timedelta(days=50)
     leads = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -38,8 +37,8 @@ class Setup:
 
 
 @pytest.fixture
-async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
-    world = await make_world(tmp_path)
+async def setup(database_url: str) -> AsyncIterator[Setup]:
+    world = await make_world(database_url)
     store, now = world.store, world.clock.now
     memberships = MembershipService(store, DirectoryCache(store), world.clock)
     privacy = PrivacyService(store, memberships, world.activity)

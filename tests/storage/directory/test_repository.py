@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +18,8 @@ NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "agora.db")
+async def store(database_url: str) -> AsyncIterator[Store]:
+    store = await Store.open(database_url)
     for guild_id in (GUILD, OTHER):
         await store.directory.create_cluster(guild_id, ClusterDraft("c", "Cluster"), NOW)
     yield store

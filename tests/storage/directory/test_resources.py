@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.database import migration_files
+from bot.storage.database import IntegrityError, migration_files
 from bot.storage.directory.models import ClusterDraft, InitiativeDraft, ResourceKind
 from bot.storage.store import Store
 
@@ -22,8 +22,8 @@ NUMBERING = next(version for version, name, _ in migration_files() if "resource_
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "agora.db")
+async def store(database_url: str) -> AsyncIterator[Store]:
+    store = await Store.open(database_url)
     await store.directory.create_cluster(GUILD, ClusterDraft("c", "Cluster"), NOW)
     yield store
     await store.close()
@@ -93,31 +93,33 @@ async def test_adds_at_once_get_distinct_numbers(store: Store) -> None:
 async def test_a_number_is_unique_per_initiative_and_kind(store: Store) -> None:
     lamp = await initiative(store, "lamp")
     await add(store, lamp, "document", 1)
-    with pytest.raises(sqlite3.IntegrityError):
-        await store.db.conn.execute(
-            "INSERT INTO resources (guild_id, initiative_id, kind, number, title, url,"
-            f" added_at, updated_at) VALUES ({GUILD}, {lamp}, 'document', 1, 't',"
-            " 'https://e.org/other', 'x', 'x')"
-        )
+    with pytest.raises(IntegrityError):
+        async with store.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO resources (guild_id, initiative_id, kind, number, title, url,"
+                f" added_at, updated_at) VALUES ({GUILD}, {lamp}, 'document', 1, 't',"
+                f" 'https://e.org/other', {STAMP}, {STAMP})"
+            )
 
 
 async def test_any_insert_is_numbered_and_a_given_number_raises_the_mark(store: Store) -> None:
     lamp = await initiative(store, "lamp")
     await add(store, lamp, "document", 1)
     # Rows written by plain SQL (a bulk load, a script) are numbered the same way.
-    await store.db.conn.execute(
-        "INSERT INTO resources (guild_id, initiative_id, kind, title, url, added_at,"
-        f" updated_at) VALUES ({GUILD}, {lamp}, 'document', 't', 'https://e.org/raw', {STAMP},"
-        f" {STAMP})"
-    )
+    async with store.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO resources (guild_id, initiative_id, kind, title, url, added_at,"
+            f" updated_at) VALUES ({GUILD}, {lamp}, 'document', 't', 'https://e.org/raw',"
+            f" {STAMP}, {STAMP})"
+        )
     raw = await store.resources.get_numbered(GUILD, lamp, "document", 2)
     assert raw is not None and raw.url == "https://e.org/raw"
-    await store.db.conn.execute(
-        "INSERT INTO resources (guild_id, initiative_id, kind, number, title, url, added_at,"
-        f" updated_at) VALUES ({GUILD}, {lamp}, 'document', 10, 't', 'https://e.org/10', 'x',"
-        " 'x')"
-    )
-    await store.db.conn.commit()
+    async with store.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO resources (guild_id, initiative_id, kind, number, title, url,"
+            f" added_at, updated_at) VALUES ({GUILD}, {lamp}, 'document', 10, 't',"
+            f" 'https://e.org/10', {STAMP}, {STAMP})"
+        )
     assert await add(store, lamp, "document", 3) == 11
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,8 @@ T0 = to_epoch(datetime(2017, 6, 20, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "agora.db")
+async def store(database_url: str) -> AsyncIterator[Store]:
+    store = await Store.open(database_url)
     yield store
     await store.close()
 

@@ -1,0 +1,193 @@
+"""A real PostgreSQL server for the tests, started by the suite itself.
+
+Debian's ``postgresql`` package (``.ci/run`` installs it when missing) gives ``initdb``
+and ``postgres``; the server runs from a fresh data folder in /tmp, listens only on a
+unix socket there, without durability (``fsync=off``: the folder is thrown away), and
+stops at the end of the run. PostgreSQL refuses to run as root, so as root it runs as
+``nobody``. Each pytest-xdist worker starts its own.
+
+If it cannot start, the tests that need it fail with the reason. Set
+``AGORA_TEST_POSTGRES=off`` to leave them out on a machine without PostgreSQL (never in
+CI: ``.ci/run`` does not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+OPT_OUT_ENV = "AGORA_TEST_POSTGRES"
+USER = "agora"
+_TEMPLATE = "agora_template"
+
+
+def postgres_opted_out() -> bool:
+    return os.environ.get(OPT_OUT_ENV, "").lower() in ("off", "0", "no", "false")
+
+
+def _bindir() -> Path:
+    """Where initdb and postgres are: pg_config's answer, Debian's folder, or PATH."""
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        found = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if found:
+            candidates.append(Path(found))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).resolve().parent)
+    for folder in candidates:
+        if (folder / "initdb").exists() and (folder / "postgres").exists():
+            return folder
+    raise RuntimeError(
+        "PostgreSQL's initdb was not found (apt-get install postgresql, as .ci/run does);"
+        f" set {OPT_OUT_ENV}=off to leave the PostgreSQL tests out"
+    )
+
+
+@dataclass
+class PostgresServer:
+    """One running server; ``new_database()`` gives a fresh, migrated database's URL."""
+
+    folder: Path
+    process: subprocess.Popen[bytes]
+    _names: Iterator[int]
+    _template_ready: bool = False
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.folder / "socket"
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{USER}@/{database}?host={self.socket_dir}"
+
+    async def new_database(self, migrated: bool = True) -> str:
+        """A new database, empty or (from a template, fast) with every migration."""
+        name = f"test_{next(self._names)}"
+        if migrated and not self._template_ready:
+            await self.make_template()
+            self._template_ready = True
+        conn = await asyncpg.connect(self.url("postgres"))
+        try:
+            if migrated:
+                await conn.execute(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+            else:
+                await conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+        finally:
+            await conn.close()
+        return self.url(name)
+
+    async def make_template(self) -> None:
+        """The template every migrated test database is copied from."""
+        from bot.storage.postgres import PostgresDatabase
+
+        conn = await asyncpg.connect(self.url("postgres"))
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {_TEMPLATE}")
+            await conn.execute(f"CREATE DATABASE {_TEMPLATE} TEMPLATE template0")
+        finally:
+            await conn.close()
+        database = await PostgresDatabase.open(self.url(_TEMPLATE))
+        await database.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", "nobody", "--", *command]
+
+
+def start_server() -> PostgresServer:
+    """initdb a fresh folder and start postgres on a unix socket in it; raises with the
+    server's own words when it cannot."""
+    bindir = _bindir()
+    folder = Path(tempfile.mkdtemp(prefix="agora-pg-"))
+    data, socket_dir = folder / "data", folder / "socket"
+    socket_dir.mkdir()
+    if os.geteuid() == 0:
+        folder.chmod(0o755)
+        shutil.chown(folder, "nobody")
+        shutil.chown(socket_dir, "nobody")
+    initdb = subprocess.run(
+        _as_server_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if initdb.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise RuntimeError(f"initdb failed: {initdb.stderr.strip() or initdb.stdout.strip()}")
+    log = folder / "server.log"
+    settings = {
+        "listen_addresses": "",
+        "unix_socket_directories": str(socket_dir),
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "max_connections": "200",
+        "shared_buffers": "64MB",
+    }
+    options = [item for key, value in settings.items() for item in ("-c", f"{key}={value}")]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            _as_server_user([str(bindir / "postgres"), "-D", str(data), *options]),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = PostgresServer(folder, process, itertools.count(1))
+    socket = socket_dir / ".s.PGSQL.5432"
+    # Ready when the socket exists and a connection is accepted (pg_isready's test).
+    isready = bindir / "pg_isready"
+    for _ in range(600):
+        if process.poll() is not None:
+            text = log.read_text(errors="replace").strip()
+            server.stop()
+            raise RuntimeError(f"postgres exited at start: {text}")
+        if socket.exists() and (
+            not isready.exists()
+            or subprocess.run(
+                [str(isready), "-q", "-h", str(socket_dir), "-U", USER],
+                check=False,
+            ).returncode
+            == 0
+        ):
+            return server
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.05)
+    text = log.read_text(errors="replace").strip()
+    server.stop()
+    raise RuntimeError(f"postgres did not accept connections within 30 s: {text}")
