@@ -15,7 +15,7 @@ import bot
 import bot.cogs
 
 BOT = Path(bot.__file__).parent
-AREAS = {"admin", "challenges", "directory", "discussions", "meetings", "privacy"}
+AREAS = {"admin", "challenges", "directory", "discussions", "meetings", "polls", "privacy"}
 
 
 def bot_modules() -> list[Path]:

@@ -1,9 +1,9 @@
 """/poll end to end through the sandbox: a poll of three times posted where a meeting for
 its initiative would be, answered by members (tallies update, nobody named), the names
 for whoever asks (ephemeral), closed with a tie, Create meeting opening /meeting create's
-form filled in and creating the meeting, the DM to Yes voters who opted in; and a poll
-that lives through a restart: answers kept, buttons still working, the deadline firing
-once."""
+form filled in and creating the meeting, the DM to Yes voters who opted in; a poll that
+lives through a restart: answers kept, buttons still working, the deadline firing once;
+and /privacy show and forget covering poll answers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.cogs.polls.publish import PollPublisher
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
 from tests.conftest import AgoraStarter
+from tests.support.discussions import rows_naming_user
 from tests.support.meetings_e2e import bot_posts, link_lamppost, next_year_day
 
 TITLE = "Lamppost pilot review"
@@ -190,3 +191,36 @@ async def test_a_poll_lives_through_a_restart(
     assert len(results_of(sandbox, "announcements", 1)) == 1
     frozen = poll_messages(sandbox, "announcements", 1)[0]
     assert frozen["components"] == []
+
+
+async def test_privacy_shows_and_forgets_poll_answers(
+    sandbox: Sandbox, agora: RunningAgora
+) -> None:
+    admin = sandbox.user("admin")
+    alice = sandbox.user("alice")
+    day = next_year_day()
+    guild_id = int(sandbox.guild.id)
+    for title in ("Open poll", "Closed poll"):
+        await admin.slash("poll create", title=title, slots=f"{day} 09:00; {day} 15:00")
+    open_message = poll_messages(sandbox, "announcements", 1)[0]
+    closed_message = poll_messages(sandbox, "announcements", 2)[0]
+    for message in (open_message, closed_message):
+        await alice.click(message, "2 · Yes")
+        await sandbox.user("bob").click(message, "2 · Yes")
+    await admin.slash("poll close", poll="2")
+
+    shown = await alice.slash("privacy show")
+    assert shown.ephemeral
+    polls_field = next(f for f in (shown.embed or {})["fields"] if f["name"] == "Polls")
+    assert "“Open poll”" in polls_field["value"] and "“Closed poll”" in polls_field["value"]
+
+    asked = await alice.slash("privacy forget")
+    await alice.click(asked, "Erase my data")
+    assert await rows_naming_user(agora.bot.store.db, guild_id, int(alice.id), True) == []
+    # Withdrawn from the open poll (its message follows), kept as a count in the closed one.
+    await _publisher(agora).refreshes_done()
+    assert tallies(poll_messages(sandbox, "announcements", 1)[0])[1].endswith("✅ 1 · 🤔 0 · ❌ 0")
+    results = await admin.slash("poll results", poll="2")
+    second = next(f for f in (results.embed or {})["fields"] if f["name"].endswith("Time 2"))
+    assert "and 1 former member" in second["value"]
+    assert alice.mention not in second["value"]
