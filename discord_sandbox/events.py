@@ -6,8 +6,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from discord_sandbox.intents import intent_for
-from discord_sandbox.jsonfast import dumps_bytes
 from discord_sandbox.models import JSON, Channel, Guild, Member, Message, Role, ScheduledEvent
 from discord_sandbox.serialize import (
     channel_json,
@@ -31,7 +32,7 @@ def _append_fields(encoded: bytes, extra: dict[str, Any] | None) -> str:
     if not extra:
         return encoded.decode()
     # b'{"a":1}' + b'{"b":2}' -> b'{"a":1,"b":2}' (``encoded`` is never the empty object).
-    return (encoded[:-1] + b"," + dumps_bytes(extra)[1:]).decode()
+    return (encoded[:-1] + b"," + orjson.dumps(extra, option=orjson.OPT_NON_STR_KEYS)[1:]).decode()
 
 
 class EventEmitter:

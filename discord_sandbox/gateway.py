@@ -30,18 +30,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import WSMsgType, web
 
 from discord_sandbox.intents import Intents
-from discord_sandbox.jsonfast import dumps, loads
 from discord_sandbox.serialize import current_user_json, guild_create_json, member_json
 
 if TYPE_CHECKING:
     from discord_sandbox.state import SandboxState
 
 JSON = dict[str, Any]
-_dumps = dumps
 _log = logging.getLogger(__name__)
+
+
+def _dumps(value: Any) -> str:
+    """A gateway frame's text: compact JSON, keys that are not strings written as strings."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
 
 BACKLOG_LIMIT = 20_000
 MEMBER_CHUNK_SIZE = 1000
@@ -179,7 +184,7 @@ def decode_payload(raw: str | bytes) -> JSON:
         except zlib.error as error:
             raise GatewayClose(CloseCode.DECODE_ERROR, f"bad zlib payload: {error}") from None
     try:
-        payload = loads(raw)
+        payload = orjson.loads(raw)
     except ValueError as error:
         raise GatewayClose(CloseCode.DECODE_ERROR, f"not JSON: {error}") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("op"), int):

@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import web
 
-from discord_sandbox.jsonfast import dumps_bytes
 from discord_sandbox.rest.body import read_body
 from discord_sandbox.rest.context import Reply, RequestContext
 from discord_sandbox.rest.errors import DiscordError, invalid_form_body, unauthorized
@@ -45,7 +45,7 @@ class RouteSpec:
 def json_response(status: int, body: Any, headers: dict[str, str]) -> web.Response:
     if status == 204 or body is None:
         return web.Response(status=204 if body is None else status, headers=headers)
-    return encoded_response(status, dumps_bytes(body), headers)
+    return encoded_response(status, orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS), headers)
 
 
 def encoded_response(status: int, encoded: bytes, headers: dict[str, str]) -> web.Response:
@@ -125,7 +125,11 @@ def make_handler(
                 spec.on_error(sb, params, err)
         encoded: bytes | None = None
         if reply.body is not None and reply.status != 204:
-            encoded = reply.encoded if reply.encoded is not None else dumps_bytes(reply.body)
+            encoded = (
+                reply.encoded
+                if reply.encoded is not None
+                else orjson.dumps(reply.body, option=orjson.OPT_NON_STR_KEYS)
+            )
         sb.record_call(
             RestCall(
                 method,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from aiohttp import BodyPartReader, hdrs, web
 
-from discord_sandbox.jsonfast import loads
 from discord_sandbox.rest.errors import DiscordError, field_error, invalid_form_body
 
 
@@ -40,7 +40,7 @@ async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile], byte
     if not raw:
         return None, [], None
     try:
-        return loads(raw), [], raw
+        return orjson.loads(raw), [], raw
     except ValueError as exc:
         raise DiscordError(400, 50109, "The request body contains invalid JSON.") from exc
 
@@ -62,7 +62,7 @@ async def _read_multipart(
         data = await part.read(decode=True)
         if name == "payload_json":
             try:
-                payload = loads(data)
+                payload = orjson.loads(data)
                 payload_bytes = bytes(data)
             except ValueError as exc:
                 raise invalid_form_body(

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from discord_sandbox.jsonfast import loads
+import orjson
+
 from discord_sandbox.rest.body import UploadedFile
 
 _UNPARSED: Any = object()
@@ -64,7 +65,7 @@ class RestCall:
     def body(self) -> Any:
         if self._body is _UNPARSED:
             assert self._body_bytes is not None
-            self._body = loads(self._body_bytes)
+            self._body = orjson.loads(self._body_bytes)
         return self._body
 
     @body.setter
@@ -75,7 +76,7 @@ class RestCall:
     def response(self) -> Any:
         if self._response is _UNPARSED:
             assert self._response_bytes is not None
-            self._response = loads(self._response_bytes)
+            self._response = orjson.loads(self._response_bytes)
         return self._response
 
     @response.setter

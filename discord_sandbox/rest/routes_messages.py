@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from discord_sandbox.jsonfast import dumps_bytes
+import orjson
+
 from discord_sandbox.message_build import message_fields
 from discord_sandbox.models import Channel, ChannelType, Message
 from discord_sandbox.permissions import Permission
@@ -74,7 +75,7 @@ async def create_message(ctx: RequestContext) -> Reply:
         ctx.sb.nonces.remember(bot_id, ch.id, nonce, msg.id)
     # Serialised once, for the reply and for the MESSAGE_CREATE event.
     data = message_json(state, msg)
-    encoded = dumps_bytes(data)
+    encoded = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     ctx.sb.events.message_create(msg, data, encoded)
     return Reply(200, data, encoded)
 

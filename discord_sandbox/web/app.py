@@ -31,10 +31,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+import orjson
 from aiohttp import web
 
 from discord_sandbox.driver import CommandError, InteractionFailed, InteractionResult, UserDriver
-from discord_sandbox.jsonfast import dumps
 from discord_sandbox.models import JSON, ChannelType, User
 from discord_sandbox.state import NotFound
 from discord_sandbox.web.hub import Hub
@@ -60,7 +60,7 @@ class BadRequest(Exception):
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         status=status,
-        text=dumps(data),
+        text=orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode(),
         content_type="application/json",
         headers={"Cache-Control": "no-store"},
     )

@@ -15,7 +15,8 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from discord_sandbox.jsonfast import dumps
+import orjson
+
 from discord_sandbox.web.view import (
     channel_view,
     commands_view,
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 
 # (event name, JSON text); None closes the stream.
 Frame = tuple[str, str] | None
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 @dataclass(eq=False)
@@ -117,7 +122,7 @@ class Hub:
             "events": events_view(sb, uid),
         }
         for name, value in parts.items():
-            text = dumps(value)
+            text = _dumps(value)
             if sub.sent_parts.get(name) != text:
                 sub.sent_parts[name] = text
                 if not baseline:
@@ -131,11 +136,11 @@ class Hub:
                     sub.sent_messages[msg.id] = signature
                     sub.message_channels[msg.id] = msg.channel_id
                     if not baseline:
-                        sub.queue.put_nowait(("message", dumps(message_view(sb, msg))))
+                        sub.queue.put_nowait(("message", _dumps(message_view(sb, msg))))
         for mid in [m for m in sub.sent_messages if m not in seen]:
             del sub.sent_messages[mid]
             channel_id = sub.message_channels.pop(mid, "")
             if not baseline:
                 sub.queue.put_nowait(
-                    ("message_delete", dumps({"id": mid, "channel_id": channel_id}))
+                    ("message_delete", _dumps({"id": mid, "channel_id": channel_id}))
                 )
