@@ -35,6 +35,8 @@ from bot.services.meetings.reminder_scheduler import ReminderScheduler
 from bot.services.meetings.reminders import ReminderService
 from bot.services.meetings.rsvp import RsvpService
 from bot.services.meetings.service import MeetingService
+from bot.services.outcomes.service import OutcomeService
+from bot.services.outcomes.timers import OutcomeDispatcher, OutcomeTimerService
 from bot.services.polls.deadlines import PollDeadlines
 from bot.services.polls.service import PollService
 from bot.services.privacy.service import PrivacyService
@@ -72,6 +74,10 @@ class Services:
     polls: PollService
     poll_deadlines: PollDeadlines
     limits: RateLimiter
+    # Outcomes of meetings and their timers (threads, summaries, action reminders).
+    outcomes: OutcomeService
+    outcome_timers: OutcomeTimerService
+    outcome_dispatcher: OutcomeDispatcher
     # The public web pages (bot/web): which guilds are published, what the pages show.
     web: WebPublication
     site: PublicSite
@@ -112,6 +118,10 @@ def build_services(
         store.discussions, activity, directory, clock=clock, counts=discussion_counts
     )
     reminders = ReminderService(store, clock, config.meetings.reminder_offsets)
+    # A meeting's outcome threads and summary follow its times (bot/services/outcomes).
+    outcome_timers = OutcomeTimerService(store, clock)
+    reminders.subscribe_meetings(outcome_timers.sync_meeting)
+    outcomes = OutcomeService(store, directory, outcome_timers, clock=clock)
     resources = ResourceService(store, cache, clock=clock, cap=config.limits.items_per_initiative)
     meetings = MeetingService(
         store,
@@ -142,7 +152,9 @@ def build_services(
         challenges=ChallengeService(store, cache, clock=clock),
         activity=activity,
         discussions=discussions,
-        digest=DigestService(store, MeetingsFromRepository(store), clock=clock),
+        digest=DigestService(
+            store, MeetingsFromRepository(store), clock=clock, overdue_actions=outcomes
+        ),
         nudges=NudgeService(store, config.nudges.quiet_days, clock=clock),
         privacy=PrivacyService(store, memberships, activity),
         reminders=reminders,
@@ -156,6 +168,10 @@ def build_services(
         # Closes polls at their deadline; the polls cog starts it with its announcer.
         poll_deadlines=PollDeadlines(polls, scheduler),
         limits=rate_limiter(config),
+        outcomes=outcomes,
+        outcome_timers=outcome_timers,
+        # Sends through the outcomes cog, which starts it with its sender and stops it.
+        outcome_dispatcher=OutcomeDispatcher(store, outcome_timers, scheduler=scheduler),
         web=web,
         site=PublicSite(
             web,

@@ -15,8 +15,10 @@ from bot.storage.discussions.repository import DiscussionRepository
 from bot.storage.meetings.drafts import MeetingDraftRepository
 from bot.storage.meetings.reminders import ReminderRepository
 from bot.storage.meetings.repository import MeetingRepository
-from bot.storage.postgres import PostgresDatabase
+from bot.storage.outcomes.repository import OutcomeRepository
+from bot.storage.outcomes.timers import OutcomeTimerRepository
 from bot.storage.polls.repository import PollRepository
+from bot.storage.postgres import PostgresDatabase
 from bot.storage.privacy.forgotten import ForgottenRepository
 from bot.storage.web.repository import WebRepository
 
@@ -35,6 +37,8 @@ class Store:
         self.meetings = MeetingRepository(db)
         self.meeting_drafts = MeetingDraftRepository(db)
         self.reminders = ReminderRepository(db)
+        self.outcomes = OutcomeRepository(db)
+        self.outcome_timers = OutcomeTimerRepository(db)
         self.discussions = DiscussionRepository(db, self.forgotten)
         self.activity = ActivityRepository(db)
         self.polls = PollRepository(db)

@@ -76,6 +76,23 @@ class MeetingsFromRepository:
         return [m for m in meetings if since <= m.starts_at < until]
 
 
+class OverdueActions(Protocol):
+    """Lines naming a cluster's open actions whose due date is over (the outcomes area)."""
+
+    async def overdue_for_cluster(
+        self, guild_id: int, cluster_id: int, now: datetime
+    ) -> Sequence[str]: ...
+
+
+class NoOverdueActions:
+    """For when the outcomes area is not wired: the digest has no overdue actions."""
+
+    async def overdue_for_cluster(
+        self, guild_id: int, cluster_id: int, now: datetime
+    ) -> Sequence[str]:
+        return []
+
+
 @dataclass(frozen=True)
 class DigestSection:
     title: str
@@ -136,6 +153,7 @@ NEW_DOCUMENTS = "New documents"
 NEW_PROJECTS = "New projects"
 LIVELIEST = "Liveliest discussions"
 UPCOMING = "Upcoming meetings"
+OVERDUE = "Overdue actions"
 
 
 class DigestService:
@@ -145,9 +163,11 @@ class DigestService:
         meetings: UpcomingMeetings,
         clock: Clock = utc_now,
         upcoming_days: int = 14,
+        overdue_actions: OverdueActions | None = None,
     ) -> None:
         self._store = store
         self._meetings = meetings
+        self._overdue = overdue_actions if overdue_actions is not None else NoOverdueActions()
         self._clock = clock
         self._upcoming = timedelta(days=upcoming_days)
 
@@ -232,6 +252,7 @@ class DigestService:
             key=lambda m: m.starts_at,
         )
         upcoming = [f"**{m.title}** — <t:{to_epoch(m.starts_at)}:f>" for m in meetings]
+        overdue = await self._overdue.overdue_for_cluster(guild_id, cluster.id, until)
 
         return Digest(
             guild_id=guild_id,
@@ -250,6 +271,8 @@ class DigestService:
                     "No discussion this week: start one with `/discussion start`.",
                 ),
                 DigestSection(UPCOMING, tuple(upcoming), "No meetings in the next two weeks."),
+                # Shown only when there are some: most weeks nothing is late.
+                *([DigestSection(OVERDUE, tuple(overdue), "")] if overdue else []),
             ),
         )
 

@@ -31,20 +31,29 @@ Limit: Discord only remembers nonces for a few minutes. A "sending" row found
 after a longer outage is still re-sent if what it announces has not started
 (a rare possible duplicate is preferred to a missed reminder), and skipped
 otherwise, like any reminder that fell due while Agora was down.
+
+The same machinery, other rows
+------------------------------
+``TimerDispatcher`` is that dispatcher over any table of timer rows with the same life
+(``TimerRows``: next fire time, due rows, claim, finish, retry): ``ReminderScheduler``
+runs it over meeting reminders, and the outcomes area over its own timers (outcome
+threads, the summary, action reminders), each with its own APScheduler job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.services.common.clock import Clock
 from bot.services.meetings.reminders import ReminderService, Verdict
-from bot.storage.meetings.models import Reminder, ReminderState
+from bot.storage.meetings.models import Reminder
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +61,35 @@ log = logging.getLogger(__name__)
 SendCallback = Callable[[Reminder], Awaitable[None]]
 DISPATCH_JOB_ID = "agora-reminders-dispatch"
 REFRESH_JOB_ID = "agora-reminders-refresh-recurring"
+
+
+class TimerRow(Protocol):
+    """What the dispatcher reads of a row: its id and how often it was tried."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+
+RowT = TypeVar("RowT", bound=TimerRow)
+
+
+class TimerRows(Protocol[RowT]):
+    """A table of durable timer rows (pending -> sending -> sent | late_sent | skipped)."""
+
+    async def next_fire_at(self) -> datetime | None: ...
+
+    async def due(self, now: datetime, limit: int = ..., /) -> list[RowT]: ...
+
+    async def claim(self, ids: Sequence[int], now: datetime, /) -> list[int]: ...
+
+    async def finish(self, outcomes: Sequence[tuple[int, Verdict]], now: datetime, /) -> None: ...
+
+    async def retry_later(
+        self, row_id: int, error: str, retry_at: datetime, give_up: bool, now: datetime, /
+    ) -> None: ...
 
 
 @dataclass
@@ -74,19 +112,26 @@ class DispatchReport:
         return len(self.sent) + len(self.late_sent) + len(self.skipped) + len(self.failed)
 
 
-class ReminderScheduler:
-    """Arms APScheduler from the reminder rows and dispatches them.
+class TimerDispatcher(Generic[RowT]):
+    """Arms APScheduler from timer rows and dispatches them, exactly once per target.
 
-    ``scheduler``: pass the bot's AsyncIOScheduler to share it (it must be
-    started by its owner), or leave None and this object owns one.
+    ``verdict(row, now)`` decides what to do with a row that has come due (sent, sent
+    late, skipped); ``send(row)`` delivers it, idempotently through its nonces.
+    ``scheduler``: pass the bot's AsyncIOScheduler to share it (it must be started by its
+    owner), or leave None and this object owns one. ``job_id`` names its APScheduler job.
     """
+
+    name = "timers"
 
     def __init__(
         self,
-        store: Store,
-        reminders: ReminderService,
-        send: SendCallback | None = None,
+        rows: TimerRows[RowT],
+        verdict: Callable[[RowT, datetime], Verdict],
+        clock: Clock,
+        send: Callable[[RowT], Awaitable[None]] | None = None,
         scheduler: AsyncIOScheduler | None = None,
+        *,
+        job_id: str,
         batch_size: int = 1000,
         concurrency: int = 50,
         send_timeout_seconds: float = 60.0,
@@ -94,9 +139,11 @@ class ReminderScheduler:
         retry_delay_seconds: int = 30,
         on_dispatch: Callable[[DispatchReport], None] | None = None,
     ) -> None:
-        self.store = store
-        self.reminders = reminders
+        self.rows = rows
+        self.verdict = verdict
+        self.clock = clock
         self.send = send
+        self.job_id = job_id
         self._owns_scheduler = scheduler is None
         self.scheduler = scheduler if scheduler is not None else AsyncIOScheduler(timezone=UTC)
         self.batch_size = batch_size
@@ -106,7 +153,7 @@ class ReminderScheduler:
         self.retry_delay = timedelta(seconds=retry_delay_seconds)
         # Told after each pass has recorded its outcomes (metrics, tests, benchmark).
         self.on_dispatch = on_dispatch
-        # The last dispatch passes, for logs and for tests that await a reminder's outcome.
+        # The last dispatch passes, for logs and for tests that await a row's outcome.
         self.reports: list[DispatchReport] = []
         self._report_seen = asyncio.Event()
         self._armed_at: datetime | None = None
@@ -114,34 +161,31 @@ class ReminderScheduler:
         self._running = False
         self._idle = asyncio.Event()
         self._idle.set()
-        reminders.subscribe(self.wake)
 
     # -- lifecycle ----------------------------------------------------------
 
-    async def start(self, send: SendCallback | None = None) -> None:
-        """Extend recurring meetings' reminders, then arm the dispatcher from the rows;
-        ``send`` delivers each reminder (the meetings cog's, when Agora runs)."""
+    async def start(self, send: Callable[[RowT], Awaitable[None]] | None = None) -> None:
+        """Arm the dispatcher from the rows; ``send`` delivers each one."""
         if send is not None:
             self.send = send
         if self.send is None:
-            raise RuntimeError("the reminder dispatcher has nothing to send with")
+            raise RuntimeError(f"the {self.name} dispatcher has nothing to send with")
         self._running = True
         if self._owns_scheduler and not self.scheduler.running:
             self.scheduler.start()
-        await self.reminders.refresh_recurring()
-        self.scheduler.add_job(
-            self.reminders.refresh_recurring,
-            "interval",
-            hours=24,
-            id=REFRESH_JOB_ID,
-            replace_existing=True,
-            coalesce=True,
-        )
+        await self.before_arming()
         await self.rearm()
+
+    async def before_arming(self) -> None:
+        """What a subclass plans before the first arming (at each start)."""
+
+    def job_ids(self) -> tuple[str, ...]:
+        """The APScheduler jobs this dispatcher adds (removed by ``stop``)."""
+        return (self.job_id,)
 
     async def stop(self) -> None:
         self._running = False
-        for job_id in (DISPATCH_JOB_ID, REFRESH_JOB_ID):
+        for job_id in self.job_ids():
             if self.scheduler.get_job(job_id) is not None:
                 self.scheduler.remove_job(job_id)
         await self._idle.wait()
@@ -149,17 +193,17 @@ class ReminderScheduler:
             self.scheduler.shutdown(wait=False)
 
     async def rearm(self) -> datetime | None:
-        """Arm the dispatcher at the earliest live reminder; returns that time."""
-        next_at = await self.store.reminders.next_fire_at()
+        """Arm the dispatcher at the earliest live row; returns that time."""
+        next_at = await self.rows.next_fire_at()
         self._armed_at = None
         if next_at is not None:
             self._arm(next_at)
-        elif self.scheduler.get_job(DISPATCH_JOB_ID) is not None:
-            self.scheduler.remove_job(DISPATCH_JOB_ID)
+        elif self.scheduler.get_job(self.job_id) is not None:
+            self.scheduler.remove_job(self.job_id)
         return next_at
 
     def wake(self, fire_at: datetime) -> None:
-        """A reminder now fires at ``fire_at``: run the dispatcher then if that is earlier."""
+        """A row now fires at ``fire_at``: run the dispatcher then if that is earlier."""
         if not self._running or self._dispatching:
             return  # a running pass re-arms from the database when it ends
         if self._armed_at is None or fire_at < self._armed_at:
@@ -171,9 +215,9 @@ class ReminderScheduler:
             self._run,
             "date",
             run_date=at,
-            id=DISPATCH_JOB_ID,
+            id=self.job_id,
             replace_existing=True,
-            misfire_grace_time=None,  # never drop a pass: late reminders are decided per row
+            misfire_grace_time=None,  # never drop a pass: late rows are decided per row
             coalesce=True,
         )
 
@@ -185,7 +229,7 @@ class ReminderScheduler:
         try:
             await self.dispatch_all_due()
         except Exception:
-            log.exception("reminder dispatch failed; retrying shortly")
+            log.exception("%s dispatch failed; retrying shortly", self.name)
             self._dispatching = False
             self._arm(datetime.now(UTC) + timedelta(seconds=5))
             return
@@ -207,61 +251,65 @@ class ReminderScheduler:
                 return total
 
     async def dispatch_due(self) -> DispatchReport:
-        """One pass: decide, claim, send and record every reminder due now (one batch)."""
-        now = self.reminders.clock()
-        due = await self.store.reminders.due(now, self.batch_size)
+        """One pass: decide, claim, send and record every row due now (one batch)."""
+        now = self.clock()
+        due = await self.rows.due(now, self.batch_size)
         report = DispatchReport()
         if not due:
             return report
-        verdicts: dict[int, Verdict] = {r.id: self.reminders.verdict(r, now) for r in due}
-        skipped: list[tuple[int, ReminderState]] = [
-            (r.id, "skipped") for r in due if verdicts[r.id] == "skipped"
+        verdicts: dict[int, Verdict] = {row.id: self.verdict(row, now) for row in due}
+        skipped: list[tuple[int, Verdict]] = [
+            (row.id, "skipped") for row in due if verdicts[row.id] == "skipped"
         ]
-        await self.store.reminders.finish(skipped, now)
-        report.skipped = [reminder_id for reminder_id, _ in skipped]
-        to_send = [r for r in due if verdicts[r.id] != "skipped"]
-        claimed = set(await self.store.reminders.claim([r.id for r in to_send], now))
+        await self.rows.finish(skipped, now)
+        report.skipped = [row_id for row_id, _ in skipped]
+        to_send = [row for row in due if verdicts[row.id] != "skipped"]
+        claimed = set(await self.rows.claim([row.id for row in to_send], now))
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def deliver(reminder: Reminder) -> BaseException | None:
+        async def deliver(row: RowT) -> BaseException | None:
             async with gate:
                 try:
                     assert self.send is not None  # start() refuses to run without it
-                    await asyncio.wait_for(self.send(reminder), self.send_timeout)
+                    await asyncio.wait_for(self.send(row), self.send_timeout)
                 except Exception as exc:  # one bad send must not stop the others
                     return exc
             return None
 
-        sending = [r for r in to_send if r.id in claimed]
-        errors = await asyncio.gather(*(deliver(r) for r in sending))
-        finished_at = self.reminders.clock()
-        outcomes: list[tuple[int, ReminderState]] = []
-        for reminder, error in zip(sending, errors, strict=True):
+        sending = [row for row in to_send if row.id in claimed]
+        errors = await asyncio.gather(*(deliver(row) for row in sending))
+        finished_at = self.clock()
+        outcomes: list[tuple[int, Verdict]] = []
+        for row, error in zip(sending, errors, strict=True):
             if error is None:
-                state = verdicts[reminder.id]
-                outcomes.append((reminder.id, state))
-                (report.sent if state == "sent" else report.late_sent).append(reminder.id)
+                state = verdicts[row.id]
+                outcomes.append((row.id, state))
+                (report.sent if state == "sent" else report.late_sent).append(row.id)
                 continue
-            log.warning("reminder %s failed to send: %r", reminder.id, error)
-            report.failed.append(reminder.id)
-            give_up = reminder.attempts + 1 >= self.max_attempts
-            await self.store.reminders.retry_later(
-                reminder.id,
+            log.warning("%s %s failed to send: %r", self.name, row.id, error)
+            report.failed.append(row.id)
+            give_up = row.attempts + 1 >= self.max_attempts
+            await self.rows.retry_later(
+                row.id,
                 repr(error),
-                finished_at + self.retry_delay * (reminder.attempts + 1),
+                finished_at + self.retry_delay * (row.attempts + 1),
                 give_up,
                 finished_at,
             )
-        await self.store.reminders.finish(outcomes, finished_at)
+        await self.rows.finish(outcomes, finished_at)
         self._record(report)
         if self.on_dispatch is not None:
             self.on_dispatch(report)
-        await self._extend_series(sending)
+        await self.after_pass(sending)
         return report
+
+    async def after_pass(self, fired: list[RowT]) -> None:
+        """What a subclass does after rows were sent (or tried)."""
 
     def _record(self, report: DispatchReport) -> None:
         log.info(
-            "reminders: %d sent, %d sent late, %d skipped, %d failed",
+            "%s: %d sent, %d sent late, %d skipped, %d failed",
+            self.name,
             len(report.sent),
             len(report.late_sent),
             len(report.skipped),
@@ -287,7 +335,60 @@ class ReminderScheduler:
 
         return await asyncio.wait_for(wait(), timeout)
 
-    async def _extend_series(self, fired: list[Reminder]) -> None:
+
+class ReminderScheduler(TimerDispatcher[Reminder]):
+    """The dispatcher of meeting reminders; it also extends repeating meetings' reminders
+    (at start, daily, and after one of a series' dates was reminded)."""
+
+    name = "reminders"
+
+    def __init__(
+        self,
+        store: Store,
+        reminders: ReminderService,
+        send: SendCallback | None = None,
+        scheduler: AsyncIOScheduler | None = None,
+        batch_size: int = 1000,
+        concurrency: int = 50,
+        send_timeout_seconds: float = 60.0,
+        max_attempts: int = 5,
+        retry_delay_seconds: int = 30,
+        on_dispatch: Callable[[DispatchReport], None] | None = None,
+    ) -> None:
+        super().__init__(
+            store.reminders,
+            reminders.verdict,
+            reminders.clock,
+            send,
+            scheduler,
+            job_id=DISPATCH_JOB_ID,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            send_timeout_seconds=send_timeout_seconds,
+            max_attempts=max_attempts,
+            retry_delay_seconds=retry_delay_seconds,
+            on_dispatch=on_dispatch,
+        )
+        self.store = store
+        self.reminders = reminders
+        reminders.subscribe(self.wake)
+
+    async def before_arming(self) -> None:
+        """Extend recurring meetings' reminders, and every day after."""
+        await self.reminders.refresh_recurring()
+        self.scheduler.add_job(
+            self.reminders.refresh_recurring,
+            "interval",
+            hours=24,
+            id=REFRESH_JOB_ID,
+            replace_existing=True,
+            coalesce=True,
+        )
+
+    def job_ids(self) -> tuple[str, ...]:
+        return (DISPATCH_JOB_ID, REFRESH_JOB_ID)
+
+    async def after_pass(self, fired: list[Reminder]) -> None:
         """After a series' occurrence was reminded, plan the occurrences after it."""
         series = {
             (r.guild_id, r.meeting_id)

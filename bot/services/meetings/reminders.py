@@ -10,7 +10,8 @@ that changed so they can wake early.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -22,7 +23,12 @@ from bot.services.meetings import recurrence
 from bot.storage.meetings.models import Meeting, NewReminder, Reminder, Session
 from bot.storage.store import Store
 
+log = logging.getLogger(__name__)
+
 WakeListener = Callable[[datetime], None]
+# Told (guild id, meeting id) after a meeting's reminders were planned again: the meeting
+# was created, changed, cancelled, or its programme changed.
+MeetingListener = Callable[[int, int], Awaitable[None]]
 Verdict = Literal["sent", "late_sent", "skipped"]
 
 MAX_OFFSETS = 6
@@ -127,10 +133,23 @@ class ReminderService:
         self.horizon = horizon
         self.late_after = timedelta(seconds=late_after_seconds)
         self._listeners: list[WakeListener] = []
+        self._meeting_listeners: list[MeetingListener] = []
 
     def subscribe(self, listener: WakeListener) -> None:
         """Call ``listener(fire_at)`` whenever a reminder is added or moved."""
         self._listeners.append(listener)
+
+    def subscribe_meetings(self, listener: MeetingListener) -> None:
+        """Await ``listener(guild_id, meeting_id)`` after every re-planning of a meeting
+        (other areas' timers that follow a meeting's times: outcome threads, summaries)."""
+        self._meeting_listeners.append(listener)
+
+    async def _meeting_planned(self, guild_id: int, meeting_id: int) -> None:
+        for listener in self._meeting_listeners:
+            try:
+                await listener(guild_id, meeting_id)
+            except Exception:  # another area's timers must not undo a meeting's change
+                log.exception("planning after meeting %s changed failed", meeting_id)
 
     def _notify(self, moments: Sequence[datetime]) -> None:
         if moments:
@@ -275,6 +294,7 @@ class ReminderService:
         cancel += [row.id for slot, row in live.items() if slot not in wanted]
         await self.store.reminders.apply_plan(create, retime, cancel, now)
         self._notify([new.due_at for new in create] + [due for _, due, _ in retime])
+        await self._meeting_planned(guild_id, meeting_id)
         return PlanResult(created=len(create), retimed=len(retime), cancelled=len(cancel))
 
     async def cancel_meeting(
@@ -297,6 +317,8 @@ class ReminderService:
         else:
             cancelled = (await self.sync_meeting(guild_id, meeting_id)).cancelled
             start, key = occurrence_start, int(occurrence_start.timestamp())
+        if occurrence_start is None:
+            await self._meeting_planned(guild_id, meeting_id)
         if start <= now:
             return CancelOutcome(cancelled, None)
         notice = NewReminder(

@@ -26,6 +26,7 @@ from bot.services.common.timeparse import discord_timestamp
 from bot.services.directory.memberships import MembershipService
 from bot.services.discussions.activity import ActivityService
 from bot.services.meetings.rsvp import RsvpResult, RsvpService
+from bot.services.outcomes.service import describe_user as outcome_lines
 from bot.storage.challenges.repository import ChallengeRepository
 from bot.storage.directory.pitches import PitchRepository
 from bot.storage.discussions.models import UserDiscussionRecord, to_epoch
@@ -120,6 +121,10 @@ class PrivacyService:
                 ),
                 PrivacySection("Discussions", tuple(discussions)),
                 PrivacySection(
+                    "Meeting outcomes and actions",
+                    tuple(await outcome_lines(self._store, guild_id, user_id)),
+                ),
+                PrivacySection(
                     "Challenges and pitches", tuple(await self._challenge_lines(guild_id, user_id))
                 ),
                 PrivacySection("Polls", tuple(await self._poll_lines(guild_id, user_id))),
@@ -140,6 +145,8 @@ class PrivacyService:
         await self._store.meeting_drafts.forget_user(guild_id, user_id)
         await self._store.reminders.forget_user(guild_id, user_id)
         discussions = await self._store.discussions.forget_user(guild_id, user_id)
+        # Outcomes keep their text; an action keeps its text but loses its owner.
+        outcomes = await self._store.outcomes.forget_user(guild_id, user_id, self._clock())
         # Challenges and pitches keep their text for the workshops; only the author goes.
         challenges = await self._challenges.forget_author(guild_id, user_id)
         pitches = await self._pitches.forget_author(guild_id, user_id)
@@ -155,6 +162,7 @@ class PrivacyService:
                 "documents and projects": memberships.resources_anonymised,
                 "DM opt-outs": memberships.dm_opt_outs_deleted,
                 "discussions": discussions,
+                "meeting outcomes": outcomes,
                 "challenges": challenges,
                 "pitches": pitches,
                 "poll answers": polls.anonymised,

@@ -1,0 +1,180 @@
+"""Repository: the outcomes area's durable timers, sent by the reminder dispatcher.
+
+The same life as a meeting reminder's row (``bot.storage.meetings.reminders``): pending ->
+sending -> sent | late_sent, or pending -> skipped | cancelled. "sending" is committed
+before anything goes out, so after a crash the send is repeated with the same nonces.
+At most one live row per (meeting, slot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.storage.database import Database
+from bot.storage.outcomes.models import NewTimer, OutcomeTimer, TimerState
+
+_COLUMNS = (
+    "id, guild_id, meeting_id, outcome_id, kind, slot, due_at, fire_at, stale_at, state, attempts"
+)
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _dt(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _timer(row: Any) -> OutcomeTimer:
+    return OutcomeTimer(
+        id=row[0],
+        guild_id=row[1],
+        meeting_id=row[2],
+        outcome_id=row[3],
+        kind=row[4],
+        slot=row[5],
+        due_at=_dt(row[6]),
+        fire_at=_dt(row[7]),
+        stale_at=_dt(row[8]),
+        state=row[9],
+        attempts=row[10],
+    )
+
+
+class OutcomeTimerRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- planning -------------------------------------------------------------
+
+    async def apply_plan(
+        self,
+        create: Sequence[NewTimer],
+        retime: Sequence[tuple[int, datetime, datetime]],
+        cancel: Sequence[int],
+        now: datetime,
+    ) -> list[int]:
+        """Insert, re-time (id, due, stale) and cancel timers in one transaction; the ids
+        created. Only pending rows are re-timed or cancelled (a claimed one finishes); a new
+        row whose slot is already live is ignored."""
+        created: list[int] = []
+        async with self.db.transaction() as conn:
+            for new in create:
+                async with conn.execute(
+                    "INSERT INTO outcome_timers (guild_id, meeting_id, outcome_id, kind, slot,"
+                    " due_at, fire_at, stale_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING RETURNING id",
+                    (
+                        new.guild_id,
+                        new.meeting_id,
+                        new.outcome_id,
+                        new.kind,
+                        new.slot,
+                        _ts(new.due_at),
+                        _ts(new.due_at),
+                        _ts(new.stale_at),
+                        _ts(now),
+                    ),
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is not None:
+                    created.append(int(row[0]))
+            for timer_id, due, stale in retime:
+                await conn.execute(
+                    "UPDATE outcome_timers SET due_at = ?, fire_at = ?, stale_at = ?,"
+                    " attempts = 0, last_error = '' WHERE id = ? AND state = 'pending'",
+                    (_ts(due), _ts(due), _ts(stale), timer_id),
+                )
+            for timer_id in cancel:
+                await conn.execute(
+                    "UPDATE outcome_timers SET state = 'cancelled', finished_at = ?"
+                    " WHERE id = ? AND state = 'pending'",
+                    (_ts(now), timer_id),
+                )
+        return created
+
+    async def for_meeting(self, meeting_id: int) -> list[OutcomeTimer]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM outcome_timers WHERE meeting_id = ? ORDER BY due_at, id",
+            (meeting_id,),
+        )
+        return [_timer(row) for row in rows]
+
+    async def for_outcome(self, outcome_id: int) -> list[OutcomeTimer]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM outcome_timers WHERE outcome_id = ? ORDER BY due_at, id",
+            (outcome_id,),
+        )
+        return [_timer(row) for row in rows]
+
+    # -- dispatching (the reminder dispatcher's TimerRows) ---------------------
+
+    async def next_fire_at(self) -> datetime | None:
+        row = await self.db.fetch_one(
+            "SELECT MIN(fire_at) FROM outcome_timers WHERE state IN ('pending', 'sending')"
+        )
+        return None if row is None or row[0] is None else _dt(row[0])
+
+    async def due(self, now: datetime, limit: int = 500) -> list[OutcomeTimer]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM outcome_timers WHERE state IN ('pending', 'sending')"
+            " AND fire_at <= ? ORDER BY fire_at, id LIMIT ?",
+            (_ts(now), limit),
+        )
+        return [_timer(row) for row in rows]
+
+    async def claim(self, timer_ids: Sequence[int], now: datetime) -> list[int]:
+        """Mark these live timers "sending" (committed) before any send; the ids claimed.
+        A row already "sending" (claimed before a crash) is claimed again."""
+        if not timer_ids:
+            return []
+        async with self.db.transaction() as conn:
+            marks = ",".join("?" * len(timer_ids))
+            async with conn.execute(
+                f"SELECT id FROM outcome_timers WHERE id IN ({marks})"
+                " AND state IN ('pending', 'sending')",
+                list(timer_ids),
+            ) as cursor:
+                claimed = [int(row[0]) for row in await cursor.fetchall()]
+            for timer_id in claimed:
+                await conn.execute(
+                    "UPDATE outcome_timers SET state = 'sending', sending_at = ?,"
+                    " attempts = attempts + 1 WHERE id = ?",
+                    (_ts(now), timer_id),
+                )
+        return claimed
+
+    async def finish(self, outcomes: Sequence[tuple[int, TimerState]], now: datetime) -> None:
+        if not outcomes:
+            return
+        async with self.db.transaction() as conn:
+            for timer_id, state in outcomes:
+                await conn.execute(
+                    "UPDATE outcome_timers SET state = ?, finished_at = ?"
+                    " WHERE id = ? AND state IN ('pending', 'sending')",
+                    (state, _ts(now), timer_id),
+                )
+
+    async def retry_later(
+        self, timer_id: int, error: str, retry_at: datetime, give_up: bool, now: datetime
+    ) -> None:
+        async with self.db.transaction() as conn:
+            if give_up:
+                await conn.execute(
+                    "UPDATE outcome_timers SET state = 'skipped', last_error = ?,"
+                    " finished_at = ? WHERE id = ?",
+                    (error[:500], _ts(now), timer_id),
+                )
+            else:
+                await conn.execute(
+                    "UPDATE outcome_timers SET state = 'pending', last_error = ?, fire_at = ?"
+                    " WHERE id = ?",
+                    (error[:500], _ts(retry_at), timer_id),
+                )
+
+    async def state_counts(self) -> dict[str, int]:
+        rows = await self.db.fetch_all("SELECT state, COUNT(*) FROM outcome_timers GROUP BY state")
+        return {row[0]: row[1] for row in rows}
