@@ -1,11 +1,11 @@
 """Availability polls: what /poll create accepts and refuses, answers and tallies, the
-best time and ties, closing exactly once, the meeting draft, and forgetting a member."""
+best time and ties, closing exactly once, the meeting draft, and forgetting a member; on
+both database backends."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +24,9 @@ THREE = "2017-06-20 09:00; 2017-06-21 14:00; 2017-06-19 10:00"
 
 
 @pytest.fixture
-async def polls(tmp_path: Path) -> AsyncIterator[PollService]:
-    store = await Store.open(tmp_path / "agora.db")
+async def polls(database_url: str) -> AsyncIterator[PollService]:
+    """The polls over a fresh database, on SQLite and on PostgreSQL."""
+    store = await Store.open(database_url)
     try:
         yield PollService(store, Clock(), "Europe/Brussels")
     finally:
