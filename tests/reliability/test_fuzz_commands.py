@@ -27,6 +27,8 @@ import pytest_asyncio
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from bot.services.challenges.service import description_problem
+from bot.services.challenges.service import title_problem as challenge_title_problem
 from bot.services.common.rate_limit import TOO_OFTEN
 from bot.services.directory.resources import title_problem, url_problem
 from bot.services.directory.service import goal_problem, name_problem, slug_problem
@@ -56,6 +58,9 @@ BATCH = 20  # interactions in flight at once
 READ_ONLY = {
     "admin export",
     "calendar ics",
+    "challenge add",
+    "challenge list",
+    "challenge match",
     "cluster info",
     "cluster list",
     "digest preview",
@@ -65,6 +70,7 @@ READ_ONLY = {
     "initiative info",
     "initiative list",
     "initiative members",
+    "initiative pitch set",
     "initiative project list",
     "initiative search",
     "me",
@@ -249,6 +255,10 @@ def _stored_problems(world: World) -> list[str]:
     for mid, title in query(db, "SELECT id, title FROM meetings"):
         if not title.strip() or "\n" in title:
             problems.append(f"meeting {mid}: title {title!r}")
+    for cid, title, description in query(db, "SELECT id, title, description FROM challenges"):
+        problem = challenge_title_problem(title) or description_problem(description)
+        if problem:
+            problems.append(f"challenge {cid}: {problem}")
     for did, title in query(db, "SELECT thread_id, name FROM discussions"):
         if not str(title).strip():
             problems.append(f"discussion {did}: empty title")

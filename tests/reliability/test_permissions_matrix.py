@@ -54,6 +54,10 @@ admin web on                 | ok    | hidden    | hidden  | hidden  | hidden
 admin web off                | ok    | hidden    | hidden  | hidden  | hidden
 admin web on                 | ok    | hidden    | hidden  | hidden  | hidden
 calendar ics                 | ok    | ok        | ok      | ok      | ok
+challenge add                | ok    | ok        | ok      | ok      | refused
+challenge list               | ok    | ok        | ok      | ok      | ok
+challenge match              | ok    | ok        | refused | refused | refused
+challenge remove             | ok    | ok        | ok      | refused | refused
 cluster info                 | ok    | ok        | ok      | ok      | ok
 cluster list                 | ok    | ok        | ok      | ok      | ok
 digest preview               | ok    | ok        | ok      | ok      | ok
@@ -70,6 +74,7 @@ initiative lead remove       | ok    | ok        | ok      | refused | refused
 initiative leave             | ok    | ok        | ok      | ok      | ok
 initiative list              | ok    | ok        | ok      | ok      | ok
 initiative members           | ok    | ok        | ok      | ok      | ok
+initiative pitch set         | ok    | ok        | ok      | refused | refused
 initiative project add       | ok    | ok        | ok      | ok      | refused
 initiative project list      | ok    | ok        | ok      | ok      | ok
 initiative project remove    | ok    | ok        | ok      | refused | refused
@@ -135,6 +140,10 @@ class Cells:
             "admin import": {"file": ("eip-scc.toml", SEED.read_bytes())},
             "admin link": {"initiative": LAMP, "channel": lamp_channel},
             "calendar ics": {"initiative": LAMP},
+            "challenge add": {"initiative": LAMP},
+            "challenge list": {"initiative": LAMP},
+            "challenge match": {},
+            "initiative pitch set": {"initiative": LAMP},
             "cluster info": {"cluster": "Integrated Infrastructures and Processes"},
             "digest preview": {},
             "discussion list": {"initiative": LAMP},
@@ -205,6 +214,17 @@ class Cells:
             # Published before "off", withdrawn before "on" (the other answer says so).
             await admin.slash("admin web on" if command.endswith("off") else "admin web off")
             return {}
+        if command == "challenge remove":
+            # A fresh challenge of Humble Lamppost added by the admin: its lead may remove
+            # it, a plain member (not its author) may not.
+            opened = await admin.slash("challenge add", initiative=LAMP)
+            assert opened.modal is not None, opened.text
+            added = await admin.submit_modal(
+                {"Title": f"Challenge {n} to remove", "The challenge": "Poles without power."}
+            )
+            assert "New challenge" in added.text, added.text
+            choices = await admin.autocomplete("challenge remove", "challenge", f"Challenge {n} ")
+            return {"challenge": str(choices[0]["value"])}
         if command == "initiative leave":
             await self.sandbox.user(user).slash("initiative join", initiative="Small Giants")
             return {"initiative": "Small Giants"}

@@ -330,6 +330,8 @@ def test_cooldown_message_counts_whole_seconds() -> None:
 READS = {
     "admin export",
     "calendar ics",
+    "challenge add",
+    "challenge list",
     "cluster info",
     "cluster list",
     "digest preview",
@@ -339,6 +341,7 @@ READS = {
     "initiative info",
     "initiative list",
     "initiative members",
+    "initiative pitch set",
     "initiative project list",
     "initiative search",
     "me",
