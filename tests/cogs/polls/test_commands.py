@@ -15,42 +15,14 @@ from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
 from tests.conftest import AgoraStarter
 from tests.support.discussions import rows_naming_user
-from tests.support.meetings_e2e import bot_posts, link_lamppost, next_year_day
+from tests.support.meetings_e2e import link_lamppost, next_year_day
+from tests.support.polls_e2e import labels, poll_messages, results_of, tallies
 
 TITLE = "Lamppost pilot review"
 
 
 def _publisher(running: RunningAgora) -> PollPublisher:
     return cast(PollPublisher, cast(Any, running.bot.get_cog("Polls")).publisher)
-
-
-def poll_messages(sandbox: Sandbox, channel: str | int, poll_id: int) -> list[dict[str, Any]]:
-    """The poll's own messages in a channel (not its result)."""
-    return [
-        m
-        for m in bot_posts(sandbox, channel)
-        if m["embeds"]
-        and m["embeds"][0].get("footer", {}).get("text", "").startswith(f"Poll #{poll_id} ")
-        and not m["embeds"][0]["title"].endswith(": result")
-    ]
-
-
-def results_of(sandbox: Sandbox, channel: str | int, poll_id: int) -> list[dict[str, Any]]:
-    return [
-        m
-        for m in bot_posts(sandbox, channel)
-        if m["embeds"]
-        and m["embeds"][0]["title"].endswith(": result")
-        and m["embeds"][0]["footer"]["text"].startswith(f"Poll #{poll_id} ")
-    ]
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [b["label"] for row in message["components"] for b in row["components"]]
-
-
-def tallies(message: dict[str, Any]) -> list[str]:
-    return [f["name"] + " | " + f["value"].split("\n")[1] for f in message["embeds"][0]["fields"]]
 
 
 def unix(day: str, clock: str) -> int:
