@@ -172,3 +172,44 @@ async def test_a_pitch_form_open_across_a_restart_is_still_answered(
     lamp = await again.bot.services.directory.get_initiative(guild_id, LAMP)
     pitch = await again.bot.services.pitches.get(guild_id, lamp.id)
     assert pitch is not None and pitch.text == "Still here after a restart."
+
+
+async def test_many_long_pitches_fit_discords_limits(sandbox: Sandbox, agora: RunningAgora) -> None:
+    """Every seed initiative with a 500-character pitch, a meeting of the whole community
+    with a 1,000-character description: the pitches are cut evenly, the rest counted."""
+    guild_id = int(sandbox.guild.id)
+    services = agora.bot.services
+    owner = Actor(user_id=int(sandbox.user("admin").id), is_admin=True)
+    initiatives = await services.directory.all_initiatives(guild_id)
+    for initiative in initiatives:
+        text = f"{initiative.name}: " + "lampposts and data " * 40
+        await services.pitches.set(
+            guild_id, owner, initiative.id, text[:500], "https://deck.example/" + initiative.slug
+        )
+    created = await create_meeting(
+        sandbox,
+        "Action Clusters Meeting",
+        description="d" * 1000,
+        start=f"{next_year_day()} 09:00",
+        end="17:00",
+    )
+    meeting_id = meeting_id_of(created)
+    for n, kind in enumerate(("pitch", "pitch", "plenary")):
+        await sandbox.user("admin").slash(
+            "meeting session add",
+            meeting=str(meeting_id),
+            title=f"Session {n} " + "x" * 150,
+            start=f"{10 + n}:00",
+            end=f"{10 + n}:30",
+            kind=kind,
+        )
+    info = await sandbox.user("bob").slash("meeting info", meeting=str(meeting_id))
+    assert info.embed is not None, info.text
+    embed = info.embed
+    fields = {field["name"]: field["value"] for field in embed["fields"]}
+    assert len(fields["Pitches"]) <= 1024
+    assert "more" in fields["Pitches"]
+    total = len(embed["title"]) + len(embed.get("description", "")) + len(embed["footer"]["text"])
+    total += sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+    assert total <= 6000
+    assert not sandbox.failures, sandbox.failures
