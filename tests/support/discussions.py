@@ -37,18 +37,22 @@ async def rows_naming_user(
     With ``every_column`` any column equal to the id counts (and text containing it),
     which catches ids kept under unconventional names or inside JSON.
     """
-    tables = [
-        row[0]
-        for row in await db.fetch_all(
+    if db.dialect == "postgresql":
+        listed = await db.fetch_all(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
+        )
+    else:
+        listed = await db.fetch_all(
             "SELECT name FROM sqlite_master WHERE type = 'table'"
             " AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'"
         )
-    ]
+    tables = [row[0] for row in listed]
     found: list[tuple[str, str, dict[str, object]]] = []
     for table in tables:
         if table.startswith("initiatives_fts"):  # FTS shadow tables hold text only
             continue
-        columns = [row[1] for row in await db.fetch_all(f'PRAGMA table_info("{table}")')]
+        columns = await _columns(db, table)
         watched = [c for c in columns if every_column or PERSON_COLUMN.search(c)]
         if not watched:
             continue
@@ -63,6 +67,17 @@ async def rows_naming_user(
                 ):
                     found.append((table, column, values))
     return found
+
+
+async def _columns(db: Database, table: str) -> list[str]:
+    if db.dialect == "postgresql":
+        rows = await db.fetch_all(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+        return [row[0] for row in rows]
+    return [row[1] for row in await db.fetch_all(f'PRAGMA table_info("{table}")')]
 
 
 class Clock:

@@ -196,9 +196,9 @@ class DirectoryRepository:
             # trip the unique name index.
             for draft in changes.changed_initiatives:
                 await conn.execute(
-                    "UPDATE initiatives SET name = char(10) || slug WHERE guild_id = ? AND slug = ?"
+                    "UPDATE initiatives SET name = ? || slug WHERE guild_id = ? AND slug = ?"
                     " AND name <> ?",
-                    (guild_id, draft.slug, draft.name),
+                    ("\n", guild_id, draft.slug, draft.name),
                 )
             for draft in changes.changed_initiatives:
                 await _update_initiative(conn, guild_id, draft, now)

@@ -188,7 +188,7 @@ class DiscussionRepository:
                         change.archived_at,
                         change.extra_messages,
                         change.extra_messages_at if change.extra_messages else None,
-                        int(change.restore),
+                        change.restore,
                         guild_id,
                         change.thread_id,
                     )

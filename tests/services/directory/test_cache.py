@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 from datetime import UTC, datetime
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,8 +47,8 @@ async def one_by_one(core: Core, guild_id: int) -> GuildDirectory:
     return directory
 
 
-async def test_a_loaded_guild_equals_the_one_built_item_by_item(tmp_path: Path) -> None:
-    async with open_core(tmp_path) as core:
+async def test_a_loaded_guild_equals_the_one_built_item_by_item(database_url: str) -> None:
+    async with open_core(database_url) as core:
         await core.seed()
         await core.seed(OTHER_GUILD)
         slugs = ("humble-lamppost", "small-giants", "urban-data-platform")

@@ -35,7 +35,7 @@ async def test_info_and_autocomplete_at_scale(tmp_path: Path) -> None:
         words = rng.sample(WORDS, rng.randint(2, 4))
         names.add(" ".join(word.title() for word in words) + f" {rng.randint(1, 99_999)}")
     ordered = sorted(names)
-    async with open_core(tmp_path) as core:
+    async with open_core(tmp_path / "agora.db") as core:
         await core.seed()
         drafts = [
             InitiativeDraft(

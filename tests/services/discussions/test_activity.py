@@ -77,8 +77,8 @@ async def test_messages_after_a_deletion_are_dropped(world: World) -> None:
     assert row is not None and row.message_count == 1
 
 
-async def test_the_flush_task_writes_every_interval(tmp_path: Path) -> None:
-    world = await make_world(tmp_path, flush_interval_seconds=0.05)
+async def test_the_flush_task_writes_every_interval(database_url: str) -> None:
+    world = await make_world(database_url, flush_interval_seconds=0.05)
     try:
         await world.discussions.thread_created(
             GUILD, THREAD, world.channels["small-giants"], "50 cities", ALICE, world.clock.now
@@ -143,9 +143,9 @@ _CRASHING_CHILD = textwrap.dedent(
 )
 
 
-async def test_a_crash_loses_only_what_was_not_yet_flushed(world: World, tmp_path: Path) -> None:
-    db_path = tmp_path / "agora.db"
-    # The child process opens the same database file and dies without closing.
+async def test_a_crash_loses_only_what_was_not_yet_flushed(world: World, database_url: str) -> None:
+    db_path = database_url
+    # The child process opens the same database and dies without closing.
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
