@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.services.meetings.reminder_scheduler import DispatchReport, ReminderScheduler
 from bot.services.meetings.service import MeetingDraft
@@ -17,8 +16,8 @@ def _real_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def test_reminders_fire_for_real_a_second_ahead(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "agora.db")
+async def test_reminders_fire_for_real_a_second_ahead(database_url: str) -> None:
+    store = await Store.open(database_url)
     area = build_area(store, _real_now, offsets=(2, 0))  # type: ignore[arg-type]
     fired: list[tuple[Reminder, datetime]] = []
     recorded: list[int] = []
@@ -53,8 +52,8 @@ async def test_reminders_fire_for_real_a_second_ahead(tmp_path: Path) -> None:
         await store.close()
 
 
-async def test_start_rearms_pending_reminders_from_the_database(tmp_path: Path) -> None:
-    path = tmp_path / "agora.db"
+async def test_start_rearms_pending_reminders_from_the_database(database_url: str) -> None:
+    path = database_url
     store = await Store.open(path)
     area = build_area(store, _real_now, offsets=(0,))  # type: ignore[arg-type]
     start = (_real_now() + timedelta(seconds=2)).replace(microsecond=0)

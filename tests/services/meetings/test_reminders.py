@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -192,9 +191,9 @@ async def test_on_time_reminder_is_sent_once(area: Area) -> None:
     )
 
 
-async def test_exactly_once_across_crashes_between_steps(tmp_path: Path) -> None:
+async def test_exactly_once_across_crashes_between_steps(database_url: str) -> None:
     """Crash after claiming, and crash after a partial send: one message per channel."""
-    path = tmp_path / "agora.db"
+    path = database_url
     clock = Clock()
     discord = FakeDiscord()
     channels = (500, 501)
