@@ -13,6 +13,9 @@ from discord.ext import commands
 from bot.cogs.directory.pitches import open_pitch_form
 from bot.cogs.directory.render import counts_line, initiative_embed
 from bot.cogs.directory.resources import (
+    GROUP,
+    PAGE_KIND,
+    PLURAL,
     add_resource,
     remove_resource,
     render_resources_page,
@@ -22,7 +25,7 @@ from bot.cogs.shared.client import AgoraClient
 from bot.cogs.shared.context import actor_of, guild_id_of, services_of
 from bot.cogs.shared.cooldowns import limited
 from bot.cogs.shared.embeds import AGORA_COLOUR
-from bot.cogs.shared.pagination import Page, page_count, send_page
+from bot.cogs.shared.pagination import Page, PageRenderer, page_count, send_page
 from bot.cogs.shared.role_guard import why_unsafe
 from bot.services.common.name_matcher import Found, shown
 from bot.services.common.text import plural
@@ -57,31 +60,87 @@ async def cluster_autocomplete(
     return [app_commands.Choice(name=c.name[:100], value=c.value) for c in choices]
 
 
-async def document_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    return await resource_choices(interaction, "document", current)
-
-
-async def project_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    return await resource_choices(interaction, "project", current)
-
-
 Title = app_commands.Range[str, 1, MAX_TITLE_LENGTH]
 Url = app_commands.Range[str, 1, MAX_URL_LENGTH]
+
+
+def resource_commands(kind: ResourceKind, title_hint: str) -> app_commands.Group:
+    """``/initiative doc`` or ``/initiative project``: add, list and remove items of
+    ``kind``, declared once for both kinds. ``title_hint`` describes the title option.
+
+    A group class per kind, so each kind's texts and option names are its own; its
+    commands are bound to the group (discord.py binds a Group subclass's commands to it),
+    which is then a subgroup of the cog's ``/initiative``.
+    """
+    things = PLURAL[kind]
+
+    async def item_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await resource_choices(interaction, kind, current)
+
+    class ResourceCommands(
+        app_commands.Group,
+        name=GROUP[kind],
+        description=f"{things.capitalize()} of an initiative: add, list, remove",
+        guild_only=True,
+    ):
+        @app_commands.command(
+            name="add", description=f"Add a {kind} (title and link) to an initiative"
+        )
+        @app_commands.describe(
+            initiative="The initiative (you must be a member)",
+            title=title_hint,
+            url="Its link, starting with http:// or https://",
+        )
+        @app_commands.autocomplete(initiative=initiative_autocomplete)
+        async def add(
+            self, interaction: discord.Interaction, initiative: str, title: Title, url: Url
+        ) -> None:
+            await add_resource(interaction, kind, initiative, title, url)
+
+        @app_commands.command(name="list", description=f"An initiative's {things}, newest first")
+        @app_commands.describe(initiative="The initiative")
+        @app_commands.autocomplete(initiative=initiative_autocomplete)
+        async def list_items(self, interaction: discord.Interaction, initiative: str) -> None:
+            target = (
+                await services_of(interaction).directory.find_initiative(
+                    guild_id_of(interaction), initiative
+                )
+            ).key
+            page = await render_resources_page(interaction, kind, target.slug, 0)
+            await send_page(interaction, PAGE_KIND[kind], target.slug, page)
+
+        @app_commands.command(
+            name="remove", description=f"Remove a {kind} (its author, leads, organisers)"
+        )
+        @app_commands.rename(item=kind)
+        @app_commands.describe(
+            initiative="The initiative", item=f"The {kind} (start typing its title)"
+        )
+        @app_commands.autocomplete(initiative=initiative_autocomplete, item=item_choices)
+        async def remove(
+            self, interaction: discord.Interaction, initiative: str, item: str
+        ) -> None:
+            await remove_resource(interaction, kind, initiative, item)
+
+    return ResourceCommands()
+
+
+def _resource_pages(kind: ResourceKind) -> PageRenderer:
+    """How a page of ``/initiative doc list`` or ``project list`` is drawn after a click."""
+
+    async def render(interaction: discord.Interaction, slug: str, page: int) -> Page:
+        return await render_resources_page(interaction, kind, slug, page)
+
+    return render
 
 
 class InitiativeCog(commands.GroupCog, group_name="initiative"):
     """Initiatives: each has a main goal, members, documents, projects and discussions."""
 
-    doc = app_commands.Group(
-        name="doc", description="Documents of an initiative: add, list, remove", guild_only=True
-    )
-    project = app_commands.Group(
-        name="project", description="Projects of an initiative: add, list, remove", guild_only=True
-    )
+    doc = resource_commands("document", "What the document is, e.g. Lamppost pilot report 2017")
+    project = resource_commands("project", "The project's name, e.g. Eindhoven lamppost pilot")
     lead = app_commands.Group(
         name="lead", description="Leads of an initiative: appoint, remove", guild_only=True
     )
@@ -95,8 +154,8 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
         self.bot = bot
         bot.pages.register("initiatives", self.render_list_page)
         bot.pages.register("members", self.render_members_page)
-        bot.pages.register("docs", self.render_documents_page)
-        bot.pages.register("projects", self.render_projects_page)
+        for kind, page_kind in PAGE_KIND.items():
+            bot.pages.register(page_kind, _resource_pages(kind))
         super().__init__()
 
     @app_commands.command(
@@ -370,88 +429,6 @@ class InitiativeCog(commands.GroupCog, group_name="initiative"):
     @app_commands.autocomplete(initiative=initiative_autocomplete)
     async def pitch_set(self, interaction: discord.Interaction, initiative: str) -> None:
         await open_pitch_form(interaction, initiative)
-
-    # --- documents -------------------------------------------------------
-
-    @doc.command(name="add", description="Add a document (title and link) to an initiative")
-    @app_commands.describe(
-        initiative="The initiative (you must be a member)",
-        title="What the document is, e.g. Lamppost pilot report 2017",
-        url="Its link, starting with http:// or https://",
-    )
-    @app_commands.autocomplete(initiative=initiative_autocomplete)
-    async def doc_add(
-        self, interaction: discord.Interaction, initiative: str, title: Title, url: Url
-    ) -> None:
-        await add_resource(interaction, "document", initiative, title, url)
-
-    @doc.command(name="list", description="An initiative's documents, newest first")
-    @app_commands.describe(initiative="The initiative")
-    @app_commands.autocomplete(initiative=initiative_autocomplete)
-    async def doc_list(self, interaction: discord.Interaction, initiative: str) -> None:
-        await self._list_resources(interaction, "docs", initiative)
-
-    @doc.command(name="remove", description="Remove a document (its author, leads, organisers)")
-    @app_commands.describe(
-        initiative="The initiative", document="The document (start typing its title)"
-    )
-    @app_commands.autocomplete(initiative=initiative_autocomplete, document=document_autocomplete)
-    async def doc_remove(
-        self, interaction: discord.Interaction, initiative: str, document: str
-    ) -> None:
-        await remove_resource(interaction, "document", initiative, document)
-
-    async def render_documents_page(
-        self, interaction: discord.Interaction, slug: str, page: int
-    ) -> Page:
-        return await render_resources_page(interaction, "document", slug, page)
-
-    # --- projects --------------------------------------------------------
-
-    @project.command(name="add", description="Add a project (title and link) to an initiative")
-    @app_commands.describe(
-        initiative="The initiative (you must be a member)",
-        title="The project's name, e.g. Eindhoven lamppost pilot",
-        url="Its link, starting with http:// or https://",
-    )
-    @app_commands.autocomplete(initiative=initiative_autocomplete)
-    async def project_add(
-        self, interaction: discord.Interaction, initiative: str, title: Title, url: Url
-    ) -> None:
-        await add_resource(interaction, "project", initiative, title, url)
-
-    @project.command(name="list", description="An initiative's projects, newest first")
-    @app_commands.describe(initiative="The initiative")
-    @app_commands.autocomplete(initiative=initiative_autocomplete)
-    async def project_list(self, interaction: discord.Interaction, initiative: str) -> None:
-        await self._list_resources(interaction, "projects", initiative)
-
-    @project.command(name="remove", description="Remove a project (its author, leads, organisers)")
-    @app_commands.describe(
-        initiative="The initiative", project="The project (start typing its title)"
-    )
-    @app_commands.autocomplete(initiative=initiative_autocomplete, project=project_autocomplete)
-    async def project_remove(
-        self, interaction: discord.Interaction, initiative: str, project: str
-    ) -> None:
-        await remove_resource(interaction, "project", initiative, project)
-
-    async def render_projects_page(
-        self, interaction: discord.Interaction, slug: str, page: int
-    ) -> Page:
-        return await render_resources_page(interaction, "project", slug, page)
-
-    async def _list_resources(
-        self, interaction: discord.Interaction, kind: str, initiative: str
-    ) -> None:
-        target = (
-            await services_of(interaction).directory.find_initiative(
-                guild_id_of(interaction), initiative
-            )
-        ).key
-        resource_kind: ResourceKind = "document" if kind == "docs" else "project"
-        page = await render_resources_page(interaction, resource_kind, target.slug, 0)
-        await send_page(interaction, kind, target.slug, page)
 
 
 def _short(text: str, limit: int = 160) -> str:
