@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 import discord
@@ -20,6 +21,7 @@ from discord.ext import commands
 
 from bot.cogs.meetings.options import (
     REPEAT_CHOICES,
+    CommandT,
     MeetingChannel,
     MeetingLink,
     MeetingName,
@@ -144,6 +146,24 @@ class CreateMeetingModal(AgoraModal, title="New meeting"):
             await services.meeting_drafts.discard(self.draft_id, interaction.user.id)
         text = await self.cog.publish_new(interaction, change)
         await interaction.followup.send(text, ephemeral=True)
+
+
+def _one_date_of_a_series(**described: str) -> Callable[[CommandT], CommandT]:
+    """What /meeting occurrence move and cancel share, declared once: the repeating meeting
+    (autocompleted) and the date of it, described, and their checks. ``described`` are the
+    command's other options' descriptions."""
+
+    def decorate(command: CommandT) -> CommandT:
+        command = limited("meeting")(command)
+        command = app_commands.guild_only()(command)
+        command = app_commands.autocomplete(meeting=meeting_autocomplete)(command)
+        return app_commands.describe(
+            meeting="The repeating meeting",
+            date="The date it falls on (2017-07-04, 4 July, next tuesday) or its usual start",
+            **described,
+        )(command)
+
+    return decorate
 
 
 class MeetingCog(
@@ -672,14 +692,7 @@ class MeetingCog(
     # -- one occurrence of a series -------------------------------------------------
 
     @occurrence.command(name="move", description="Move one date of a repeating meeting")
-    @app_commands.describe(
-        meeting="The repeating meeting",
-        date="The date it falls on (2017-07-04, 4 July, next tuesday) or its usual start",
-        new_start="The new start, e.g. 2017-07-05 09:00",
-    )
-    @app_commands.autocomplete(meeting=meeting_autocomplete)
-    @app_commands.guild_only()
-    @limited("meeting")
+    @_one_date_of_a_series(new_start="The new start, e.g. 2017-07-05 09:00")
     async def occurrence_move(
         self,
         interaction: discord.Interaction,
@@ -703,13 +716,7 @@ class MeetingCog(
         )
 
     @occurrence.command(name="cancel", description="Cancel one date of a repeating meeting")
-    @app_commands.describe(
-        meeting="The repeating meeting",
-        date="The date it falls on (2017-07-04, 4 July, next tuesday) or its usual start",
-    )
-    @app_commands.autocomplete(meeting=meeting_autocomplete)
-    @app_commands.guild_only()
-    @limited("meeting")
+    @_one_date_of_a_series()
     async def occurrence_cancel(
         self,
         interaction: discord.Interaction,
