@@ -20,7 +20,7 @@ from bot.cogs.discussions.tracker import thread_created_at
 from bot.cogs.shared.client import AgoraClient
 from bot.cogs.shared.context import guild_id_of, services_of
 from bot.cogs.shared.cooldowns import limited
-from bot.cogs.shared.pagination import Page, send_page
+from bot.cogs.shared.pagination import Page, PageRenderer, send_page
 from bot.errors import InvalidInput, PermissionDenied
 from bot.services.common.names import clean_text
 from bot.services.common.text import plural
@@ -189,23 +189,22 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         initiative: str | None = None,
         state: app_commands.Choice[str] | None = None,
     ) -> None:
-        services = services_of(interaction)
-        guild_id = guild_id_of(interaction)
         initiative_id = 0
         if initiative:
-            initiative_id = (await services.directory.get_initiative(guild_id, initiative)).id
-        argument = f"{initiative_id},{state.value if state else 'open'}"
-        await services.activity.flush()  # counts as of now, not as of the last batch
-        page = await self.render_list_page(interaction, argument, 0)
-        await send_page(interaction, "discussions", argument, page)
+            directory = services_of(interaction).directory
+            initiative_id = (
+                await directory.get_initiative(guild_id_of(interaction), initiative)
+            ).id
+        await _send_first_page(
+            interaction, "discussions", self.render_list_page, initiative_id, state, "open"
+        )
 
     async def render_list_page(
         self, interaction: discord.Interaction, argument: str, page: int
     ) -> Page:
         services = services_of(interaction)
         guild_id = guild_id_of(interaction)
-        initiative_text, _, state = argument.partition(",")
-        initiative_id = int(initiative_text or 0) or None
+        initiative_id, state = _filter_and_choice(argument)
         _, names = await services.directory.names_by_id(guild_id)
         result = await _page_or_first(
             lambda number: services.discussions.list_discussions(
@@ -244,23 +243,20 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         cluster: str | None = None,
         period: app_commands.Choice[str] | None = None,
     ) -> None:
-        services = services_of(interaction)
-        guild_id = guild_id_of(interaction)
         cluster_id = 0
         if cluster:
-            cluster_id = (await services.directory.get_cluster(guild_id, cluster)).id
-        argument = f"{cluster_id},{period.value if period else 'week'}"
-        await services.activity.flush()
-        page = await self.render_top_page(interaction, argument, 0)
-        await send_page(interaction, "topdiscussions", argument, page)
+            directory = services_of(interaction).directory
+            cluster_id = (await directory.get_cluster(guild_id_of(interaction), cluster)).id
+        await _send_first_page(
+            interaction, "topdiscussions", self.render_top_page, cluster_id, period, "week"
+        )
 
     async def render_top_page(
         self, interaction: discord.Interaction, argument: str, page: int
     ) -> Page:
         services = services_of(interaction)
         guild_id = guild_id_of(interaction)
-        cluster_text, _, period = argument.partition(",")
-        cluster_id = int(cluster_text or 0) or None
+        cluster_id, period = _filter_and_choice(argument)
         clusters, names = await services.directory.names_by_id(guild_id)
         top = await _page_or_first(
             lambda number: services.discussions.top_discussions(
@@ -282,6 +278,28 @@ class DiscussionCog(commands.GroupCog, group_name="discussion"):
         footer = f"Page {top.page}" + (" · more on the next page" if top.has_more else "")
         embed = list_embed(title, lines, empty, footer)
         return Page(embed, top.page - 1, page_total)
+
+
+async def _send_first_page(
+    interaction: discord.Interaction,
+    kind: str,
+    render: PageRenderer,
+    filter_id: int,
+    choice: app_commands.Choice[str] | None,
+    default: str,
+) -> None:
+    """The first page of /discussion list or top. The pages' argument is
+    "<filter id>,<choice>": an initiative or cluster (0 for all) and the chosen state or
+    period (``default`` when none was chosen). Counts as of now, not as of the last batch."""
+    argument = f"{filter_id},{choice.value if choice else default}"
+    await services_of(interaction).activity.flush()
+    await send_page(interaction, kind, argument, await render(interaction, argument, 0))
+
+
+def _filter_and_choice(argument: str) -> tuple[int | None, str]:
+    """A page's argument read back: "12,open" -> (12, "open"), "0,week" -> (None, "week")."""
+    filter_text, _, choice = argument.partition(",")
+    return int(filter_text or 0) or None, choice
 
 
 async def _page_or_first(fetch: Callable[[int], Awaitable[T]], page: int) -> T:
