@@ -9,29 +9,12 @@ Real sandbox over loopback sockets, real discord.py client, real SQLite file.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
 import pytest
 
-from bot.cogs.directory.sync import SYNC_EVENT, SyncNote
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
 from discord_sandbox.permissions import Permission
-
-
-async def handled(
-    agora: RunningAgora, kind: str, action: Callable[[], Awaitable[object]]
-) -> SyncNote:
-    """Run ``action`` (a change in the sandbox) and wait until Agora has handled it."""
-    waiter = asyncio.ensure_future(
-        agora.bot.wait_for(SYNC_EVENT, check=lambda note: note.kind == kind, timeout=10)
-    )
-    await asyncio.sleep(0)  # let wait_for register before the event can arrive
-    await action()
-    note = await waiter
-    assert isinstance(note, SyncNote)
-    return note
+from tests.support.sync import handled
 
 
 async def role_id_of(agora: RunningAgora, sandbox: Sandbox, initiative: str) -> int | None:
@@ -129,13 +112,15 @@ async def test_a_powerful_role_given_by_hand_starts_no_membership(
     erin, frank = sandbox.user("erin"), sandbox.user("frank")
     await frank.slash("initiative join", initiative="Small Giants")  # joined, no role given
 
-    note = await handled(agora, "roles_changed", lambda: sandbox.add_role(erin, "Small Giants"))
+    note = await handled(
+        agora, "roles_changed", lambda: sandbox.add_role(erin, "Small Giants"), seconds=10
+    )
     assert not note.changed
     assert await memberships.my_initiatives(guild_id, int(erin.id)) == []
 
     # Catching up on a new session (READY again) treats the role the same way: erin is
     # not made a member, and frank, who joined without the role, stays one.
-    await handled(agora, "reconciled", lambda: sandbox.gateway_invalid_session(False))
+    await handled(agora, "reconciled", lambda: sandbox.gateway_invalid_session(False), seconds=10)
     assert await memberships.my_initiatives(guild_id, int(erin.id)) == []
     frank_now = await memberships.my_initiatives(guild_id, int(frank.id))
     assert [m.initiative.slug for m in frank_now] == ["small-giants"]
@@ -146,7 +131,9 @@ async def test_a_powerful_role_given_by_hand_starts_no_membership(
     sandbox.events.role_update(role)
     await sandbox.drain_gateway()
     grace = sandbox.user("grace")
-    note = await handled(agora, "roles_changed", lambda: sandbox.add_role(grace, "Small Giants"))
+    note = await handled(
+        agora, "roles_changed", lambda: sandbox.add_role(grace, "Small Giants"), seconds=10
+    )
     assert note.changed
     grace_now = await memberships.my_initiatives(guild_id, int(grace.id))
     assert [m.initiative.slug for m in grace_now] == ["small-giants"]

@@ -3,28 +3,11 @@ configured name gains none."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
-from bot.cogs.directory.sync import SYNC_EVENT, SyncNote
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
+from tests.support.sync import handled
 
 MEETING = {"start": "2040-06-20 09:00", "end": "17:00", "venue": "Metropole"}
-
-
-async def handled(
-    agora: RunningAgora, kind: str, action: Callable[[], Awaitable[object]]
-) -> SyncNote:
-    """Run ``action`` (a change in the sandbox) and wait until Agora has handled it."""
-    waiter = asyncio.ensure_future(
-        agora.bot.wait_for(SYNC_EVENT, check=lambda note: note.kind == kind, timeout=5)
-    )
-    await asyncio.sleep(0)  # let wait_for register before the event can arrive
-    await action()
-    note = await waiter
-    assert isinstance(note, SyncNote)
-    return note
 
 
 async def test_a_renamed_organiser_role_keeps_its_powers_and_its_old_name_gives_none(

@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
-from bot.cogs.directory.sync import SYNC_EVENT, SyncNote
 from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
-
-
-async def handled(
-    agora: RunningAgora, kind: str, action: Callable[[], Awaitable[object]]
-) -> SyncNote:
-    """Run ``action`` (a change in the sandbox) and wait until Agora has handled it."""
-    waiter = asyncio.ensure_future(
-        agora.bot.wait_for(SYNC_EVENT, check=lambda note: note.kind == kind, timeout=5)
-    )
-    await asyncio.sleep(0)  # let wait_for register before the event can arrive
-    await action()
-    note = await waiter
-    assert isinstance(note, SyncNote)
-    return note
+from tests.support.sync import handled
 
 
 async def test_roles_by_hand_and_leaving_the_server_update_memberships(
