@@ -31,6 +31,7 @@ from bot.services.common.rate_limit import (
 from bot.storage.directory.models import db_time
 from discord_sandbox import Sandbox
 from tests.reliability._support import Tally
+from tests.support.commands import READS
 from tests.support.meetings_e2e import MESSAGE, create_meeting, meeting_id_of
 
 LAMP = "Humble Lamppost"
@@ -325,34 +326,6 @@ def test_cooldown_message_counts_whole_seconds() -> None:
     assert too_often_message(150) == "You're doing that too often: try again in 3 minutes."
 
 
-# Commands that change nothing (or only ask first: the change comes with a button or a
-# form, limited there or by the command that opened it).
-READS = {
-    "admin export",
-    "calendar ics",
-    "challenge add",
-    "challenge list",
-    "cluster info",
-    "cluster list",
-    "digest preview",
-    "discussion list",
-    "discussion top",
-    "initiative doc list",
-    "initiative info",
-    "initiative list",
-    "initiative members",
-    "initiative pitch set",
-    "initiative project list",
-    "initiative search",
-    "me",
-    "meeting attendees",
-    "meeting ics",
-    "meeting info",
-    "meeting list",
-    "privacy forget",
-    "privacy forget-member",
-    "privacy show",
-}
 # Limited inside the command (check_rate), where looking and changing are told apart.
 INLINE = {
     "initiative doc add",
