@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.runtime import RunningAgora
@@ -47,6 +47,29 @@ def meeting_id_of(result: InteractionResult) -> int:
     match = re.search(r"\(#(\d+)\)", result.text)
     assert match, result.text
     return int(match.group(1))
+
+
+def first_tuesday_of_june() -> date:
+    """The first Tuesday of June next year (on summer time in Brussels)."""
+    first = date(datetime.now(UTC).year + 1, 6, 1)
+    return first + timedelta(days=(1 - first.weekday()) % 7)
+
+
+async def create_weekly_series(sandbox: Sandbox, first: date, **options: Any) -> int:
+    """The Urban Data Platform's weekly call, made by the admin: online, every week from
+    ``first``, 09:00 to 10:00 in Brussels; ``options`` add to /meeting create's. Returns
+    its id."""
+    created = await create_meeting(
+        sandbox,
+        "Urban Data Platform weekly",
+        start=f"{first} 09:00",
+        end="1h",
+        zone="Europe/Brussels",
+        link="https://meet.example.eu/udp",
+        repeat="weekly:1",
+        **options,
+    )
+    return meeting_id_of(created)
 
 
 def bot_posts(sandbox: Sandbox, channel: str | int) -> list[dict[str, Any]]:

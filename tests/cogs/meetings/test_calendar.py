@@ -14,6 +14,7 @@ from discord_sandbox import Sandbox
 from tests.support.meetings_e2e import (
     announcement,
     create_meeting,
+    create_weekly_series,
     field,
     meeting_id_of,
     next_year_day,
@@ -45,17 +46,9 @@ async def test_nine_o_clock_stays_nine_across_dst(sandbox: Sandbox, agora: Runni
 
     # A weekly series across the October change keeps 09:00 local.
     first = fall_back_sunday() - timedelta(days=5)  # the Tuesday before
-    series = await create_meeting(
-        sandbox,
-        "Urban Data Platform weekly",
-        start=f"{first} 09:00",
-        end="1h",
-        zone="Europe/Brussels",
-        link="https://meet.example.eu/udp",
-        repeat="weekly:1",
-        repeat_until=str(first + timedelta(weeks=3)),
+    series_id = await create_weekly_series(
+        sandbox, first, repeat_until=str(first + timedelta(weeks=3))
     )
-    series_id = meeting_id_of(series)
     guild_id = int(sandbox.guild.id)
     occurrences = await agora.bot.services.meetings.occurrences(guild_id, series_id, limit=10)
     assert len(occurrences) == 4

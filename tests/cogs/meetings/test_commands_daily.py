@@ -21,8 +21,10 @@ from tests.support.meetings_e2e import (
     MESSAGES,
     announcement,
     create_meeting,
+    create_weekly_series,
     expect_call,
     field,
+    first_tuesday_of_june,
     meeting_id_of,
     next_year_day,
     reminder_posts,
@@ -34,11 +36,6 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 @pytest.fixture
 def agora_config_overrides() -> dict[str, dict[str, object]]:
     return {"meetings": {"reminder_offsets": ["3s", "0s"]}}
-
-
-def first_tuesday_of_june() -> date:
-    first = date(datetime.now(UTC).year + 1, 6, 1)
-    return first + timedelta(days=(1 - first.weekday()) % 7)
 
 
 def unix(day: date, clock: str) -> int:
@@ -61,16 +58,7 @@ async def test_moved_date_refused_named_and_shown(sandbox: Sandbox, agora: Runni
     admin = sandbox.user("admin")
     first = first_tuesday_of_june()
     second, third = first + timedelta(weeks=1), first + timedelta(weeks=2)
-    series = await create_meeting(
-        sandbox,
-        "Urban Data Platform weekly",
-        start=f"{first} 09:00",
-        end="1h",
-        zone="Europe/Brussels",
-        link="https://meet.example.eu/udp",
-        repeat="weekly:1",
-    )
-    series_id = meeting_id_of(series)
+    series_id = await create_weekly_series(sandbox, first)
     guild_id = int(sandbox.guild.id)
     meetings = agora.bot.services.meetings
     store = agora.bot.store

@@ -14,7 +14,9 @@ from discord_sandbox import Sandbox
 from tests.support.meetings_e2e import (
     announcement,
     create_meeting,
+    create_weekly_series,
     field,
+    first_tuesday_of_june,
     meeting_id_of,
     stored_meetings,
 )
@@ -80,18 +82,8 @@ async def test_meeting_from_spoken_times(sandbox: Sandbox, agora: RunningAgora) 
 
 async def test_occurrence_named_by_a_plain_date(sandbox: Sandbox, agora: RunningAgora) -> None:
     year = datetime.now(UTC).year + 1
-    first = datetime(year, 6, 1).date()
-    first += timedelta(days=(1 - first.weekday()) % 7)  # the first Tuesday of June
-    series = await create_meeting(
-        sandbox,
-        "Urban Data Platform weekly",
-        start=f"{first} 09:00",
-        end="1h",
-        zone="Europe/Brussels",
-        link="https://meet.example.eu/udp",
-        repeat="weekly:1",
-    )
-    series_id = meeting_id_of(series)
+    first = first_tuesday_of_june()
+    series_id = await create_weekly_series(sandbox, first)
     second = first + timedelta(weeks=1)
     moved = await sandbox.user("admin").slash(
         "meeting occurrence move",
