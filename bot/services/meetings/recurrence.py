@@ -2,21 +2,17 @@
 
 A rule says "every 2 weeks on Tuesday at 09:00 Europe/Brussels" or "the 3rd
 (or last) Tuesday of each month at 09:00"; each occurrence is that wall-clock
-time converted on its own date, so 09:00 stays 09:00 across DST. The dates come
-from dateutil's ``rrule`` over local wall-clock times. Pure code.
+time converted on its own date, so 09:00 stays 09:00 across DST. Pure code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from typing import Literal
 from zoneinfo import ZoneInfo
-
-from dateutil.rrule import DAILY, MONTHLY, rrule
 
 from bot.errors import InvalidInput
 from bot.services.common.weekdays import WEEKDAY_NAMES
@@ -117,68 +113,58 @@ def _nth_for(first: date, week_of_month: str | None) -> int:
     raise InvalidInput("Week of month must be 1, 2, 3, 4 or last.")
 
 
-def _series(rule: RecurrenceRule, day: date, zone: ZoneInfo) -> tuple[rrule, int]:
-    """The rule as a dateutil ``rrule`` of wall-clock times in ``zone``, started at the first
-    of its periods (weeks or months, counted from ``first_date``) that can hold an
-    occurrence on or after local ``day``, and how many occurrences it skips by starting
-    there. Starting near the window asked for, rather than at the first date, keeps a
-    long-running series as cheap to expand as a new one.
-    """
-    first = rule.first_date
-    # dateutil builds each occurrence as a wall-clock time with ``zone`` attached and
-    # compares it with ``until`` as wall-clock times: the whole last day is in.
-    until = None if rule.until is None else datetime.combine(rule.until, time.max, zone)
-    if rule.frequency == "weekly":
-        step = 7 * rule.interval
-        skipped = max(0, -(-(day - first).days // step))  # ceiling division
-        start = first + timedelta(days=skipped * step)
-        # Every ``step`` days from a date on the rule's weekday: the dates of WEEKLY on
-        # that weekday, for a third less of dateutil's work per date.
-        series = rrule(
-            DAILY,
-            dtstart=datetime.combine(start, rule.local_time, zone),
-            interval=step,
-            until=until,
-            cache=False,
-        )
-        return series, skipped
-    months = (day.year - first.year) * 12 + day.month - first.month
-    skipped = max(0, months // rule.interval)
-    if skipped == 0:
-        start = first
-    else:
-        month = first.month - 1 + skipped * rule.interval
-        start = date(first.year + month // 12, month % 12 + 1, 1)
-    series = rrule(
-        MONTHLY,
-        dtstart=datetime.combine(start, rule.local_time, zone),
-        interval=rule.interval,
-        byweekday=rule.weekday,
-        bysetpos=rule.nth or 1,  # the nth (or, -1, the last) of the month's such weekdays
-        until=until,
-        cache=False,
-    )
-    return series, skipped
+def _monthly_date(year: int, month: int, weekday: int, nth: int) -> date:
+    if nth > 0:
+        first = date(year, month, 1)
+        offset = (weekday - first.weekday()) % 7
+        return first + timedelta(days=offset + 7 * (nth - 1))
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    last = next_month - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _dates(rule: RecurrenceRule, first_index: int) -> Iterator[date]:
+    """The local dates of occurrences ``first_index``, ``first_index + 1``, ... up to ``until``."""
+    for index in range(first_index, _MAX_SCAN):
+        if rule.frequency == "weekly":
+            day = rule.first_date + timedelta(weeks=index * rule.interval)
+        else:
+            months = rule.first_date.month - 1 + index * rule.interval
+            year = rule.first_date.year + months // 12
+            day = _monthly_date(year, months % 12 + 1, rule.weekday, rule.nth or 1)
+        if rule.until is not None and day > rule.until:
+            return
+        yield day
 
 
 def local_dates(rule: RecurrenceRule) -> Iterator[date]:
     """Every occurrence's local date, from the first, in order, up to ``until``."""
-    series, _ = _series(rule, rule.first_date, ZoneInfo(rule.timezone))
-    for moment in islice(series, _MAX_SCAN):
-        yield moment.date()
+    return _dates(rule, 0)
+
+
+def _index_near(rule: RecurrenceRule, day: date) -> int:
+    """The index of the first occurrence whose period (week or month, counted from
+    ``first_date``) can hold a date on or after local ``day``: no later occurrence is
+    before ``day``."""
+    first = rule.first_date
+    if rule.frequency == "weekly":
+        return max(0, -(-(day - first).days // (7 * rule.interval)))  # ceiling division
+    return max(0, ((day.year - first.year) * 12 + day.month - first.month) // rule.interval)
 
 
 def _starts_from(rule: RecurrenceRule, after: datetime) -> Iterator[datetime]:
-    """Occurrence starts (UTC) in order, from at most two local days before ``after``."""
+    """Occurrence starts (UTC) in order, from at most two local days before ``after``.
+
+    Starting near the moment asked for, rather than at the first date, keeps a
+    long-running series as cheap to expand as a new one.
+    """
     zone = ZoneInfo(rule.timezone)
-    # Two days back covers any change of UTC offset between ``after`` and an occurrence.
+    # Two days back covers any change of UTC offset between ``after`` and an occurrence
+    # (a zone has skipped a whole day).
     day = after.astimezone(zone).date() - timedelta(days=2)
-    series, skipped = _series(rule, day, zone)
-    microsecond = rule.local_time.microsecond  # dateutil drops it from dtstart
-    for moment in islice(series, max(0, _MAX_SCAN - skipped)):
-        if microsecond:
-            moment = moment.replace(microsecond=microsecond)
-        yield moment.astimezone(UTC)
+    local_time = rule.local_time
+    for each in _dates(rule, _index_near(rule, day)):
+        yield datetime.combine(each, local_time, zone).astimezone(UTC)
 
 
 def occurrence_start(rule: RecurrenceRule, day: date) -> datetime:

@@ -1,7 +1,7 @@
 """Expanding a window of a series gives what counting from its first date gives.
 
-The recurrence module asks dateutil's ``rrule`` for dates starting near the
-window rather than at the series' first date. Each query here is checked
+The recurrence module counts occurrences from near the window asked for
+rather than from the series' first date. Each query here is checked
 against the plain definition: the n-th occurrence is the first date plus n
 intervals (or the n-th interval's month, on its nth or last weekday), at the
 rule's wall-clock time in its zone, up to ``until`` inclusive.
