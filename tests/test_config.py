@@ -180,3 +180,15 @@ def test_one_declaration_gives_the_default_the_reading_and_the_comment() -> None
     assert read(_Root, {}) == _Root() == _Root(_StoreSection(url="", pool=4))
     assert read(_Root, {"store": {"pool": 9}}).store.pool == 9
     assert options(_StoreSection)["pool"].doc == "Connections kept open."
+
+
+def test_the_database_is_a_sqlite_path_or_a_url() -> None:
+    assert Config().database.location == "agora.db"
+    assert parse_config({"database": {"path": "data/a.db"}}).database.location == "data/a.db"
+    for url in ("sqlite:///data/a.db", "postgresql://agora@db:5432/agora"):
+        assert parse_config({"database": {"url": url}}).database.location == url
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"database": {"url": "mysql://agora:hunter2@db/agora"}})
+    (problem,) = caught.value.problems
+    assert problem.startswith("[database] url: must be")
+    assert "hunter2" not in problem and "mysql://agora:***@db/agora" in problem
