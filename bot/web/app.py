@@ -16,7 +16,7 @@ from bot.errors import AgoraError, InvalidInput
 from bot.services.common.links import link_host
 from bot.services.web.site import MemberNames, NotPublic, PublicSite
 from bot.web import format as fmt
-from bot.web.handlers import NAMES, SITE, base_url, links, routes
+from bot.web.handlers import NAMES, RENDERED, SITE, RenderedPages, base_url, links, routes
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def make_app(site: PublicSite, names: MemberNames) -> web.Application:
     app = web.Application(middlewares=[_errors, _headers])
     app[SITE] = site
     app[NAMES] = names
+    app[RENDERED] = RenderedPages()
     environment = aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("bot.web", "templates"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -66,10 +67,48 @@ def base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}/"
 
 
+class RenderedPages:
+    """Pages rendered from the same view are the same bytes: the view (frozen dataclasses,
+    live counts included) is the key, so a page is rendered again only when something it
+    shows changed. Rendering the directory's sixty cards is most of a page's cost."""
+
+    def __init__(self, keep: int = 512) -> None:
+        self._keep = keep
+        self._pages: dict[Hashable, bytes] = {}
+
+    def get(self, key: Hashable) -> bytes | None:
+        try:
+            return self._pages.get(key)
+        except TypeError:  # something in the view is not hashable: render each time
+            return None
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        try:
+            hash(key)
+        except TypeError:
+            return
+        if len(self._pages) >= self._keep:
+            self._pages.clear()
+        self._pages[key] = body
+
+
+RENDERED: web.AppKey[RenderedPages] = web.AppKey("rendered", RenderedPages)
+
+
 def _render(request: web.Request, template: str, context: dict[str, Any]) -> web.Response:
-    response = aiohttp_jinja2.render_template(template, request, context)
-    response.headers["Cache-Control"] = PAGE_CACHE
-    return response
+    key = (template, context["view"], context["base"], context["feed"])
+    pages = request.app[RENDERED]
+    body = pages.get(key)
+    if body is None:
+        rendered = aiohttp_jinja2.render_string(template, request, context)
+        body = rendered.encode("utf-8")
+        pages.put(key, body)
+    return web.Response(
+        body=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": PAGE_CACHE},
+    )
 
 
 async def directory(request: web.Request) -> web.Response:
