@@ -231,10 +231,14 @@ class LimitsConfig:
         rate,
     )
     settings: RateSetting = option(
-        "5 per 10s", "/remind dm, /nudges, erasing your data with /privacy forget.", rate
+        "5 per 10s",
+        "/remind dm, /nudges, /privacy web show-name, erasing your data with /privacy forget.",
+        rate,
     )
     admin: RateSetting = option(
-        "10 per 1m", "/admin setup, link and import, /remind offsets, /privacy forget-member.", rate
+        "10 per 1m",
+        "/admin setup, link, import and web, /remind offsets, /privacy forget-member.",
+        rate,
     )
     items_per_initiative: int = option(
         500, "The most documents an initiative can list, and the most projects.", whole(1)
