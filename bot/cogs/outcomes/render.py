@@ -98,7 +98,7 @@ def thread_invitation(meeting: Meeting, session: Session | None) -> str:
 
 
 def action_reminder_text(kind: str, action_id: int, text: str, due_at: int, meeting: str) -> str:
-    when = "in two days" if kind == "action_soon" else "today"
+    when = discord_timestamp(due_at, "R") if kind == "action_soon" else "today"
     return (
         f"⏰ Your action **#{action_id}** is due {when} ({discord_timestamp(due_at, 'D')}):"
         f" {escape_markdown(clip_line(text, 300))}\n"

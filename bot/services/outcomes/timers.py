@@ -155,7 +155,9 @@ class OutcomeTimerService:
                 kind="action_soon",
                 slot=f"a{action.id}:soon",
                 due_at=due - SOON,
-                stale_at=due,
+                # Over a day late, "in two days" has become "tomorrow": the day's own
+                # reminder is near, so this one is left out.
+                stale_at=due - SOON + timedelta(days=1),
             ),
             NewTimer(
                 guild_id=action.guild_id,
