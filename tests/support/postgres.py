@@ -14,9 +14,11 @@ CI: ``.ci/run`` does not).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -119,6 +121,13 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *command]
 
 
+def _stop_with_parent() -> None:
+    """The server gets SIGTERM if the test run dies without stopping it (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start_server() -> PostgresServer:
     """initdb a fresh folder and start postgres on a unix socket in it; raises with the
     server's own words when it cannot."""
@@ -167,6 +176,7 @@ def start_server() -> PostgresServer:
             _as_server_user([str(bindir / "postgres"), "-D", str(data), *options]),
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=_stop_with_parent,
         )
     server = PostgresServer(folder, process, itertools.count(1))
     socket = socket_dir / ".s.PGSQL.5432"
