@@ -1,7 +1,7 @@
 """A real PostgreSQL server for the tests, started by the suite itself.
 
-Debian's ``postgresql`` package (``.ci/run`` installs it when missing) gives ``initdb``
-and ``postgres``; the server runs from a fresh data folder in /tmp, listens only on a
+Debian's ``postgresql`` package (installed by the first test that needs it, as root: see
+``system_packages.py``) gives ``initdb`` and ``postgres``; the server runs from a fresh data folder in /tmp, listens only on a
 unix socket there, without durability (``fsync=off``: the folder is thrown away), and
 stops at the end of the run. PostgreSQL refuses to run as root, so as root it runs as
 ``nobody``. Each pytest-xdist worker starts its own.
@@ -27,6 +27,8 @@ from pathlib import Path
 
 import asyncpg
 
+from tests.support.system_packages import ensure_debian_package, no_default_postgres_cluster
+
 OPT_OUT_ENV = "AGORA_TEST_POSTGRES"
 USER = "agora"
 _TEMPLATE = "agora_template"
@@ -37,7 +39,17 @@ def postgres_opted_out() -> bool:
 
 
 def _bindir() -> Path:
-    """Where initdb and postgres are: pg_config's answer, Debian's folder, or PATH."""
+    """Where initdb and postgres are, installing Debian's postgresql when there are none."""
+    ensure_debian_package(
+        "postgresql", lambda: _find_bindir() is not None, prepare=no_default_postgres_cluster
+    )
+    found = _find_bindir()
+    assert found is not None
+    return found
+
+
+def _find_bindir() -> Path | None:
+    """pg_config's answer, Debian's folder, or PATH."""
     candidates: list[Path] = []
     pg_config = shutil.which("pg_config")
     if pg_config:
@@ -53,10 +65,7 @@ def _bindir() -> Path:
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "postgres").exists():
             return folder
-    raise RuntimeError(
-        "PostgreSQL's initdb was not found (apt-get install postgresql, as .ci/run does);"
-        f" set {OPT_OUT_ENV}=off to leave the PostgreSQL tests out"
-    )
+    return None
 
 
 @dataclass
