@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Hashable
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -74,22 +75,25 @@ class RenderedPages:
 
     def __init__(self, keep: int = 512) -> None:
         self._keep = keep
-        self._pages: dict[Hashable, bytes] = {}
+        self._pages: dict[Hashable, tuple[bytes, bytes]] = {}
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> tuple[bytes, bytes] | None:
         try:
             return self._pages.get(key)
         except TypeError:  # something in the view is not hashable: render each time
             return None
 
-    def put(self, key: Hashable, body: bytes) -> None:
+    def put(self, key: Hashable, body: bytes) -> tuple[bytes, bytes]:
+        """The page, and the page compressed (once)."""
+        both = (body, gzip.compress(body, compresslevel=6, mtime=0))
         try:
             hash(key)
         except TypeError:
-            return
+            return both
         if len(self._pages) >= self._keep:
             self._pages.clear()
-        self._pages[key] = body
+        self._pages[key] = both
+        return both
 
 
 RENDERED: web.AppKey[RenderedPages] = web.AppKey("rendered", RenderedPages)
@@ -98,17 +102,30 @@ RENDERED: web.AppKey[RenderedPages] = web.AppKey("rendered", RenderedPages)
 def _render(request: web.Request, template: str, context: dict[str, Any]) -> web.Response:
     key = (template, context["view"], context["base"], context["feed"])
     pages = request.app[RENDERED]
-    body = pages.get(key)
-    if body is None:
+    both = pages.get(key)
+    if both is None:
         rendered = aiohttp_jinja2.render_string(template, request, context)
-        body = rendered.encode("utf-8")
-        pages.put(key, body)
-    return web.Response(
-        body=body,
-        content_type="text/html",
-        charset="utf-8",
-        headers={"Cache-Control": PAGE_CACHE},
-    )
+        both = pages.put(key, rendered.encode("utf-8"))
+    return _compressible(request, *both, content_type="text/html", cache=PAGE_CACHE)
+
+
+def _compressible(
+    request: web.Request,
+    body: bytes,
+    gzipped: bytes,
+    *,
+    content_type: str,
+    cache: str,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """``body``, or its gzip form (made once, kept with it) for a client that takes it."""
+    extra = {"Cache-Control": cache, "Vary": "Accept-Encoding", **(headers or {})}
+    if _takes_gzip(request):
+        body = gzipped
+        extra["Content-Encoding"] = "gzip"
+        if "ETag" in extra:  # another representation, another strong validator
+            extra["ETag"] = _gzip_tag(extra["ETag"])
+    return web.Response(body=body, content_type=content_type, charset="utf-8", headers=extra)
 
 
 async def directory(request: web.Request) -> web.Response:
@@ -171,29 +188,40 @@ async def _feed(request: web.Request, scope: FeedScope) -> web.StreamResponse:
     site = _site(request)
     etag = site.feeds.version(scope)
     if _etag_matches(request.headers.get("If-None-Match", ""), etag):
-        return _not_modified(etag)  # answered from the version alone: nothing built
+        # Answered from the version alone: nothing is built.
+        return _not_modified(_gzip_tag(etag) if _takes_gzip(request) else etag)
     feed = await site.feed(scope)
     since = request.headers.get("If-Modified-Since")
     if since and "If-None-Match" not in request.headers and _not_modified_since(since, feed):
-        return _not_modified(feed.etag)
-    return web.Response(
-        body=feed.body,
+        return _not_modified(_gzip_tag(feed.etag) if _takes_gzip(request) else feed.etag)
+    return _compressible(
+        request,
+        feed.body,
+        feed.gzipped,
         content_type="text/calendar",
-        charset="utf-8",
+        cache=FEED_CACHE,
         headers={
             "ETag": feed.etag,
             "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
-            "Cache-Control": FEED_CACHE,
             "Content-Disposition": 'inline; filename="calendar.ics"',
         },
     )
 
 
+def _takes_gzip(request: web.Request) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def _gzip_tag(etag: str) -> str:
+    return etag[:-1] + '-gz"'
+
+
 def _etag_matches(header: str, etag: str) -> bool:
+    """Either representation's tag (plain or gzip) names this version."""
     if not header:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-    return "*" in tags or etag in tags
+    return "*" in tags or etag in tags or _gzip_tag(etag) in tags
 
 
 def _not_modified_since(header: str, feed: Feed) -> bool:
@@ -207,4 +235,7 @@ def _not_modified_since(header: str, feed: Feed) -> bool:
 
 
 def _not_modified(etag: str) -> web.Response:
-    return web.Response(status=304, headers={"ETag": etag, "Cache-Control": FEED_CACHE})
+    return web.Response(
+        status=304,
+        headers={"ETag": etag, "Cache-Control": FEED_CACHE, "Vary": "Accept-Encoding"},
+    )

@@ -142,6 +142,11 @@ async def test_scoped_feeds_hold_their_own_meetings(web: Web, sandbox: Sandbox) 
     assert by_uid(await web.page("/initiatives/humble-lamppost/calendar.ics"), lamppost)
     assert not by_uid(await web.page("/initiatives/small-giants/calendar.ics"), lamppost)
     assert by_uid(await web.page("/calendar.ics"), lamppost)
+    # Compressed for clients that take gzip (aiohttp's does), plain for the others.
+    status, plain, headers = await web.get("/calendar.ics", **{"Accept-Encoding": "identity"})
+    assert status == 200 and "Content-Encoding" not in headers and by_uid(plain, lamppost)
+    _, _, headers = await web.get("/calendar.ics")
+    assert headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
     cluster = await web.page("/clusters/integrated-infrastructures-processes/calendar.ics")
     assert "X-WR-CALNAME:Integrated Infrastructures and Processes meetings" in cluster.replace(
         "\r\n ", ""

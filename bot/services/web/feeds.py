@@ -21,6 +21,7 @@ query and no rendering.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -51,6 +52,7 @@ class FeedScope:
 @dataclass(frozen=True)
 class Feed:
     body: bytes
+    gzipped: bytes  # the same, compressed once for every poll that accepts gzip
     etag: str  # quoted, as in the header
     last_modified: datetime
     meetings: int
@@ -77,6 +79,11 @@ def fingerprint(
         tuple(repr(e) for e in exceptions),
     )
     return hashlib.sha256(repr(said).encode()).hexdigest()[:32]
+
+
+def _rendered(entries: list[ics.CalendarEntry], name: str) -> tuple[bytes, bytes]:
+    body = ics.calendar_ics(entries, name)
+    return body, gzip.compress(body, compresslevel=6, mtime=0)
 
 
 class CalendarFeeds:
@@ -143,10 +150,10 @@ class CalendarFeeds:
             for meeting, sessions, exceptions in parts
         ]
         # icalendar is pure Python: in a thread, the event loop keeps its turns meanwhile.
-        body = await asyncio.to_thread(ics.calendar_ics, entries, scope.name)
+        body, gzipped = await asyncio.to_thread(_rendered, entries, scope.name)
         changed = [revision.changed_at for revision in revisions.values()]
         last_modified = max(changed, default=datetime(2017, 1, 1, tzinfo=UTC))
-        return Feed(body, version, last_modified.replace(microsecond=0), len(entries))
+        return Feed(body, gzipped, version, last_modified.replace(microsecond=0), len(entries))
 
     async def _revise(
         self,

@@ -8,6 +8,7 @@ never leave this module. Discussions are titles and counts: Agora never stores m
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,7 +19,6 @@ from bot.services.common.text import plural
 from bot.services.directory.resources import ResourceService
 from bot.services.directory.service import (
     MAX_PAGE_SIZE,
-    ClusterInfo,
     DirectoryService,
     InitiativeSummary,
     LiveCounts,
@@ -68,7 +68,6 @@ class DirectoryView:
     cluster: Cluster | None  # the filter
     query: str
     results: Page[InitiativeSummary] | None  # a search's, or a cluster's page
-    totals: LiveCounts
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,6 @@ class ClusterView:
     community: str
     info: Page[InitiativeSummary]
     cluster: Cluster
-    totals: LiveCounts
     meetings: tuple[MeetingLine, ...]
 
 
@@ -220,10 +218,6 @@ class PublicSite:
                     for c in clusters
                 ]
             )
-        totals = LiveCounts()
-        for section in sections:
-            for summary in section.initiatives.items:
-                totals = totals + summary.counts
         return DirectoryView(
             community=_community(names, guild_id),
             clusters=clusters,
@@ -231,7 +225,6 @@ class PublicSite:
             cluster=chosen,
             query=query,
             results=results,
-            totals=totals,
         )
 
     async def _search_in_cluster(
@@ -265,9 +258,6 @@ class PublicSite:
         listed = await self._directory.list_initiatives(
             guild_id, chosen.slug, _page(page), PAGE_SIZE
         )
-        info: ClusterInfo | None = None
-        if listed.total <= 200:  # totals over a big cluster would walk all of it per view
-            info = await self._directory.cluster_info(guild_id, chosen.slug)
         meetings = await self._meeting_lines(
             guild_id, await self._meetings.list_meetings(guild_id, cluster_id=chosen.id, limit=10)
         )
@@ -275,7 +265,6 @@ class PublicSite:
             community=_community(names, guild_id),
             info=listed,
             cluster=chosen,
-            totals=info.totals if info is not None else LiveCounts(),
             meetings=meetings,
         )
 
@@ -294,17 +283,14 @@ class PublicSite:
                 lead_names.append(name)
             else:
                 unnamed += 1
-        documents = await self._resources.list_resources(
-            guild_id, initiative.slug, "document", 1, PAGE_SIZE
-        )
-        projects = await self._resources.list_resources(
-            guild_id, initiative.slug, "project", 1, PAGE_SIZE
-        )
-        discussions = await self._discussions.list_discussions(
-            guild_id, initiative.id, "all", 1, 10
-        )
-        meetings = await self._meetings.list_meetings(
-            guild_id, initiative_id=initiative.id, limit=10
+        # What the live counts say is empty is not asked for; the rest is asked at once
+        # (the database thread runs the queries back to back).
+        counts = info.counts
+        documents, projects, discussions, meetings = await asyncio.gather(
+            self._links(guild_id, initiative.slug, "document", counts.documents),
+            self._links(guild_id, initiative.slug, "project", counts.projects),
+            self._recent_discussions(guild_id, initiative.id, counts.discussions),
+            self._meetings.list_meetings(guild_id, initiative_id=initiative.id, limit=10),
         )
         return InitiativeView(
             community=_community(names, guild_id),
@@ -313,15 +299,33 @@ class PublicSite:
             counts=info.counts,
             lead_names=tuple(sorted(lead_names, key=str.casefold)),
             unnamed_leads=unnamed,
-            documents=tuple(_link(r.title, r.url) for r in documents.items),
-            more_documents=max(0, documents.total - len(documents.items)),
-            projects=tuple(_link(r.title, r.url) for r in projects.items),
-            more_projects=max(0, projects.total - len(projects.items)),
-            discussions=tuple(
-                DiscussionLine(d.name, d.message_count, d.participant_count, d.state)
-                for d in discussions.items
-            ),
+            documents=documents[0],
+            more_documents=documents[1],
+            projects=projects[0],
+            more_projects=projects[1],
+            discussions=discussions,
             meetings=await self._meeting_lines(guild_id, meetings),
+        )
+
+    async def _links(
+        self, guild_id: int, slug: str, kind: str, count: int
+    ) -> tuple[tuple[LinkView, ...], int]:
+        """The newest documents or projects, and how many more there are."""
+        if count == 0:
+            return (), 0
+        listed = await self._resources.list_resources(guild_id, slug, kind, 1, PAGE_SIZE)
+        links = tuple(_link(r.title, r.url) for r in listed.items)
+        return links, max(0, listed.total - len(links))
+
+    async def _recent_discussions(
+        self, guild_id: int, initiative_id: int, count: int | None
+    ) -> tuple[DiscussionLine, ...]:
+        if count == 0:
+            return ()
+        listed = await self._discussions.list_discussions(guild_id, initiative_id, "all", 1, 10)
+        return tuple(
+            DiscussionLine(d.name, d.message_count, d.participant_count, d.state)
+            for d in listed.items
         )
 
     # --- meetings --------------------------------------------------------
@@ -382,15 +386,16 @@ class PublicSite:
     async def _meeting_lines(
         self, guild_id: int, meetings: list[Meeting]
     ) -> tuple[MeetingLine, ...]:
-        lines = []
-        for meeting in meetings:
+
+        async def line(meeting: Meeting) -> MeetingLine:
             counts = await self._rsvp.counts(guild_id, meeting.id)
             upcoming = None
             if meeting.recurrence is not None:
                 following = await self._meetings.occurrences(guild_id, meeting.id, limit=1)
                 upcoming = following[0] if following else None
-            lines.append(MeetingLine(meeting, counts.going, counts.maybe, upcoming))
-        return tuple(lines)
+            return MeetingLine(meeting, counts.going, counts.maybe, upcoming)
+
+        return tuple(await asyncio.gather(*(line(meeting) for meeting in meetings)))
 
     # --- calendar feeds ----------------------------------------------------
 

@@ -28,8 +28,13 @@ def _dt(seconds: int) -> datetime:
 
 
 class WebRepository:
+    """Who agreed to be named is asked on every initiative page: it is kept in memory per
+    guild once read, and every write to it goes through here (so it never goes stale)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._named: dict[int, set[int]] = {}
+        self._named_writes = 0  # a read that overlapped a write is not kept
 
     # --- published guilds --------------------------------------------------
 
@@ -62,6 +67,23 @@ class WebRepository:
         )
         return {int(row[0]): _dt(row[1]) for row in rows}
 
+    async def name_optin(self, guild_id: int, user_id: int) -> datetime | None:
+        row = await self.db.fetch_one(
+            "SELECT opted_in_at FROM web_name_optins WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return None if row is None else _dt(row[0])
+
+    async def named_among(self, guild_id: int, user_ids: Iterable[int]) -> frozenset[int]:
+        """Those of ``user_ids`` who agreed to be named."""
+        named = self._named.get(guild_id)
+        if named is None:
+            writes = self._named_writes
+            named = set(await self.name_optins(guild_id))
+            if writes == self._named_writes:
+                self._named[guild_id] = named
+        return frozenset(user_id for user_id in user_ids if user_id in named)
+
     async def set_name_optin(self, guild_id: int, user_id: int, shown: bool, now: datetime) -> bool:
         """Record or withdraw the member's agreement; False when it already was so."""
         async with self.db.transaction() as conn:
@@ -76,7 +98,9 @@ class WebRepository:
                     "DELETE FROM web_name_optins WHERE guild_id = ? AND user_id = ?",
                     (guild_id, user_id),
                 )
-            return cursor.rowcount > 0
+        self._named_writes += 1
+        self._named.pop(guild_id, None)  # read again, after the commit
+        return cursor.rowcount > 0
 
     async def forget_user(self, guild_id: int, user_id: int) -> int:
         async with self.db.transaction() as conn:
@@ -84,7 +108,9 @@ class WebRepository:
                 "DELETE FROM web_name_optins WHERE guild_id = ? AND user_id = ?",
                 (guild_id, user_id),
             )
-            return cursor.rowcount
+        self._named_writes += 1
+        self._named.pop(guild_id, None)
+        return cursor.rowcount
 
     # --- calendar feed revisions -------------------------------------------
 
