@@ -227,17 +227,21 @@ class TimerDispatcher(Generic[RowT]):
         self._dispatching = True
         self._idle.clear()
         try:
-            await self.dispatch_all_due()
-        except Exception:
-            log.exception("%s dispatch failed; retrying shortly", self.name)
-            self._dispatching = False
-            self._arm(datetime.now(UTC) + timedelta(seconds=5))
-            return
+            try:
+                await self.dispatch_all_due()
+            except Exception:
+                log.exception("%s dispatch failed; retrying shortly", self.name)
+                self._dispatching = False
+                self._arm(datetime.now(UTC) + timedelta(seconds=5))
+                return
+            finally:
+                self._dispatching = False
+            if self._running:
+                await self.rearm()
         finally:
-            self._dispatching = False
+            # Only now: ``stop`` waits for the re-arming too, so the database is never
+            # closed under it.
             self._idle.set()
-        if self._running:
-            await self.rearm()
 
     # -- dispatching --------------------------------------------------------
 
