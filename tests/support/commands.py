@@ -9,6 +9,7 @@ from __future__ import annotations
 # with a button or a form, limited there.)
 READS = frozenset(
     {
+        "action list",
         "admin export",
         "calendar ics",
         "challenge add",
@@ -30,6 +31,8 @@ READS = frozenset(
         "meeting ics",
         "meeting info",
         "meeting list",
+        "meeting summary",
+        "outcome list",
         "poll results",
         "privacy forget",
         "privacy forget-member",
@@ -38,6 +41,6 @@ READS = frozenset(
 )
 # Commands that change nothing yet, and carry the limit of what they ask about: they open
 # a form or ask for a confirmation.
-ASKS_FIRST = frozenset({"challenge match", "meeting cancel", "meeting create"})
+ASKS_FIRST = frozenset({"challenge match", "meeting cancel", "meeting create", "outcome add"})
 # Commands that must not change any table, whatever they are given.
 READ_ONLY = READS | ASKS_FIRST
