@@ -45,6 +45,8 @@ USERS = ("admin", "organiser", "lead", "member", "nonmember")
 
 EXPECTED = """
 command                      | admin | organiser | lead    | member  | nonmember
+action done                  | ok    | ok        | ok      | refused | refused
+action list                  | ok    | ok        | ok      | ok      | ok
 admin export                 | ok    | hidden    | hidden  | hidden  | hidden
 admin import                 | ok    | hidden    | hidden  | hidden  | hidden
 admin link                   | ok    | hidden    | hidden  | hidden  | hidden
@@ -91,8 +93,11 @@ meeting occurrence cancel    | ok    | ok        | refused | refused | refused
 meeting occurrence move      | ok    | ok        | refused | refused | refused
 meeting session add          | ok    | ok        | refused | refused | refused
 meeting session remove       | ok    | ok        | refused | refused | refused
+meeting summary              | ok    | ok        | ok      | ok      | ok
 nudges off                   | ok    | ok        | ok      | ok      | ok
 nudges on                    | ok    | ok        | ok      | ok      | ok
+outcome add                  | ok    | ok        | ok      | ok      | refused
+outcome list                 | ok    | ok        | ok      | ok      | ok
 poll close                   | ok    | ok        | ok      | refused | refused
 poll create                  | ok    | ok        | ok      | refused | refused
 poll results                 | ok    | ok        | ok      | ok      | ok
@@ -228,6 +233,8 @@ class Cells:
         if command == "initiative leave":
             await self.sandbox.user(user).slash("initiative join", initiative="Small Giants")
             return {"initiative": "Small Giants"}
+        if command in ("outcome add", "action done"):
+            return await self.outcome_options(command, n)
         if command == "meeting session remove":
             added = await admin.slash(
                 "meeting session add",
@@ -258,7 +265,41 @@ class Cells:
             match = re.search(r"Poll #(\d+)", created.text)
             assert match, created.text
             return {"poll": match.group(1)}
+        if command in ("meeting summary", "outcome list"):
+            return {"meeting": self.meeting}
         return {}
+
+    async def outcome_options(self, command: str, n: int) -> dict[str, Any]:
+        """Outcomes of a Humble Lamppost workshop (its members may record them); an action
+        the admin owns, fresh for each cell (its lead may close it, a member may not)."""
+        admin = self.sandbox.user("admin")
+        choices = await admin.autocomplete(
+            "outcome add", "session", "Lamppost outcomes", meeting=self.meeting
+        )
+        if not choices:
+            await admin.slash(
+                "meeting session add",
+                meeting=self.meeting,
+                title="Lamppost outcomes",
+                start="15:00",
+                end="16:00",
+                initiative=LAMP,
+            )
+            choices = await admin.autocomplete(
+                "outcome add", "session", "Lamppost outcomes", meeting=self.meeting
+            )
+        session = str(choices[0]["value"])
+        if command == "outcome add":
+            return {"meeting": self.meeting, "session": session}
+        services = self.world.running.bot.services
+        actor = Actor(user_id=int(admin.id), is_admin=True)
+        target = await services.outcomes.target(
+            self.world.guild_id, actor, int(self.meeting), session, int(admin.id), None
+        )
+        recorded = await services.outcomes.record(
+            self.world.guild_id, actor, target, "action", f"Task {n}"
+        )
+        return {"action": str(recorded.outcome.id)}
 
 
 def _weekly(week: int) -> str:
