@@ -15,7 +15,16 @@ import bot
 import bot.cogs
 
 BOT = Path(bot.__file__).parent
-AREAS = {"admin", "challenges", "directory", "discussions", "meetings", "polls", "privacy"}
+AREAS = {
+    "admin",
+    "challenges",
+    "directory",
+    "discussions",
+    "meetings",
+    "outcomes",
+    "polls",
+    "privacy",
+}
 
 
 def bot_modules() -> list[Path]:
