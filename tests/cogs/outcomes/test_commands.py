@@ -241,3 +241,59 @@ async def test_privacy_show_and_forget_cover_outcomes(
     assert kept.text == "Publish the pilot report" and kept.owner_id is None
     listed = await alice.slash("action list")
     assert listed.embed is not None and "no owner" in listed.embed["description"]
+
+
+async def test_a_long_meeting_summary_pages_through_within_discords_limits(
+    sandbox: Sandbox, agora: RunningAgora
+) -> None:
+    """30 sessions, 8 outcomes of 1,000 characters each: /meeting summary answers page by
+    page with Previous/Next, every page an embed the sandbox (Discord's spec) accepts."""
+    guild_id = int(sandbox.guild.id)
+    services = agora.bot.services
+    created = await create_meeting(
+        sandbox, "Action Clusters Meeting", start=f"{next_year_day()} 08:00", end="20:00"
+    )
+    meeting_id = meeting_id_of(created)
+    admin = sandbox.user("admin")
+    for n in range(30):
+        hour, minute = divmod(8 * 60 + 20 * n, 60)
+        added = await admin.slash(
+            "meeting session add",
+            meeting=str(meeting_id),
+            title=f"Workshop {n}",
+            start=f"{hour:02d}:{minute:02d}",
+            end="20m",
+            initiative=LAMP,
+        )
+        assert f"Workshop {n}" in added.text, added.text
+    organiser = Actor(user_id=int(admin.id), is_admin=True)
+    for session in await services.programme.programme(guild_id, meeting_id):
+        target = await services.outcomes.target(
+            guild_id, organiser, meeting_id, str(session.id), int(admin.id), None
+        )
+        for n, kind in enumerate(("decision", "action", "link", "note") * 2):
+            await services.outcomes.record(
+                guild_id,
+                organiser,
+                target,
+                kind,
+                f"S{session.id}O{n} " + "x" * 990,
+                f"https://minutes.example.org/{session.id}/{n}",
+            )
+    page = await sandbox.user("bob").slash("meeting summary", meeting=str(meeting_id))
+    assert page.embed is not None
+    total = int(page.embed["title"].rsplit("/", 1)[1].rstrip(")"))
+    seen = [page.embed["description"]]
+    for _ in range(total - 1):
+        page = await sandbox.user("bob").click(page.message, "Next ▶")
+        assert page.embed is not None
+        seen.append(page.embed["description"])
+    text = "\n".join(seen)
+    outcomes = await agora.bot.store.outcomes.for_meeting(guild_id, meeting_id)
+    assert len(outcomes) == 240
+    for outcome in outcomes:
+        assert text.count(f"S{outcome.session_id}O") >= 1
+    assert len([line for line in text.splitlines() if line.startswith("• ")]) == 240
+    for description in seen:
+        assert len(description) <= 4096
+    assert not sandbox.failures, sandbox.failures
