@@ -96,6 +96,86 @@ async def child(args: argparse.Namespace) -> None:
 
 
 # ---- web load ---------------------------------------------------------------------------------
+#
+# The pages are requested from a process of their own, over plain keep-alive HTTP/1.1 on
+# asyncio streams (bodies read, not decompressed): the sandbox and the interaction load
+# keep this process, and the client's own cost stays out of both measurements.
+
+
+class Connections:
+    """A pool of keep-alive connections to one host."""
+
+    def __init__(self, host: str, port: int, size: int) -> None:
+        self.host, self.port = host, port
+        self.idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
+            asyncio.Queue()
+        )
+        self.size = size
+        self.opened = 0
+
+    async def get(self, path: str) -> int:
+        if self.idle.empty() and self.opened < self.size:
+            self.opened += 1
+            pair = await asyncio.open_connection(self.host, self.port)
+        else:
+            pair = await self.idle.get()
+        reader, writer = pair
+        writer.write(
+            f"GET /{path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            "Accept-Encoding: gzip\r\n\r\n".encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await reader.readexactly(length)
+        self.idle.put_nowait(pair)
+        return status
+
+
+async def web_client(args: argparse.Namespace) -> None:
+    """``--web-client``: each page at the rate for the seconds; prints the latencies."""
+    host, port = args.base.split("//", 1)[1].rstrip("/").rsplit(":", 1)
+    pool = Connections(host, int(port), 96)
+    slugs = args.slug_list
+    paths: dict[str, Any] = {
+        "directory": "",
+        "initiative": itertools.cycle(f"initiatives/{slug}" for slug in slugs),
+        "calendar feed": "calendar.ics",
+    }
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
+    result = await web_load(pool, paths, args.web_rate, args.seconds)
+    print(json.dumps(result.__dict__), flush=True)
+
+
+class WebClientProcess:
+    """The page load in its own process: started (imports done), then let go at once with
+    the interaction load."""
+
+    def __init__(self, base: str, slugs: Path, rate: float, seconds: float) -> None:
+        self.command = [
+            sys.executable, str(HERE), "--web-client", "--base", base, "--slugs", str(slugs),
+            "--web-rate", str(rate), "--seconds", str(seconds),
+        ]  # fmt: skip
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def ready(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+        )
+        assert self.proc.stdout is not None
+        assert (await self.proc.stdout.readline()).strip() == b"ready"
+
+    async def run(self) -> WebResult:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(b"go\n")
+        await self.proc.stdin.drain()
+        out, _ = await self.proc.communicate()
+        data = json.loads(out.decode().strip().splitlines()[-1])
+        return WebResult(data["latencies_ms"], data["errors"], data["behind_ms_max"])
 
 
 @dataclass
@@ -106,7 +186,7 @@ class WebResult:
 
 
 async def web_load(
-    http: aiohttp.ClientSession, base: str, paths: dict[str, Any], rate: float, seconds: float
+    pool: Connections, paths: dict[str, Any], rate: float, seconds: float
 ) -> WebResult:
     """Each page at ``rate`` requests/s for ``seconds``, open loop."""
     result = WebResult({name: [] for name in paths}, {name: 0 for name in paths})
@@ -114,10 +194,8 @@ async def web_load(
 
     async def one(name: str, path: str, due: float) -> None:
         try:
-            async with http.get(base + path) as response:
-                await response.read()
-                ok = response.status == 200
-        except aiohttp.ClientError:
+            ok = await pool.get(path) == 200
+        except (OSError, asyncio.IncompleteReadError, ValueError):
             ok = False
         if ok:
             result.latencies_ms[name].append((time.perf_counter() - due) * 1000)
@@ -198,17 +276,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 next_custom_id=_next_button(listing.message),
             )
             load = LoadGenerator(sb, pools, dict(MIX), users)
-            connector = aiohttp.TCPConnector(limit=64, limit_per_host=64)
-            async with aiohttp.ClientSession(connector=connector) as http:
-                initiatives = itertools.cycle(f"initiatives/{slug}" for slug in slugs)
-                paths: dict[str, Any] = {
-                    "directory": "",
-                    "initiative": initiatives,
-                    "calendar feed": "calendar.ics",
-                }
+            slugs_file = workdir / "slugs.txt"
+            slugs_file.write_text("\n".join(slugs), encoding="utf-8")
+            paths = ("directory", "initiative", "calendar feed")
+            async with aiohttp.ClientSession() as http:
                 # Warm-up: the first feed is built, pages and connections are made.
-                for _ in range(3):
-                    await web_load(http, base, paths, 20, 1.0)
+                warm = WebClientProcess(base, slugs_file, 20, 2.0)
+                await warm.ready()
+                await warm.run()
                 await load.step(min(100, args.rate), args.warmup)
                 await _wait_idle(proc.pid)
                 feed_bytes = len(await (await http.get(base + "calendar.ics")).read())
@@ -224,10 +299,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     alone.append(solo.latencies_ms)
                     failed["alone"] += solo.failed
                     await _wait_idle(proc.pid)
+                    client = WebClientProcess(base, slugs_file, args.web_rate, args.seconds)
+                    await client.ready()
                     cpu_before = _procstat.cpu_seconds(proc.pid)
                     both, web = await asyncio.gather(
-                        load.step(args.rate, args.seconds),
-                        web_load(http, base, paths, args.web_rate, args.seconds),
+                        load.step(args.rate, args.seconds), client.run()
                     )
                     cpu = _procstat.cpu_seconds(proc.pid) - cpu_before
                     beside.append(both.latencies_ms)
@@ -358,6 +434,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--web-client", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--base", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--slugs", default="", help=argparse.SUPPRESS)
     for name in ("--api-base", "--gateway", "--token", "--db"):
         parser.add_argument(name, default="", help=argparse.SUPPRESS)
     parser.add_argument("--guild-id", type=int, default=0, help=argparse.SUPPRESS)
@@ -379,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         asyncio.run(child(args))
+        return 0
+    if args.web_client:
+        args.slug_list = Path(args.slugs).read_text(encoding="utf-8").split()
+        asyncio.run(web_client(args))
         return 0
     before = [round(x, 2) for x in _procstat.load_average()]
     report = asyncio.run(run(args))
