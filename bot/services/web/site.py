@@ -38,6 +38,7 @@ from bot.storage.meetings.models import Meeting, Session
 PAGE_SIZE = MAX_PAGE_SIZE
 CLUSTER_PREVIEW = 10  # initiatives per cluster on the directory's first page
 MEETINGS_PER_PAGE = 20
+UPCOMING_SCAN = 500  # upcoming meetings an initiative's page picks its own from
 MAX_QUERY = 200
 MAX_PAGE = 10_000
 
@@ -286,12 +287,16 @@ class PublicSite:
         # What the live counts say is empty is not asked for; the rest is asked at once
         # (the database thread runs the queries back to back).
         counts = info.counts
-        documents, projects, discussions, meetings = await asyncio.gather(
+        documents, projects, discussions, upcoming = await asyncio.gather(
             self._links(guild_id, initiative.slug, "document", counts.documents),
             self._links(guild_id, initiative.slug, "project", counts.projects),
             self._recent_discussions(guild_id, initiative.id, counts.discussions),
-            self._meetings.list_meetings(guild_id, initiative_id=initiative.id, limit=10),
+            # One list for every initiative page, kept by the meetings repository until a
+            # meeting changes or ends; a list per initiative would push out the lists
+            # /meeting list keeps for Discord.
+            self._meetings.list_meetings(guild_id, limit=UPCOMING_SCAN),
         )
+        meetings = [m for m in upcoming if initiative.id in m.scope.initiative_ids][:10]
         return InitiativeView(
             community=_community(names, guild_id),
             initiative=info.initiative,
