@@ -53,8 +53,6 @@ admin link                   | ok    | hidden    | hidden  | hidden  | hidden
 admin setup                  | ok    | hidden    | hidden  | hidden  | hidden
 admin web off                | ok    | hidden    | hidden  | hidden  | hidden
 admin web on                 | ok    | hidden    | hidden  | hidden  | hidden
-admin web off                | ok    | hidden    | hidden  | hidden  | hidden
-admin web on                 | ok    | hidden    | hidden  | hidden  | hidden
 calendar ics                 | ok    | ok        | ok      | ok      | ok
 challenge add                | ok    | ok        | ok      | ok      | refused
 challenge list               | ok    | ok        | ok      | ok      | ok
@@ -104,7 +102,6 @@ poll results                 | ok    | ok        | ok      | ok      | ok
 privacy forget               | ok    | ok        | ok      | ok      | ok
 privacy forget-member        | ok    | ok        | refused | refused | refused
 privacy show                 | ok    | ok        | ok      | ok      | ok
-privacy web show-name        | ok    | ok        | ok      | ok      | ok
 privacy web show-name        | ok    | ok        | ok      | ok      | ok
 remind dm off                | ok    | ok        | ok      | ok      | ok
 remind dm on                 | ok    | ok        | ok      | ok      | ok
@@ -191,7 +188,6 @@ class Cells:
             },
             "privacy forget-member": {"member": "nonmember"},
             "privacy web show-name": {"state": "on"},
-            "privacy web show-name": {"state": "on"},
             "remind offsets": {"offsets": "1d, 1h"},
         }
         if command in simple:
@@ -211,10 +207,6 @@ class Cells:
                 added = await admin.slash("initiative lead add", initiative=LAMP, member=candidate)
                 assert "is now a lead" in added.text, added.text
             return {"initiative": LAMP, "member": candidate.user.username}
-        if command in ("admin web on", "admin web off"):
-            # Published before "off", withdrawn before "on" (the other answer says so).
-            await admin.slash("admin web on" if command.endswith("off") else "admin web off")
-            return {}
         if command in ("admin web on", "admin web off"):
             # Published before "off", withdrawn before "on" (the other answer says so).
             await admin.slash("admin web on" if command.endswith("off") else "admin web off")
