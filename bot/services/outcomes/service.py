@@ -20,6 +20,7 @@ from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.common import timeparse
 from bot.services.common.clock import Clock, utc_now
 from bot.services.common.ids import plain_id
+from bot.services.common.links import escape_markdown
 from bot.services.common.names import clean_text
 from bot.services.common.permissions import Actor
 from bot.services.common.timephrases import DEFAULT_CLOCK
@@ -546,9 +547,10 @@ class OutcomeService:
                 continue
             owner = "no owner" if action.owner_id is None else f"<@{action.owner_id}>"
             due = timeparse.discord_timestamp(action.due_at or now, "D")
+            # What people typed shows as written: no masked link or emphasis in the digest.
             lines.append(
-                f"#{action.id} {clip_line(action.text, 150)} — {owner}, due {due}"
-                f" ({clip_line(view.meeting_title, 80)})"
+                f"#{action.id} {escape_markdown(clip_line(action.text, 150))} — {owner},"
+                f" due {due} ({escape_markdown(clip_line(view.meeting_title, 80))})"
             )
         return lines
 
