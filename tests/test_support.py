@@ -14,7 +14,7 @@ from tests.support.meetings import Clock, open_area
 
 
 async def test_open_core_seeds_the_bundled_directory(tmp_path: Path) -> None:
-    async with open_core(tmp_path) as core:
+    async with open_core(tmp_path / "core.db") as core:
         await core.seed()
         assert len(await core.directory.all_clusters(CORE_GUILD)) == 6
         assert len(await core.directory.all_initiatives(CORE_GUILD)) == 9

@@ -64,6 +64,9 @@ KNOWN_BUGS: dict[str, re.Pattern[str]] = {
 }
 # Tables that change on their own (counters flushed in the background).
 VOLATILE = {"discussion_activity", "bot_state"}
+# What a command that only asks first may keep while it asks: /meeting create stores what
+# it was given with its open form, so the form still works after a restart (README).
+KEEPS_WHILE_ASKING = {"meeting create": ("meeting_drafts",)}
 
 USERS = ("admin", "fuzzer")  # the owner reaches every path; a plain member the refusals
 
@@ -361,8 +364,9 @@ async def test_every_command_answers_every_input_clearly(fuzz_world: World, tall
             await sandbox.drain_gateway()
             after = snapshot(fuzz_world.db_path, VOLATILE)
             changed = changed_tables(before, after)
-            if command.path in READ_ONLY and changed:
-                problems.append(f"/{command.path} is read-only but changed {changed}")
+            written = [t for t in changed if t not in KEEPS_WHILE_ASKING.get(command.path, ())]
+            if command.path in READ_ONLY and written:
+                problems.append(f"/{command.path} is read-only but changed {written}")
             tally.notes.append(
                 f"/{command.path}: {len(cases)} cases in "
                 f"{time.perf_counter() - command_started:.1f} s"
