@@ -137,6 +137,7 @@ def build_services(
         clock=clock,
     )
     polls = PollService(store, clock, config.community.timezone)
+    pitches = PitchService(store, cache, clock=clock)
     return Services(
         store=store,
         config=config,
@@ -148,7 +149,7 @@ def build_services(
         memberships=memberships,
         organisers=OrganiserRoles(store, config.community.organiser_role, clock=clock),
         resources=resources,
-        pitches=PitchService(store, cache, clock=clock),
+        pitches=pitches,
         challenges=ChallengeService(store, cache, clock=clock),
         activity=activity,
         discussions=discussions,
@@ -181,6 +182,7 @@ def build_services(
             rsvp,
             discussions,
             CalendarFeeds(store, clock=clock),
+            pitches,
         ),
     )
 

@@ -16,6 +16,7 @@ from typing import Protocol
 from bot.errors import AgoraError, InvalidInput, NotFound
 from bot.services.common.links import link_host
 from bot.services.common.text import plural
+from bot.services.directory.pitches import PitchService
 from bot.services.directory.resources import ResourceService
 from bot.services.directory.service import (
     MAX_PAGE_SIZE,
@@ -79,6 +80,15 @@ class LinkView:
 
 
 @dataclass(frozen=True)
+class PitchView:
+    """An initiative's pitch as its page shows it: the text as written (the page escapes
+    it) and its optional link, with the link's real host; never who wrote it."""
+
+    text: str
+    link: LinkView | None
+
+
+@dataclass(frozen=True)
 class DiscussionLine:
     title: str
     messages: int
@@ -102,6 +112,9 @@ class InitiativeView:
     counts: LiveCounts
     lead_names: tuple[str, ...]
     unnamed_leads: int
+    # Part of the view, so part of the rendered page's key: a pitch set or changed is
+    # on the next request.
+    pitch: PitchView | None
     documents: tuple[LinkView, ...]
     more_documents: int
     projects: tuple[LinkView, ...]
@@ -169,10 +182,12 @@ class PublicSite:
         rsvp: RsvpService,
         discussions: DiscussionService,
         feeds: CalendarFeeds,
+        pitches: PitchService,
     ) -> None:
         self.publication = publication
         self._directory = directory
         self._resources = resources
+        self._pitches = pitches
         self._meetings = meetings
         self._rsvp = rsvp
         self._discussions = discussions
@@ -287,7 +302,8 @@ class PublicSite:
         # What the live counts say is empty is not asked for; the rest is asked at once
         # (the database thread runs the queries back to back).
         counts = info.counts
-        documents, projects, discussions, upcoming = await asyncio.gather(
+        pitch, documents, projects, discussions, upcoming = await asyncio.gather(
+            self._pitch(guild_id, initiative.id),
             self._links(guild_id, initiative.slug, "document", counts.documents),
             self._links(guild_id, initiative.slug, "project", counts.projects),
             self._recent_discussions(guild_id, initiative.id, counts.discussions),
@@ -304,6 +320,7 @@ class PublicSite:
             counts=info.counts,
             lead_names=tuple(sorted(lead_names, key=str.casefold)),
             unnamed_leads=unnamed,
+            pitch=pitch,
             documents=documents[0],
             more_documents=documents[1],
             projects=projects[0],
@@ -311,6 +328,13 @@ class PublicSite:
             discussions=discussions,
             meetings=await self._meeting_lines(guild_id, meetings),
         )
+
+    async def _pitch(self, guild_id: int, initiative_id: int) -> PitchView | None:
+        pitch = await self._pitches.get(guild_id, initiative_id)
+        if pitch is None:
+            return None
+        link = _link("Slides or video", pitch.url) if pitch.url else None
+        return PitchView(text=pitch.text, link=link)
 
     async def _links(
         self, guild_id: int, slug: str, kind: str, count: int
