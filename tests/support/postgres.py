@@ -1,10 +1,11 @@
 """A real PostgreSQL server for the tests, started by the suite itself.
 
 Debian's ``postgresql`` package (installed by the first test that needs it, as root: see
-``system_packages.py``) gives ``initdb`` and ``postgres``; the server runs from a fresh data folder in /tmp, listens only on a
-unix socket there, without durability (``fsync=off``: the folder is thrown away), and
-stops at the end of the run. PostgreSQL refuses to run as root, so as root it runs as
-``nobody``. Each pytest-xdist worker starts its own.
+``system_packages.py``) gives ``initdb`` and ``postgres``; the server runs from a fresh
+data folder in /tmp, listens only on a unix socket there, without durability
+(``fsync=off``: the folder is thrown away), and stops at the end of the run. PostgreSQL
+refuses to run as root, so as root it runs as ``nobody``. Each pytest-xdist worker starts
+its own.
 
 If it cannot start, the tests that need it fail with the reason. Set
 ``AGORA_TEST_POSTGRES=off`` to leave them out on a machine without PostgreSQL (never in
