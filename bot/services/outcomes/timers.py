@@ -135,9 +135,13 @@ class OutcomeTimerService:
         self._notify([new.due_at for new in create] + [due for _, due, _ in retime])
 
     async def plan_live_meetings(self) -> None:
-        """At start: every meeting not over yet has its timers (meetings created before
-        this area existed get theirs)."""
-        for guild_id, meeting_id in await self.store.meetings.live_meeting_ids(self.clock()):
+        """At start: meetings created before this area existed get their timers. Every
+        other meeting was planned when it was created or changed (``subscribe_meetings``),
+        so only those without any timer row are read (10,000 meetings: 30,000 queries
+        and seconds of start-up otherwise)."""
+        for guild_id, meeting_id in await self.store.outcome_timers.unplanned_meetings(
+            self.clock()
+        ):
             await self.sync_meeting(guild_id, meeting_id)
 
     async def plan_action(self, action: Outcome) -> int:

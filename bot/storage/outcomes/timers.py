@@ -96,6 +96,21 @@ class OutcomeTimerRepository:
                 )
         return created
 
+    async def unplanned_meetings(self, now: datetime) -> list[tuple[int, int]]:
+        """(guild_id, meeting_id) of one-off meetings still to end that have no timer row
+        at all: those created before outcomes existed. Every other meeting got its timers
+        when it was created or changed, so start-up plans only these (none after the
+        first start) instead of re-reading every meeting."""
+        rows = await self.db.fetch_all(
+            "SELECT m.guild_id, m.id FROM meetings m"
+            " WHERE m.status = 'scheduled' AND m.ends_at >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM meeting_recurrences r WHERE r.meeting_id = m.id)"
+            " AND NOT EXISTS (SELECT 1 FROM outcome_timers t WHERE t.meeting_id = m.id)"
+            " ORDER BY m.id",
+            (int(now.timestamp()),),
+        )
+        return [(row[0], row[1]) for row in rows]
+
     async def for_meeting(self, meeting_id: int) -> list[OutcomeTimer]:
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM outcome_timers WHERE meeting_id = ? ORDER BY due_at, id",
