@@ -12,6 +12,9 @@ thread opening or a summary, once done (or skipped), is never planned again.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -25,6 +28,8 @@ from bot.services.meetings.reminders import Verdict
 from bot.storage.meetings.models import Meeting, Session
 from bot.storage.outcomes.models import NewTimer, Outcome, OutcomeTimer
 from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
 
 WakeListener = Callable[[datetime], None]
 DISPATCH_JOB_ID = "agora-outcomes-dispatch"
@@ -209,7 +214,24 @@ class OutcomeDispatcher(TimerDispatcher[OutcomeTimer]):
             job_id=DISPATCH_JOB_ID,
         )
         self.timers = timers
+        self._backfill: asyncio.Task[None] | None = None
         timers.subscribe(self.wake)
 
     async def before_arming(self) -> None:
-        await self.timers.plan_live_meetings()
+        # Only meetings from before outcomes existed need planning, once; on a large
+        # database that is thousands of reads, so it runs beside start-up, not before
+        # it (each timer it adds wakes the dispatcher).
+        self._backfill = asyncio.create_task(self._plan_unplanned())
+
+    async def _plan_unplanned(self) -> None:
+        try:
+            await self.timers.plan_live_meetings()
+        except Exception:
+            log.exception("could not plan the outcome timers of older meetings")
+
+    async def stop(self) -> None:
+        if self._backfill is not None:
+            self._backfill.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._backfill
+        await super().stop()
