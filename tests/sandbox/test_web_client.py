@@ -3,7 +3,7 @@
 People act only through the page (the composer, the command options and their
 autocomplete, the form, the buttons, the user switcher); the sandbox's state is read
 afterwards to check that the page did what it showed. Chromium is Debian's
-``/usr/bin/chromium`` (``.ci/run`` installs it), driven by Playwright; a Chromium that
+``/usr/bin/chromium`` (``tests/support/browser.py``), driven by Playwright; a Chromium that
 cannot start fails the test with the reason.
 
 With ``SANDBOX_SCREENSHOTS=DIR`` set, the run also saves the README's screenshots there:
@@ -25,7 +25,6 @@ from playwright.async_api import (
     Locator,
     Page,
     Route,
-    async_playwright,
     expect,
 )
 
@@ -33,17 +32,6 @@ from bot.runtime import RunningAgora
 from discord_sandbox import Sandbox
 from discord_sandbox.web import WebClient
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT_MS = 15_000
 SCREENSHOTS = os.environ.get("SANDBOX_SCREENSHOTS")
 
@@ -56,21 +44,6 @@ async def web(sandbox: Sandbox) -> AsyncIterator[WebClient]:
         yield client
     finally:
         await client.stop()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        try:
-            chromium = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_FLAGS
-            )
-        except Exception as error:  # the reason is the test's result: never a skip
-            pytest.fail(f"Chromium ({CHROMIUM}) cannot start: {error}", pytrace=False)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 class Outside:

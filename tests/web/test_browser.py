@@ -12,17 +12,14 @@ With ``WEB_SCREENSHOTS=DIR`` set, the run also saves the README's screenshots th
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Route
 
 from discord_sandbox import Sandbox
-from tests.sandbox.test_web_client import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.meetings_e2e import create_meeting, meeting_id_of
 from tests.web.conftest import Web
 
@@ -31,21 +28,6 @@ WAIT_MS = 15_000
 SCREENSHOTS = os.environ.get("WEB_SCREENSHOTS")
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        try:
-            chromium = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_FLAGS
-            )
-        except Exception as error:  # the reason is the test's result: never a skip
-            pytest.fail(f"Chromium ({CHROMIUM}) cannot start: {error}", pytrace=False)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 class Watch:
