@@ -22,7 +22,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,18 +138,37 @@ def _stop_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+# The tests' server: nothing is kept, so nothing is made durable.
+TEST_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "200",
+    "shared_buffers": "64MB",
+}
+
+
 def start_server() -> PostgresServer:
     """initdb a fresh folder and start postgres on a unix socket in it; raises with the
     server's own words when it cannot."""
-    bindir = _bindir()
     folder = Path(tempfile.mkdtemp(prefix="agora-pg-"))
-    data, socket_dir = folder / "data", folder / "socket"
-    socket_dir.mkdir()
+    data = folder / "data"
     if os.geteuid() == 0:
         folder.chmod(0o755)
         shutil.chown(folder, "nobody")
-        shutil.chown(socket_dir, "nobody")
-    initdb = subprocess.run(
+    try:
+        initdb(data, sync=False)
+    except RuntimeError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return launch(folder, data, TEST_SETTINGS)
+
+
+def initdb(data: Path, *, sync: bool = True) -> None:
+    """A new cluster in ``data`` (its parent must exist and, as root, be writable by
+    ``nobody``), its superuser ``agora``; raises with initdb's own words when it cannot."""
+    bindir = _bindir()
+    result = subprocess.run(
         _as_server_user(
             [
                 str(bindir / "initdb"),
@@ -160,27 +179,37 @@ def start_server() -> PostgresServer:
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
-                "--no-sync",
+                *([] if sync else ["--no-sync"]),
             ]
         ),
         capture_output=True,
         text=True,
         check=False,
     )
-    if initdb.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise RuntimeError(f"initdb failed: {initdb.stderr.strip() or initdb.stdout.strip()}")
+    if result.returncode != 0:
+        raise RuntimeError(f"initdb failed: {result.stderr.strip() or result.stdout.strip()}")
+
+
+def launch(folder: Path, data: Path, settings: Mapping[str, str]) -> PostgresServer:
+    """Start postgres on the cluster in ``data`` with ``settings`` (``-c`` options), its
+    socket and log in ``folder`` (removed by ``stop()``; ``data`` is removed with it only
+    when inside it)."""
+    bindir = _bindir()
+    socket_dir = folder / "socket"
+    socket_dir.mkdir()
+    if os.geteuid() == 0:
+        folder.chmod(0o755)
+        shutil.chown(socket_dir, "nobody")
     log = folder / "server.log"
-    settings = {
-        "listen_addresses": "",
-        "unix_socket_directories": str(socket_dir),
-        "fsync": "off",
-        "synchronous_commit": "off",
-        "full_page_writes": "off",
-        "max_connections": "200",
-        "shared_buffers": "64MB",
-    }
-    options = [item for key, value in settings.items() for item in ("-c", f"{key}={value}")]
+    options = [
+        item
+        for key, value in {
+            "listen_addresses": "",
+            "unix_socket_directories": str(socket_dir),
+            **settings,
+        }.items()
+        for item in ("-c", f"{key}={value}")
+    ]
     with log.open("wb") as out:
         process = subprocess.Popen(
             _as_server_user([str(bindir / "postgres"), "-D", str(data), *options]),
