@@ -1,7 +1,7 @@
 """``python -m discord_sandbox``: the sandbox on its own, for any bot to connect to.
 
-Starts the server with a seed guild, prints the REST base, the gateway URL and the bot
-token, and serves until interrupted (Ctrl-C or SIGTERM).
+Starts the server with a seed guild (or ``--guilds N`` of them, spread over shards), prints the
+REST base, the gateway URL and the bot token, and serves until interrupted (Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import contextlib
 import signal
 import sys
 
+from discord_sandbox.gateway import GUILDS_PER_SHARD, shard_of
 from discord_sandbox.server import Sandbox
 from discord_sandbox.validation import SPEC_ENV_VAR, given_spec_path
 
@@ -31,23 +32,75 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--guild", default="Sandbox", help="the seed guild's name")
     parser.add_argument("--bot-name", default="Bot", help="the bot user's name")
+    parser.add_argument(
+        "--guilds",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="N seed guilds (NAME 1 ... NAME N) whose ids spread them evenly over any shard "
+        "count dividing N; default 1",
+    )
+    parser.add_argument(
+        "--guilds-per-shard",
+        type=_positive,
+        default=GUILDS_PER_SHARD,
+        metavar="N",
+        help=f"most guilds one gateway session may hold (more: close 4011); default "
+        f"{GUILDS_PER_SHARD:,}, as on Discord",
+    )
+    parser.add_argument(
+        "--max-concurrency",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="session_start_limit.max_concurrency of GET /gateway/bot; default 1",
+    )
     return parser.parse_args(argv)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
+def _shards_line(guild_id: str, count: int) -> str:
+    """Where a guild's events go for the shard counts dividing ``count`` (above 1)."""
+    counts = [n for n in range(2, count + 1) if count % n == 0]
+    return ", ".join(f"shard {shard_of(guild_id, n)} of {n}" for n in counts)
+
+
 async def serve(arguments: argparse.Namespace) -> int:
-    sandbox = Sandbox(spec_path=arguments.spec, bot_name=arguments.bot_name)
+    sandbox = Sandbox(
+        spec_path=arguments.spec,
+        bot_name=arguments.bot_name,
+        guilds_per_shard=arguments.guilds_per_shard,
+        max_concurrency=arguments.max_concurrency,
+    )
     try:
         await sandbox.start(host=arguments.host, port=arguments.port)
     except OSError as error:
         print(f"sandbox: cannot listen on {arguments.host}:{arguments.port}: {error.strerror}")
         return 1
     try:
-        guild = sandbox.create_seed_guild(arguments.guild)
+        guilds = sandbox.create_seed_guilds(arguments.guilds, arguments.guild)
         print(f"REST base:   {sandbox.api_base}")
         print(f"gateway:     {sandbox.gateway_url}")
         print(f"bot token:   {sandbox.bot_token}")
         print(f"application: {sandbox.application_id}")
-        print(f"guild:       {guild.name} ({guild.id}), channels #general and #announcements")
+        for guild in guilds:
+            shards = _shards_line(guild.id, len(guilds))
+            print(
+                f"guild:       {guild.name} ({guild.id}), channels #general and #announcements"
+                + (f"; {shards}" if shards else "")
+            )
+        recommended = sandbox.gateway.recommended_shards()
+        per_shard = arguments.guilds_per_shard
+        print(f"shards:      {recommended} recommended ({per_shard:,} guilds per shard at most)")
         print("serving; Ctrl-C stops", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -40,8 +40,15 @@ class EventEmitter:
         self._state = state
         self._gateway = gateway
 
-    def emit(self, event: str, data: JSON, *, in_guild: bool = True) -> None:
-        self._gateway.dispatch(event, data, intent=intent_for(event, in_guild=in_guild))
+    def emit(self, event: str, data: JSON, *, guild_id: str | None) -> None:
+        """Dispatch ``event``; ``guild_id`` is the guild it happened in (None: a DM), which
+        decides the intent and the shard that receives it."""
+        self._gateway.dispatch(
+            event,
+            data,
+            guild_id=guild_id,
+            intent=intent_for(event, in_guild=guild_id is not None),
+        )
 
     # ---- messages -------------------------------------------------------------------------
     def _message_payload(
@@ -82,6 +89,7 @@ class EventEmitter:
         self._gateway.dispatch(
             "MESSAGE_CREATE",
             data,
+            guild_id=msg.guild_id,
             intent=intent_for("MESSAGE_CREATE", in_guild=msg.guild_id is not None),
             without_content=stripped,
             encode=encode,
@@ -92,6 +100,7 @@ class EventEmitter:
         self._gateway.dispatch(
             "MESSAGE_UPDATE",
             data,
+            guild_id=msg.guild_id,
             intent=intent_for("MESSAGE_UPDATE", in_guild=msg.guild_id is not None),
             without_content=stripped,
         )
@@ -100,13 +109,13 @@ class EventEmitter:
         data: JSON = {"id": msg.id, "channel_id": msg.channel_id}
         if msg.guild_id is not None:
             data["guild_id"] = msg.guild_id
-        self.emit("MESSAGE_DELETE", data, in_guild=msg.guild_id is not None)
+        self.emit("MESSAGE_DELETE", data, guild_id=msg.guild_id)
 
     def pins_update(self, channel: Channel) -> None:
         data: JSON = {"channel_id": channel.id, "last_pin_timestamp": channel.last_pin_timestamp}
         if channel.guild_id is not None:
             data["guild_id"] = channel.guild_id
-        self.emit("CHANNEL_PINS_UPDATE", data, in_guild=channel.guild_id is not None)
+        self.emit("CHANNEL_PINS_UPDATE", data, guild_id=channel.guild_id)
 
     # ---- channels and threads ------------------------------------------------------------
     def channel_create(self, channel: Channel) -> None:
@@ -115,15 +124,19 @@ class EventEmitter:
             data["newly_created"] = True
             if channel.owner_id is not None and channel.owner_id in channel.thread_members:
                 data["member"] = thread_member_json(channel, channel.owner_id)
-            self.emit("THREAD_CREATE", data)
+            self.emit("THREAD_CREATE", data, guild_id=channel.guild_id)
         elif channel.guild_id is not None:
-            self.emit("CHANNEL_CREATE", channel_json(self._state, channel))
+            self.emit(
+                "CHANNEL_CREATE", channel_json(self._state, channel), guild_id=channel.guild_id
+            )
 
     def channel_update(self, channel: Channel) -> None:
         if channel.is_thread:
-            self.emit("THREAD_UPDATE", thread_json(channel))
+            self.emit("THREAD_UPDATE", thread_json(channel), guild_id=channel.guild_id)
         elif channel.guild_id is not None:
-            self.emit("CHANNEL_UPDATE", channel_json(self._state, channel))
+            self.emit(
+                "CHANNEL_UPDATE", channel_json(self._state, channel), guild_id=channel.guild_id
+            )
 
     def channel_delete(self, channel: Channel) -> None:
         if channel.is_thread:
@@ -135,9 +148,12 @@ class EventEmitter:
                     "parent_id": channel.parent_id,
                     "type": channel.type,
                 },
+                guild_id=channel.guild_id,
             )
         elif channel.guild_id is not None:
-            self.emit("CHANNEL_DELETE", channel_json(self._state, channel))
+            self.emit(
+                "CHANNEL_DELETE", channel_json(self._state, channel), guild_id=channel.guild_id
+            )
 
     def thread_members_update(self, thread: Channel, added: list[str], removed: list[str]) -> None:
         data: JSON = {
@@ -149,43 +165,67 @@ class EventEmitter:
             data["added_members"] = [thread_member_json(thread, u) for u in added]
         if removed:
             data["removed_member_ids"] = removed
-        self.emit("THREAD_MEMBERS_UPDATE", data)
+        self.emit("THREAD_MEMBERS_UPDATE", data, guild_id=thread.guild_id)
 
     # ---- roles and members ----------------------------------------------------------------
     def role_create(self, role: Role) -> None:
-        self.emit("GUILD_ROLE_CREATE", {"guild_id": role.guild_id, "role": role_json(role)})
+        self.emit(
+            "GUILD_ROLE_CREATE",
+            {"guild_id": role.guild_id, "role": role_json(role)},
+            guild_id=role.guild_id,
+        )
 
     def role_update(self, role: Role) -> None:
-        self.emit("GUILD_ROLE_UPDATE", {"guild_id": role.guild_id, "role": role_json(role)})
+        self.emit(
+            "GUILD_ROLE_UPDATE",
+            {"guild_id": role.guild_id, "role": role_json(role)},
+            guild_id=role.guild_id,
+        )
 
     def role_delete(self, role: Role) -> None:
-        self.emit("GUILD_ROLE_DELETE", {"guild_id": role.guild_id, "role_id": role.id})
+        self.emit(
+            "GUILD_ROLE_DELETE",
+            {"guild_id": role.guild_id, "role_id": role.id},
+            guild_id=role.guild_id,
+        )
 
     def member_add(self, member: Member) -> None:
         data = member_json(self._state, member)
         data["guild_id"] = member.guild_id
-        self.emit("GUILD_MEMBER_ADD", data)
+        self.emit("GUILD_MEMBER_ADD", data, guild_id=member.guild_id)
 
     def member_update(self, member: Member) -> None:
         data = member_json(self._state, member)
         data["guild_id"] = member.guild_id
-        self.emit("GUILD_MEMBER_UPDATE", data)
+        self.emit("GUILD_MEMBER_UPDATE", data, guild_id=member.guild_id)
 
     def member_remove(self, guild: Guild, user_id: str) -> None:
         user = self._state.users[user_id]
-        self.emit("GUILD_MEMBER_REMOVE", {"guild_id": guild.id, "user": user_json(user)})
+        self.emit(
+            "GUILD_MEMBER_REMOVE",
+            {"guild_id": guild.id, "user": user_json(user)},
+            guild_id=guild.id,
+        )
 
     # ---- scheduled events ----------------------------------------------------------------
     def scheduled_event(self, kind: str, event: ScheduledEvent) -> None:
         """``kind``: CREATE, UPDATE or DELETE."""
-        self.emit(f"GUILD_SCHEDULED_EVENT_{kind}", scheduled_event_json(self._state, event))
+        self.emit(
+            f"GUILD_SCHEDULED_EVENT_{kind}",
+            scheduled_event_json(self._state, event),
+            guild_id=event.guild_id,
+        )
 
     def scheduled_event_user(self, kind: str, event: ScheduledEvent, user_id: str) -> None:
         """``kind``: ADD or REMOVE."""
         self.emit(
             f"GUILD_SCHEDULED_EVENT_USER_{kind}",
             {"guild_scheduled_event_id": event.id, "user_id": user_id, "guild_id": event.guild_id},
+            guild_id=event.guild_id,
         )
 
     def interaction_create(self, payload: JSON) -> None:
-        self._gateway.dispatch("INTERACTION_CREATE", payload)
+        guild_id = payload.get("guild_id")
+        self._gateway.dispatch(
+            "INTERACTION_CREATE", payload, guild_id=None if guild_id is None else str(guild_id)
+        )

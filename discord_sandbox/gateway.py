@@ -16,6 +16,14 @@ already authenticated, 4012 invalid API version) and logged.
 
 Dispatch is synchronous for callers (it only appends to per-session outboxes); one writer task
 per connection drains the outbox, which keeps frame order equal to sequence order.
+
+Sharding is Discord's: IDENTIFY may carry ``shard: [shard_id, num_shards]`` (4010 Invalid shard
+when it is not a valid pair); the session then receives only the guilds with
+``(guild_id >> 22) % num_shards == shard_id`` (READY, GUILD_CREATE and every later event of
+those guilds), and events without a guild (DMs) only on shard 0. Each session is routed by its
+own pair, so several processes (or sessions with different ``num_shards``) share one sandbox; two
+sessions on the same shard both receive its events, as on Discord. A session that would hold more
+than :attr:`Gateway.guilds_per_shard` guilds is closed with 4011 Sharding required.
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import secrets
+import time
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -55,6 +65,18 @@ APPLICATION_FLAGS = (1 << 12) | (1 << 14) | (1 << 18)
 # Gateway versions Discord serves (``v`` in the URL; absent means the default).
 SUPPORTED_VERSIONS = frozenset({"9", "10"})
 ZLIB_SUFFIX = b"\x00\x00\xff\xff"
+# Discord's limits: a shard holds at most 2,500 guilds; 1,000 IDENTIFYs a day; IDENTIFYs of one
+# max_concurrency bucket at most once per 5 seconds.
+GUILDS_PER_SHARD = 2500
+SESSION_START_TOTAL = 1000
+SESSION_START_RESET_MS = 86_400_000
+IDENTIFY_BUCKET_SECONDS = 5.0
+
+
+def shard_of(guild_id: str | int, num_shards: int) -> int:
+    """The shard a guild's events go to when a bot runs ``num_shards`` shards (Discord's
+    formula: ``(guild_id >> 22) % num_shards``)."""
+    return (int(guild_id) >> 22) % num_shards
 
 
 class GatewayOp:
@@ -81,6 +103,8 @@ class CloseCode:
     NOT_AUTHENTICATED = 4003
     AUTHENTICATION_FAILED = 4004
     ALREADY_AUTHENTICATED = 4005
+    INVALID_SHARD = 4010
+    SHARDING_REQUIRED = 4011
     INVALID_API_VERSION = 4012
     INVALID_INTENTS = 4013
 
@@ -91,6 +115,8 @@ class CloseCode:
         4003: "Not authenticated.",
         4004: "Authentication failed.",
         4005: "Already authenticated.",
+        4010: "Invalid shard.",
+        4011: "Sharding required.",
         4012: "Invalid API version.",
         4013: "Invalid intent(s).",
     }
@@ -203,6 +229,18 @@ class GatewaySession:
     idle: asyncio.Event = field(default_factory=asyncio.Event)  # outbox fully written
     conn: GatewayConnection | None = None
     transport: asyncio.BaseTransport | None = None
+    # (shard_id, num_shards) from IDENTIFY; None: an unsharded session (receives everything).
+    shard: tuple[int, int] | None = None
+
+    def receives(self, guild_id: str | None) -> bool:
+        """Whether this session's shard gets the events of ``guild_id`` (None: no guild, which
+        Discord sends to shard 0 only)."""
+        if self.shard is None:
+            return True
+        shard_id, num_shards = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return shard_of(guild_id, num_shards) == shard_id
 
     @property
     def ws(self) -> web.WebSocketResponse | None:
@@ -248,6 +286,58 @@ class Gateway:
         self.connections_opened: deque[GatewayConnection] = deque(maxlen=100)
         # Called with (event, data) after every dispatch (the web client follows the world).
         self.listeners: list[Callable[[str, JSON], None]] = []
+        # Sharding settings (Discord's values by default; tests lower guilds_per_shard).
+        self.guilds_per_shard = GUILDS_PER_SHARD
+        self.max_concurrency = 1
+        # Off by default: refuse (op 9) an IDENTIFY in a max_concurrency bucket that identified
+        # less than 5 s ago, as Discord does.
+        self.enforce_identify_concurrency = False
+        self.session_start_total = SESSION_START_TOTAL
+        self.session_start_reset_ms = SESSION_START_RESET_MS
+        self._session_starts = 0
+        self._session_window_start: float | None = None  # monotonic time of the window's first
+        self._bucket_identified: dict[int, float] = {}  # rate limit key -> last IDENTIFY
+
+    # ---- sharding ---------------------------------------------------------------------------
+    def recommended_shards(self) -> int:
+        """``shards`` of ``GET /gateway/bot``: enough shards for guilds_per_shard, at least 1."""
+        return max(1, math.ceil(len(self._state.guilds) / self.guilds_per_shard))
+
+    def session_start_limit(self) -> JSON:
+        """``session_start_limit`` of ``GET /gateway/bot``: ``remaining`` goes down with every
+        IDENTIFY and is back at ``total`` once ``reset_after`` ms have passed since the first
+        IDENTIFY of the window."""
+        remaining_ms = self._session_window_remaining_ms()
+        starts = self._session_starts if remaining_ms is not None else 0
+        return {
+            "total": self.session_start_total,
+            "remaining": max(0, self.session_start_total - starts),
+            "reset_after": self.session_start_reset_ms if remaining_ms is None else remaining_ms,
+            "max_concurrency": self.max_concurrency,
+        }
+
+    def _session_window_remaining_ms(self) -> int | None:
+        """Milliseconds left in the current session start window (None: no window open)."""
+        if self._session_window_start is None:
+            return None
+        elapsed_ms = (time.monotonic() - self._session_window_start) * 1000
+        if elapsed_ms >= self.session_start_reset_ms:
+            self._session_window_start = None
+            self._session_starts = 0
+            return None
+        return max(0, math.ceil(self.session_start_reset_ms - elapsed_ms))
+
+    def _count_session_start(self) -> None:
+        if self._session_window_remaining_ms() is None:
+            self._session_window_start = time.monotonic()
+        self._session_starts += 1
+
+    def _guilds_of(self, shard: tuple[int, int] | None) -> list[str]:
+        """Ids of the guilds a session with ``shard`` holds."""
+        if shard is None:
+            return list(self._state.guilds)
+        shard_id, num_shards = shard
+        return [gid for gid in self._state.guilds if shard_of(gid, num_shards) == shard_id]
 
     # ---- dispatch -------------------------------------------------------------------------
     def dispatch(
@@ -255,11 +345,13 @@ class Gateway:
         event: str,
         data: JSON,
         *,
+        guild_id: str | None,
         intent: int = 0,
         without_content: JSON | None = None,
         encode: Callable[[], str] | None = None,
     ) -> None:
-        """Send a dispatch event to every session whose intents allow it.
+        """Send a dispatch event to every session whose intents allow it and whose shard owns
+        ``guild_id`` (the guild the event belongs to; None: no guild, sent to shard 0).
 
         ``intent`` is the intent bit gating the event (0: always sent). ``without_content`` is
         the variant for sessions lacking MESSAGE_CONTENT (content/embeds/... blanked).
@@ -271,6 +363,8 @@ class Gateway:
         stripped_json: str | None = None
         for session in self.sessions.values():
             if intent and not session.intents & intent:
+                continue
+            if session.shard is not None and not session.receives(guild_id):
                 continue
             if without_content is not None and not session.intents & Intents.MESSAGE_CONTENT:
                 if stripped_json is None:
@@ -419,7 +513,7 @@ class Gateway:
         elif op == GatewayOp.REQUEST_SOUNDBOARD_SOUNDS:
             guild_ids = data.get("guild_ids") if isinstance(data, dict) else None
             for guild_id in guild_ids if isinstance(guild_ids, list) else ():
-                if str(guild_id) in self._state.guilds:
+                if str(guild_id) in self._state.guilds and session.receives(str(guild_id)):
                     payload_json = _dumps({"soundboard_sounds": [], "guild_id": str(guild_id)})
                     session.push("SOUNDBOARD_SOUNDS", payload_json)
         # PRESENCE_UPDATE / VOICE_STATE_UPDATE: accepted; the sandbox has no presences or voice.
@@ -450,16 +544,42 @@ class Gateway:
         if not isinstance(intents, int) or intents < 0 or intents >= (1 << 26):
             await conn.close(CloseCode.INVALID_INTENTS, f"IDENTIFY with intents {intents!r}")
             return None
+        shard: tuple[int, int] | None = None
+        if "shard" in data:
+            shard = _valid_shard(data["shard"])
+            if shard is None:
+                await conn.close(CloseCode.INVALID_SHARD, f"IDENTIFY with shard {data['shard']!r}")
+                return None
+        guild_ids = self._guilds_of(shard)
+        if len(guild_ids) > self.guilds_per_shard:
+            await conn.close(
+                CloseCode.SHARDING_REQUIRED,
+                f"shard {list(shard) if shard else None} would hold {len(guild_ids)} guilds, "
+                f"more than {self.guilds_per_shard} per shard",
+            )
+            return None
+        if self.enforce_identify_concurrency:
+            key = (shard[0] if shard else 0) % max(1, self.max_concurrency)
+            now = time.monotonic()
+            if now - self._bucket_identified.get(key, -IDENTIFY_BUCKET_SECONDS) < (
+                IDENTIFY_BUCKET_SECONDS
+            ):
+                _log.warning("gateway: IDENTIFY of bucket %d within 5 s: op 9", key)
+                await conn.send(_dumps({"op": GatewayOp.INVALID_SESSION, "d": False}))
+                return None
+            self._bucket_identified[key] = now
         # Payload compression is off when the transport is compressed (as on Discord).
         conn.payload_compression = (
             data.get("compress") is True and conn.transport_compression is None
         )
-        # A client that identifies anew has given up its old sessions; forget the
-        # disconnected ones instead of buffering events for them forever.
-        for sid in [sid for sid, s in self.sessions.items() if s.conn is None]:
+        # A client that identifies a shard anew has given up that shard's old sessions; forget
+        # the disconnected ones instead of buffering events for them forever (other shards'
+        # sessions stay resumable: another process may be about to resume them).
+        for sid in [sid for sid, s in self.sessions.items() if s.conn is None and s.shard == shard]:
             del self.sessions[sid]
         self.identify_count += 1
-        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents)
+        self._count_session_start()
+        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents, shard=shard)
         session.conn = conn
         session.transport = request.transport
         self.sessions[session.session_id] = session
@@ -467,7 +587,7 @@ class Gateway:
         ready: JSON = {
             "v": 10,
             "user": current_user_json(state.bot_user),
-            "guilds": [{"id": gid, "unavailable": True} for gid in state.guilds],
+            "guilds": [{"id": gid, "unavailable": True} for gid in guild_ids],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self._url(),
@@ -480,11 +600,11 @@ class Gateway:
             "auth": {},
             "user_settings": {},
         }
-        if "shard" in data:
-            ready["shard"] = data["shard"]
+        if shard is not None:
+            ready["shard"] = list(shard)
         session.push("READY", _dumps(ready))
         all_members = bool(intents & Intents.GUILD_PRESENCES)
-        for guild in state.guilds.values():
+        for guild in (state.guilds[gid] for gid in guild_ids):
             session.push(
                 "GUILD_CREATE", _dumps(guild_create_json(state, guild, all_members=all_members))
             )
@@ -514,7 +634,7 @@ class Gateway:
 
     def _members_chunk(self, session: GatewaySession, data: JSON) -> None:
         guild = self._state.guilds.get(str(data.get("guild_id")))
-        if guild is None:
+        if guild is None or not session.receives(guild.id):
             return
         user_ids = data.get("user_ids")
         query = str(data.get("query") or "").lower()
@@ -541,6 +661,19 @@ class Gateway:
             if data.get("nonce") is not None:
                 payload["nonce"] = data["nonce"]
             session.push("GUILD_MEMBERS_CHUNK", _dumps(payload))
+
+
+def _valid_shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard`` as (shard_id, num_shards), or None when Discord would refuse it
+    (4010): not two integers, ``num_shards`` below 1, or ``shard_id`` not below it."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    shard_id, num_shards = value
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        return None
+    if num_shards < 1 or not 0 <= shard_id < num_shards:
+        return None
+    return shard_id, num_shards
 
 
 def _refuse_url(request: web.Request) -> tuple[int, str] | None:

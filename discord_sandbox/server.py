@@ -10,7 +10,7 @@ from aiohttp import web
 
 from discord_sandbox.admin import AdminActions
 from discord_sandbox.events import EventEmitter
-from discord_sandbox.gateway import Gateway
+from discord_sandbox.gateway import GUILDS_PER_SHARD, Gateway
 from discord_sandbox.interactions import InteractionFailure, InteractionManager
 from discord_sandbox.models import ChannelType, Guild
 from discord_sandbox.nonces import NonceCache
@@ -38,6 +38,10 @@ class Sandbox(AdminActions):
     ``rate_limits``: enforce per-route buckets (429s) — off by default.
     ``validate_responses``: check the sandbox's own replies too, collecting problems in
     :attr:`response_problems` (costly; meant for the sandbox's own tests).
+    ``guilds_per_shard``: the most guilds one gateway session may hold (Discord: 2,500; more
+    closes IDENTIFY with 4011, and ``GET /gateway/bot`` recommends enough shards);
+    ``max_concurrency``: ``session_start_limit.max_concurrency`` (also settable later on
+    :attr:`gateway`).
     """
 
     def __init__(
@@ -49,6 +53,8 @@ class Sandbox(AdminActions):
         validate_responses: bool = False,
         heartbeat_interval_ms: int = 41250,
         bot_name: str = "Agora",
+        guilds_per_shard: int = GUILDS_PER_SHARD,
+        max_concurrency: int = 1,
     ) -> None:
         self.spec_path = spec_path or default_spec_path()
         self.state = SandboxState(bot_username=bot_name)
@@ -65,6 +71,8 @@ class Sandbox(AdminActions):
         self.gateway = Gateway(
             self.state, self.bot_token, lambda: self.gateway_url, heartbeat_interval_ms
         )
+        self.gateway.guilds_per_shard = guilds_per_shard
+        self.gateway.max_concurrency = max_concurrency
         self.events = EventEmitter(self.state, self.gateway)
         self.interactions = InteractionManager(self)
         self.owner_user_id: str | None = None
@@ -124,14 +132,20 @@ class Sandbox(AdminActions):
         return self.state.application_id
 
     # ---- world building --------------------------------------------------------------------
-    def create_seed_guild(self, name: str = "EIP-SCC") -> Guild:
+    def create_seed_guild(
+        self, name: str = "EIP-SCC", *, shard: tuple[int, int] | None = None
+    ) -> Guild:
         """A guild owned by "admin" with #general and #announcements, an "Admin" role
-        (Administrator) and the bot's managed "Agora" role just below it."""
+        (Administrator) and the bot's managed "Agora" role just below it.
+
+        ``shard`` = (shard_id, num_shards): the guild's id is chosen so that a bot running
+        ``num_shards`` shards receives it on ``shard_id`` (ids made in the same millisecond
+        would otherwise all land on the same shard)."""
         state = self.state
         owner = state.users.get(state.users_by_name.get("admin", "")) or state.new_user("admin")
         if self.owner_user_id is None:
             self.owner_user_id = owner.id
-        guild = state.create_guild(name, owner.id)
+        guild = state.create_guild(name, owner.id, shard=shard)
         bot_role = state.create_role(
             guild, state.bot_user.username, BOT_ROLE_PERMISSIONS, bot_id=state.bot_user_id
         )
@@ -148,8 +162,17 @@ class Sandbox(AdminActions):
             # "unavailable" (false would mean "an outage ended"), so clients fire guild_join.
             payload = guild_create_json(state, guild, all_members=False)
             del payload["unavailable"]
-            self.gateway.dispatch("GUILD_CREATE", payload)
+            self.gateway.dispatch("GUILD_CREATE", payload, guild_id=guild.id)
         return guild
+
+    def create_seed_guilds(self, count: int, name: str = "EIP-SCC") -> list[Guild]:
+        """``count`` seed guilds named "NAME 1" ... "NAME count" (just NAME when count is 1),
+        whose ids spread them evenly over the shards of any shard count that divides
+        ``count``: guild i (from 0) has ``(id >> 22) % count == i``, so 4 guilds are 2 and 2
+        on 2 shards and one each on 4."""
+        if count == 1:
+            return [self.create_seed_guild(name)]
+        return [self.create_seed_guild(f"{name} {i + 1}", shard=(i, count)) for i in range(count)]
 
     # ---- observation -------------------------------------------------------------------------
     def record_call(self, call: RestCall) -> None:

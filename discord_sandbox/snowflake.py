@@ -37,6 +37,17 @@ class SnowflakeGenerator:
     def next(self) -> str:
         return str(self.next_int())
 
+    def next_on_shard(self, shard_id: int, num_shards: int) -> str:
+        """The next id whose shard is ``shard_id`` of ``num_shards`` (``(id >> 22) %
+        num_shards``): the next id with its timestamp moved at most ``num_shards - 1`` ms
+        ahead; later ids stay above it."""
+        value = self.next_int()
+        ms = value >> 22
+        ms += (shard_id - ms) % num_shards
+        value = max(value, (ms << 22) | (value & ((1 << 22) - 1)))
+        self._last = max(self._last, value)
+        return str(value)
+
 
 def snowflake_time(snowflake: int | str) -> datetime:
     """The creation time encoded in a snowflake."""

@@ -83,8 +83,12 @@ class SandboxState:
             raise NotFound(f"no user {ref!r} in the sandbox")
         return self.users[uid]
 
-    def create_guild(self, name: str, owner_id: str) -> Guild:
-        gid = self.ids.next()
+    def create_guild(
+        self, name: str, owner_id: str, *, shard: tuple[int, int] | None = None
+    ) -> Guild:
+        """A new guild; with ``shard`` = (shard_id, num_shards) its id is picked so that its
+        events go to that shard."""
+        gid = self.ids.next() if shard is None else self.ids.next_on_shard(*shard)
         guild = Guild(id=gid, name=name, owner_id=owner_id, joined_at=iso_timestamp())
         guild.roles[gid] = Role(
             id=gid, guild_id=gid, name="@everyone", permissions=Permission.EVERYONE_DEFAULT

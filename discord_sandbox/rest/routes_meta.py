@@ -16,17 +16,13 @@ async def get_gateway(ctx: RequestContext) -> Reply:
 
 
 async def get_gateway_bot(ctx: RequestContext) -> Reply:
+    gateway = ctx.sb.gateway
     return Reply(
         200,
         {
             "url": ctx.sb.gateway_url.rstrip("/"),
-            "shards": 1,
-            "session_start_limit": {
-                "total": 1000,
-                "remaining": 999,
-                "reset_after": 86_400_000,
-                "max_concurrency": 1,
-            },
+            "shards": gateway.recommended_shards(),
+            "session_start_limit": gateway.session_start_limit(),
         },
     )
 
