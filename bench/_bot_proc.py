@@ -1,7 +1,7 @@
 """One bot in its own process, for ``bench/run.py``: Agora or the baseline against a sandbox.
 
     python bench/_bot_proc.py agora|baseline --api-base URL --gateway URL --token T
-        --guild-id ID [--db PATH] [--spawned-at UNIX_TIME]
+        --guild-id ID [--db PATH | --db-url postgresql://...] [--spawned-at UNIX_TIME]
 
 Prints one JSON line when ready (``start_to_ready_s``: from building the bot to ready;
 ``process_to_ready_s``: from ``--spawned-at``, i.e. including interpreter start and
@@ -43,7 +43,7 @@ async def run_agora(args: argparse.Namespace) -> None:
 
     started = time.perf_counter()
     raw: dict[str, dict[str, object]] = {
-        "database": {"path": args.db},
+        "database": {"url": args.db_url} if args.db_url else {"path": args.db},
         "logging": {"level": "WARNING"},
     }
     config = sandbox_config(
@@ -93,7 +93,8 @@ def main() -> None:
     parser.add_argument("--gateway", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--guild-id", type=int, required=True)
-    parser.add_argument("--db", default="")
+    parser.add_argument("--db", default="", help="Agora's SQLite file")
+    parser.add_argument("--db-url", default="", help="Agora's database URL (instead of --db)")
     parser.add_argument("--spawned-at", type=float, default=None)
     args = parser.parse_args()
     runner = run_agora if args.kind == "agora" else run_baseline

@@ -3,6 +3,9 @@
     python bench/run.py                # full run: 10k initiatives, 100k memberships,
                                        # 10k meetings, 1M counted messages; 50-1,000/s
     python bench/run.py --quick        # smoke run: tiny database, one low rate, no docs
+    python bench/run.py --database postgresql --rates 200,1000 --no-ladder
+                                       # Agora on PostgreSQL beside Agora on SQLite and
+                                       # the baseline (bench/_postgres.py starts the server)
 
 In one run on this machine, each bot in turn runs in its own subprocess (its CPU and peak
 RSS are read from /proc) against a fresh sandbox in this process, and receives the same
@@ -17,6 +20,12 @@ per 1,000 interactions and peak RSS for each bot, and Agora/baseline ratios. Rat
 stepped up to find the highest one with p99 < 50 ms for each. Cold start (process spawn to
 ready, with the big database) is measured for Agora. Prints one JSON object on stdout and,
 unless ``--no-docs``, rewrites the "Agora vs baseline" section of docs/benchmarks.md.
+
+``--database postgresql`` runs three bots in turn: the baseline, Agora on the SQLite file
+and Agora on a PostgreSQL server this benchmark starts (bench/_postgres.py: the same rows,
+PostgreSQL's default durability), and rewrites the "Agora on PostgreSQL" section instead:
+Agora-on-PostgreSQL against Agora-on-SQLite (p50 and p99 at 200/s within 1.5x, nothing
+failed at 1,000/s, cold start under 3 s).
 
 The database is generated once per schema and size by bench/seed_large.py and cached in
 ``$TMPDIR/agora-bench-<hash>/``. Figures are noisy on a shared machine: the load average
@@ -45,6 +54,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench import _procstat  # noqa: E402
 from bench._load import LoadGenerator, StepResult, summarise  # noqa: E402
+from bench._postgres import SETTINGS as PG_SETTINGS  # noqa: E402
+from bench._postgres import BenchPostgres  # noqa: E402
+from bench._postgres import start as start_postgres  # noqa: E402
 from bench._sandbox import (  # noqa: E402
     add_members_of_record,
     add_users,
@@ -60,6 +72,8 @@ P99_BOUND_MS = 50.0
 MIX = {"info": 0.35, "autocomplete": 0.35, "meetings": 0.15, "click": 0.15}
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Agora vs baseline"
+PG_SECTION = "## Agora on PostgreSQL"
+AGORA_PG = "agora-postgresql"
 
 TARGETS = {
     "ratio_at_200": 2.0,  # p50 and p99 within 2x of the baseline's at 200/s
@@ -68,6 +82,7 @@ TARGETS = {
     "rss_mb": 200.0,
     "cold_start_s": 3.0,
 }
+PG_TARGETS = {"ratio_at_200": 1.5, "failed_at_1000": 0, "cold_start_s": 3.0}  # vs Agora-SQLite
 
 
 @dataclass
@@ -224,7 +239,11 @@ def _next_button(message: dict[str, Any]) -> str:
 
 
 async def run_target(
-    kind: str, args: argparse.Namespace, generated: Generated, workdir: Path
+    kind: str,
+    args: argparse.Namespace,
+    generated: Generated,
+    workdir: Path,
+    postgres: BenchPostgres | None = None,
 ) -> TargetRun:
     run = TargetRun(kind)
     sb = agora_sandbox(validate=args.validate)
@@ -238,15 +257,19 @@ async def run_target(
         # Both bots see the same guild: the database's members and the virtual users.
         add_members_of_record(sb, guild, db)
         users = add_users(sb, args.users)
+        database = ["--db", str(db)]
+        if kind == AGORA_PG:
+            assert postgres is not None
+            database = ["--db-url", await postgres.fresh_database()]
         command = [
             sys.executable,
             str(ROOT / "bench" / "_bot_proc.py"),
-            kind,
+            "baseline" if kind == "baseline" else "agora",
             "--api-base", sb.api_base,
             "--gateway", sb.gateway_url,
             "--token", sb.bot_token,
             "--guild-id", str(PLACEHOLDER_GUILD),
-            "--db", str(db),
+            *database,
             "--spawned-at", repr(time.time()),
         ]  # fmt: skip
         with log_path.open("wb") as log:
@@ -413,6 +436,120 @@ def combine(agora: TargetRun, baseline: TargetRun, args: argparse.Namespace) -> 
     }
 
 
+def combine_postgres(
+    postgres: TargetRun, sqlite: TargetRun, baseline: TargetRun, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Agora on PostgreSQL against Agora on SQLite (and both against the baseline)."""
+    rows = []
+    for rate in sorted(set(args.rates)):
+        steps = {"pg": postgres.at(rate), "sqlite": sqlite.at(rate), "base": baseline.at(rate)}
+        got = {name: step.row() for name, step in steps.items() if step is not None}
+        if "pg" not in got or "sqlite" not in got:
+            continue
+        row: dict[str, Any] = {"rate": rate}
+        for name, r in got.items():
+            for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "failed", "cpu_s_per_1000"):
+                row[f"{name}_{key}"] = r[key]
+            row[f"{name}_rss_mb"] = r["rss_mb"]
+            row[f"{name}_steal_pct"] = r["steal_pct"]
+            row[f"{name}_reruns"] = len(r["discarded_attempts"])
+        pg, lite = got["pg"], got["sqlite"]
+        row["p50_vs_sqlite"] = _ratio(pg["p50_ms"], lite["p50_ms"])
+        row["p99_vs_sqlite"] = _ratio(pg["p99_ms"], lite["p99_ms"])
+        rows.append(row)
+    at200 = next((r for r in rows if r["rate"] == 200), None)
+    at1000 = next((r for r in rows if r["rate"] == 1000), None)
+    cold = postgres.ready.get("process_to_ready_s")
+    checks = {
+        "ratio_at_200": None
+        if at200 is None
+        else bool(
+            (at200["p50_vs_sqlite"] or 99) <= PG_TARGETS["ratio_at_200"]
+            and (at200["p99_vs_sqlite"] or 99) <= PG_TARGETS["ratio_at_200"]
+        ),
+        "zero_failed_at_1000": None if at1000 is None else at1000["pg_failed"] == 0,
+        "cold_start_under_3_s": cold is not None and cold < PG_TARGETS["cold_start_s"],
+    }
+    return {
+        "rows": rows,
+        "cold_start_s": cold,
+        "cold_start_in_process_s": postgres.ready.get("start_to_ready_s"),
+        "sqlite_cold_start_s": sqlite.ready.get("process_to_ready_s"),
+        "peak_rss_mb": postgres.peak_rss_mb,
+        "sqlite_peak_rss_mb": sqlite.peak_rss_mb,
+        "targets_met": checks,
+        "steps": {
+            "agora_postgresql": [s.row() for s in postgres.steps],
+            "agora_sqlite": [s.row() for s in sqlite.steps],
+            "baseline": [s.row() for s in baseline.steps],
+        },
+    }
+
+
+def markdown_postgres(report: dict[str, Any]) -> str:
+    meta = report["meta"]
+    settings = ", ".join(f"{k}={v}" for k, v in PG_SETTINGS.items())
+    lines = [
+        PG_SECTION,
+        "",
+        f"Command: `{meta['command']}` (run {meta['date']}; {meta['seconds']} s per rate;"
+        f" database {meta['sizes']}; load mix {meta['mix']}; {meta['cpus']} CPUs,"
+        f" Python {meta['python']}; load average {meta['loadavg_before']} before,"
+        f" {meta['loadavg_after']} after).",
+        "",
+        "Three bots in turn, each against a fresh sandbox with the same load: the bare"
+        " baseline, Agora on the SQLite file, and Agora on PostgreSQL"
+        f" {meta['postgres_version']} started by the benchmark on the same machine (unix"
+        f" socket, {settings}: PostgreSQL's default durability, every commit flushed to"
+        " disk), holding the same rows, copied from the SQLite file once and kept"
+        " (bench/_postgres.py); each run gets a fresh copy of it (`CREATE DATABASE ..."
+        " TEMPLATE`). Latency as in the section above; PostgreSQL's own CPU is not in"
+        " Agora's column (the server is another process).",
+        "",
+        "| rate/s | | p50 ms | p95 ms | p99 ms | max ms | failed | CPU s/1k | peak RSS MB"
+        " | steal % (re-runs) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    names = (("pg", "Agora on PostgreSQL"), ("sqlite", "Agora on SQLite"), ("base", "baseline"))
+    for r in report["rows"]:
+        for key, label in names:
+            if f"{key}_p50_ms" not in r:
+                continue
+            cells = [
+                r["rate"], label, r[f"{key}_p50_ms"], r[f"{key}_p95_ms"], r[f"{key}_p99_ms"],
+                r[f"{key}_max_ms"], r[f"{key}_failed"], r[f"{key}_cpu_s_per_1000"],
+                r[f"{key}_rss_mb"], f"{r[f'{key}_steal_pct']} ({r[f'{key}_reruns']})",
+            ]  # fmt: skip
+            lines.append("| " + " | ".join(_fmt(c) for c in cells) + " |")
+    checks = report["targets_met"]
+
+    def mark(ok: bool | None) -> str:
+        return "–" if ok is None else ("met" if ok else "**missed**")
+
+    at200 = next((r for r in report["rows"] if r["rate"] == 200), {})
+    lines += [
+        "",
+        "| measure | Agora on PostgreSQL | Agora on SQLite | target | |",
+        "|---|---:|---:|---|---|",
+        f"| p50 / p99 at 200/s, × SQLite | {_fmt(at200.get('p50_vs_sqlite'))} /"
+        f" {_fmt(at200.get('p99_vs_sqlite'))} | | ≤ 1.5× | {mark(checks['ratio_at_200'])} |",
+        f"| failed at 1,000/s | see table | | 0 | {mark(checks['zero_failed_at_1000'])} |",
+        f"| cold start to ready, process spawn (s) | {_fmt(report['cold_start_s'])}"
+        f" | {_fmt(report['sqlite_cold_start_s'])} | < 3 | {mark(checks['cold_start_under_3_s'])}"
+        " |",
+        f"| of which building the bot to ready (s) | {_fmt(report['cold_start_in_process_s'])}"
+        " | | | |",
+        f"| peak RSS (MB) | {_fmt(report['peak_rss_mb'])} | {_fmt(report['sqlite_peak_rss_mb'])}"
+        " | | |",
+        "",
+        "```json",
+        json.dumps({k: v for k, v in report.items() if k != "steps"}, sort_keys=True),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "–"
@@ -431,7 +568,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"Command: `python bench/run.py` (run {meta['date']}; {meta['seconds']} s per rate;"
         f" database {meta['sizes']}; load mix {meta['mix']}; sandbox request validation"
         f" {'on' if meta['validate'] else 'off'}; {meta['cpus']} CPUs, Python {meta['python']};"
-        f" load average {meta['loadavg_before']} before, {meta['loadavg_after']} after).",
+        f" load average {meta['loadavg_before']} before,"
+        f" {meta['loadavg_after']} after).",
         "",
         "Latency: from the sandbox creating the interaction to it accepting the bot's initial"
         " callback. CPU: the bot's process only (the sandbox and load generator run in the"
@@ -485,14 +623,14 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
+def write_section(path: Path, text: str, section: str = SECTION) -> None:
     """Replace this benchmark's section (up to the next ``## `` heading), or append it."""
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = current.find(SECTION + "\n")
+    start = current.find(section + "\n")
     if start < 0:
         updated = current.rstrip("\n") + "\n\n" + text
     else:
-        end = current.find("\n## ", start + len(SECTION))
+        end = current.find("\n## ", start + len(section))
         tail = "" if end < 0 else current[end + 1 :]
         updated = current[:start] + text + ("\n" + tail if tail else "")
     path.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
@@ -527,7 +665,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="re-run a step if the hypervisor took more than this share of the CPU (0.02)",
     )
     parser.add_argument("--steal-retries", type=int, default=2, help="re-runs per step (2)")
-    parser.add_argument("--only", choices=["agora", "baseline"], default=None)
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="postgresql: Agora on PostgreSQL too, beside Agora on SQLite and the baseline",
+    )
+    parser.add_argument("--only", choices=["agora", "baseline", AGORA_PG], default=None)
     parser.add_argument(
         "--docs", type=Path, default=None, help=f"default {DOCS} (not with --quick)"
     )
@@ -541,6 +685,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"e.g. info=1,click=1 (default: {','.join(f'{k}={v}' for k, v in MIX.items())})",
     )
     args = parser.parse_args(argv)
+    args.command = " ".join(["python bench/run.py", *(sys.argv[1:] if argv is None else argv)])
     quick = args.quick
     small = Sizes(initiatives=300, memberships=2_000, meetings=200, messages=20_000)
     full = Sizes()
@@ -578,12 +723,35 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             f"database {args.sizes}: {'cached' if cached else 'generated'} in {seed_seconds:.1f} s",
             file=sys.stderr,
         )
+        kinds = ["baseline", "agora"] + ([AGORA_PG] if args.database == "postgresql" else [])
+        postgres: BenchPostgres | None = None
+        if AGORA_PG in kinds and args.only in (None, AGORA_PG):
+            started = time.perf_counter()
+            master = workdir / "master.db"
+            cached_database(args.sizes, master)
+            postgres = await start_postgres(args.sizes, master)
+            master.unlink()
+            print(
+                f"PostgreSQL {postgres.version}: database"
+                f" {'kept' if postgres.seeded_seconds is None else 'copied'},"
+                f" ready in {time.perf_counter() - started:.1f} s",
+                file=sys.stderr,
+            )
         runs: dict[str, TargetRun] = {}
-        for kind in ("baseline", "agora"):
-            if args.only in (None, kind):
-                runs[kind] = await run_target(kind, args, generated, workdir)
+        try:
+            for kind in kinds:
+                if args.only in (None, kind):
+                    runs[kind] = await run_target(kind, args, generated, workdir, postgres)
+        finally:
+            if postgres is not None:
+                await postgres.stop()
     empty = TargetRun("none")
-    report = combine(runs.get("agora", empty), runs.get("baseline", empty), args)
+    if args.database == "postgresql":
+        report = combine_postgres(
+            runs.get(AGORA_PG, empty), runs.get("agora", empty), runs.get("baseline", empty), args
+        )
+    else:
+        report = combine(runs.get("agora", empty), runs.get("baseline", empty), args)
     report["meta"] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": args.seconds,
@@ -602,6 +770,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "database_seconds": round(seed_seconds, 2),
         "loadavg_before": loadavg_before,
         "loadavg_after": [round(x, 2) for x in _procstat.load_average()],
+        "database": args.database,
+        "command": args.command,
+        "postgres_version": None if postgres is None else postgres.version,
+        "postgres_settings": PG_SETTINGS if postgres is not None else None,
     }
     return report
 
@@ -610,7 +782,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     report = asyncio.run(main_async(args))
     if args.docs is not None:
-        write_section(args.docs, markdown(report))
+        if args.database == "postgresql":
+            write_section(args.docs, markdown_postgres(report), PG_SECTION)
+        else:
+            write_section(args.docs, markdown(report))
     flat = {k: v for k, v in report.items()}
     print(json.dumps(flat, sort_keys=True))
     return 0
