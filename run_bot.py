@@ -1,6 +1,7 @@
 """Agora's command line.
 
 python run_bot.py [--config config.toml]             run against Discord
+python run_bot.py --shards 0-3 --shard-count 8       ... as shards 0 to 3 of 8
 python run_bot.py --sandbox [--script FILE] [--web]  run in the local sandbox
 python run_bot.py import FILE --guild ID             load clusters and initiatives
 python run_bot.py export FILE --guild ID             write them back out
@@ -12,7 +13,9 @@ import argparse
 import asyncio
 import sys
 
-from bot.config import ConfigError, load_config
+from bot.config import Config, ConfigError, fleet_problems, load_config, with_shards
+from bot.config.errors import Invalid
+from bot.config.schema import shard_spec
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -33,6 +36,16 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--database", metavar="PATH", help="override [database] path from the config"
+    )
+    parser.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="run these shards of the fleet, like 0-3 or 0,2,5 (overrides [discord] shard_ids)",
+    )
+    parser.add_argument(
+        "--shard-count",
+        metavar="N",
+        help="the fleet's number of shards (overrides [discord] shard_count)",
     )
     sub = parser.add_subparsers(dest="command")
     importer = sub.add_parser("import", help="import clusters and initiatives (TOML or JSON)")
@@ -56,6 +69,12 @@ def main(argv: list[str]) -> int:
 
     if arguments.database:
         config = launch.with_database(config, arguments.database)
+    try:
+        config = shards_from(arguments, config)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 2
     if arguments.command == "import":
         return asyncio.run(launch.import_file(config, arguments.file, arguments.guild))
     if arguments.command == "export":
@@ -65,6 +84,10 @@ def main(argv: list[str]) -> int:
         return 2
     if arguments.web and not arguments.sandbox:
         print("--web needs --sandbox: the web client shows the local sandbox.", file=sys.stderr)
+        return 2
+    problems = fleet_problems(config)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
         return 2
     if arguments.sandbox:
         return asyncio.run(launch.run_sandbox(config, script=arguments.script, web=arguments.web))
@@ -77,6 +100,27 @@ def main(argv: list[str]) -> int:
         )
         return 2
     return asyncio.run(launch.run_discord(config))
+
+
+def shards_from(arguments: argparse.Namespace, config: Config) -> Config:
+    """``config`` with ``--shards`` and ``--shard-count``; ConfigError, one line each."""
+    if arguments.shards is None and arguments.shard_count is None:
+        return config
+    shard_ids = None
+    if arguments.shards is not None:
+        try:
+            shard_ids = shard_spec(arguments.shards)
+        except Invalid as bad:
+            raise ConfigError([f"--shards: {bad.why}"]) from None
+    shard_count = None
+    if arguments.shard_count is not None:
+        text = arguments.shard_count.strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigError(
+                [f"--shard-count: must be a whole number of at least 1, got {text!r}"]
+            )
+        shard_count = int(text)
+    return with_shards(config, shard_ids, shard_count)
 
 
 if __name__ == "__main__":

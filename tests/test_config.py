@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, ConfigError, load_config, parse_config
+from bot.config import Config, ConfigError, fleet_problems, load_config, parse_config, with_shards
 from bot.config.errors import Invalid
 from bot.config.example import render_example
-from bot.config.schema import clock, option, options, read, section, sections
+from bot.config.schema import clock, option, options, read, section, sections, shard_spec
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"
 
@@ -192,3 +192,64 @@ def test_the_database_is_a_sqlite_path_or_a_url() -> None:
     (problem,) = caught.value.problems
     assert problem.startswith("[database] url: must be")
     assert "hunter2" not in problem and "mysql://agora:***@db/agora" in problem
+
+
+def test_shards_are_read_and_checked_against_the_count() -> None:
+    assert parse_config({}).discord.sharded is False  # 0: no sharding, as before
+    config = parse_config({"discord": {"shard_count": 8, "shard_ids": [4, 5, 6, 7]}})
+    assert (config.discord.shard_count, config.discord.shard_ids) == (8, (4, 5, 6, 7))
+    assert parse_config({"discord": {"shard_count": 2}}).discord.shard_ids == ()
+    assert problems_of({"discord": {"shard_ids": [0, 1]}}) == [
+        "[discord] shard_ids: needs shard_count, the number of shards of the whole fleet"
+    ]
+    assert problems_of({"discord": {"shard_count": 4, "shard_ids": [0, 5, 7]}}) == [
+        "[discord] shard_ids: shards 5, 7 are outside 0..3 (shard_count is 4)"
+    ]
+    assert problems_of({"discord": {"shard_count": 2, "shard_ids": [1, 0, 1]}}) == [
+        "[discord] shard_ids: names shard 1 twice"
+    ]
+    # A wrong value is named once, without a second line about what follows from it.
+    assert problems_of({"discord": {"shard_count": -1, "shard_ids": ["a"]}}) == [
+        "[discord] shard_count: must be at least 0, got -1",
+        "[discord] shard_ids: must be a list of shard numbers like [0, 1], got ['a']",
+    ]
+
+
+def test_part_of_the_shards_needs_the_shared_database() -> None:
+    part = {"discord": {"shard_count": 2, "shard_ids": [1]}}
+    (problem,) = fleet_problems(parse_config(part))
+    assert problem.startswith("[discord] shard_ids: this process runs only shard 1 of 2")
+    assert "SQLite" in problem and "[database] url" in problem
+    on_postgres = {**part, "database": {"url": "postgresql://agora@db:5432/agora"}}
+    assert fleet_problems(parse_config(on_postgres)) == []
+    every = {"discord": {"shard_count": 2, "shard_ids": [0, 1]}}
+    assert fleet_problems(parse_config(every)) == []
+    assert fleet_problems(parse_config({"discord": {"shard_count": 2}})) == []
+
+
+def test_the_command_line_shards_override_the_file() -> None:
+    config = parse_config({"discord": {"shard_count": 8, "shard_ids": [0, 1, 2, 3]}})
+    moved = with_shards(config, shard_spec("4-7"), None)
+    assert (moved.discord.shard_count, moved.discord.shard_ids) == (8, (4, 5, 6, 7))
+    assert with_shards(config, None, 4).discord.shard_ids == (0, 1, 2, 3)
+    assert shard_spec("0,2,5") == (0, 2, 5)
+    assert shard_spec("0-1, 6") == (0, 1, 6)
+    for spec, why in [
+        ("3-1", "the range 3-1 runs backwards (write 1-3)"),
+        ("0-2,2", "names shard 2 twice"),
+        ("a", "must be shard numbers like 0-3 or 0,2,5, got 'a'"),
+        ("", "must be shard numbers like 0-3 or 0,2,5, got ''"),
+    ]:
+        with pytest.raises(Invalid) as caught:
+            shard_spec(spec)
+        assert caught.value.why == why
+    with pytest.raises(ConfigError) as refused:
+        with_shards(config, None, 2)
+    assert refused.value.problems == [
+        "[discord] shard_ids: shards 2, 3 are outside 0..1 (--shard-count is 2)"
+    ]
+    with pytest.raises(ConfigError) as refused:
+        with_shards(Config(), (0, 1), None)
+    assert refused.value.problems == [
+        "--shards: needs --shard-count, the number of shards of the whole fleet"
+    ]

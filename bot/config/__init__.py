@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from bot.config.schema import (
     rate,
     read,
     section,
+    shard_list,
     url,
     whole,
     zone,
@@ -55,9 +56,12 @@ __all__ = [
     "NudgesConfig",
     "RateSetting",
     "WebConfig",
+    "fleet_problems",
     "is_secret_key",
     "load_config",
     "parse_config",
+    "shard_problems",
+    "with_shards",
 ]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -91,6 +95,47 @@ class DiscordConfig:
         "Empty: register them globally (may take up to an hour to appear everywhere).",
         guild_ids,
     )
+    shard_count: int = option(
+        0,
+        "Sharding: Discord requires one shard per at most 2,500 servers. The number of\n"
+        "shards of the whole fleet, the same in every process; 0: no sharding, one\n"
+        "process serves every server (as a bot in fewer than 2,500 servers needs).",
+        whole(0),
+    )
+    shard_ids: tuple[int, ...] = option(
+        [],
+        "The shards this process runs, e.g. [0, 1, 2, 3] of shard_count = 8, and [4, 5, 6,\n"
+        "7] in a second process. Empty: all of them, here. Every process of a fleet must\n"
+        "use the same PostgreSQL database ([database] url): several processes cannot\n"
+        "share an SQLite file safely, so part of the shards on SQLite is refused.\n"
+        "run_bot.py --shards 0-3 --shard-count 8 overrides both.",
+        shard_list,
+    )
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Shard ids that do not fit the shard count (see ``shard_problems``)."""
+        return [("shard_ids", why) for why in shard_problems(self.shard_count, self.shard_ids)]
+
+    @property
+    def sharded(self) -> bool:
+        """Whether Agora runs as shards (discord.py's AutoShardedBot) at all."""
+        return self.shard_count > 0
+
+
+def shard_problems(
+    shard_count: int, shard_ids: tuple[int, ...], count_name: str = "shard_count"
+) -> list[str]:
+    """Why ``shard_ids`` cannot be run among ``shard_count`` shards, if they cannot."""
+    if not shard_ids:
+        return []
+    if shard_count < 1:
+        return [f"needs {count_name}, the number of shards of the whole fleet"]
+    outside = [shard for shard in shard_ids if shard >= shard_count]
+    if not outside:
+        return []
+    named = ", ".join(str(shard) for shard in outside)
+    which = f"shard {named} is" if len(outside) == 1 else f"shards {named} are"
+    return [f"{which} outside 0..{shard_count - 1} ({count_name} is {shard_count})"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +162,11 @@ class DatabaseConfig:
     def location(self) -> str:
         """What ``Store.open`` takes: the URL, or the SQLite file's path."""
         return self.url or self.path
+
+    @property
+    def shareable(self) -> bool:
+        """Whether several processes may use the database at once (PostgreSQL)."""
+        return self.url.startswith(("postgres://", "postgresql://"))
 
 
 @dataclass(frozen=True)
@@ -332,3 +382,37 @@ def load_config(path: str | Path | None) -> Config:
 def parse_config(raw: Mapping[str, Any]) -> Config:
     """Validate a parsed TOML document; raise ConfigError listing every mistake."""
     return read(Config, raw)
+
+
+def with_shards(
+    config: Config, shard_ids: tuple[int, ...] | None, shard_count: int | None
+) -> Config:
+    """``config`` with ``run_bot.py --shards`` / ``--shard-count`` (None: the file's);
+    ConfigError naming the option when they do not fit together."""
+    discord = config.discord
+    count = discord.shard_count if shard_count is None else shard_count
+    ids = discord.shard_ids if shard_ids is None else shard_ids
+    given = shard_count is not None or count < 1
+    count_name = "--shard-count" if given else "[discord] shard_count"
+    ids_name = "--shards" if shard_ids is not None else "[discord] shard_ids"
+    problems = shard_problems(count, ids, count_name)
+    if problems:
+        raise ConfigError([f"{ids_name}: {why}" for why in problems])
+    return replace(config, discord=replace(discord, shard_count=count, shard_ids=ids))
+
+
+def fleet_problems(config: Config) -> list[str]:
+    """Why this process cannot start as configured with others, if it cannot: part of
+    the shards needs a database every process of the fleet shares."""
+    discord = config.discord
+    part = discord.sharded and 0 < len(discord.shard_ids) < discord.shard_count
+    if not part or config.database.shareable:
+        return []
+    shards = ", ".join(str(shard) for shard in discord.shard_ids)
+    which = "shard" if len(discord.shard_ids) == 1 else "shards"
+    return [
+        f"[discord] shard_ids: this process runs only {which} {shards} of "
+        f"{discord.shard_count}, and the database is an SQLite file, which several processes "
+        "cannot share safely: set [database] url to the PostgreSQL database every process "
+        "of the fleet uses, or run every shard in this process (shard_ids = [])"
+    ]

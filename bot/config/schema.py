@@ -8,7 +8,9 @@ line why it cannot. A kind is a function from the TOML value to the value Agora 
 raising ``Invalid``. Without a kind, the default's type chooses one: text, true/false,
 a whole number or a number.
 
-A section is a frozen dataclass of options; its docstring is the section's comment.
+A section is a frozen dataclass of options; its docstring is the section's comment. A
+check that spans several of its options (a shard id within the shard count) is its
+``problems()`` method: (key, why) pairs, asked only once every option reads well.
 
 Measured before choosing this over a library (Python 3.11, median of 25 cold starts of
 a 4-section schema): dataclasses 36 ms, msgspec 40 ms, pydantic-settings 160 ms, against
@@ -98,6 +100,7 @@ def _read_section(
 ) -> Any:
     declared = options(known[name])
     values: dict[str, Any] = {}
+    before = len(problems)
     for key, value in table.items():
         if key not in declared:
             hint = closest(key, declared)
@@ -110,7 +113,11 @@ def _read_section(
             secret = declared[key].secret or is_secret_key(key)
             why = without_value(bad.why, value) if secret else bad.why
             problems.append(f"[{name}] {key}: {why}")
-    return known[name](**values)
+    section = known[name](**values)
+    check = getattr(section, "problems", None)
+    if check is not None and len(problems) == before:  # every key read well
+        problems += [f"[{name}] {key}: {why}" for key, why in check()]
+    return section
 
 
 def _owner_of(key: str, known: Mapping[str, type[Any]]) -> str | None:
@@ -248,6 +255,40 @@ def guild_ids(value: Any) -> tuple[int, ...]:
     if not ok:
         raise Invalid(f"must be a list of guild ids (numbers), {_got(value)}")
     return tuple(value)
+
+
+def shard_list(value: Any) -> tuple[int, ...]:
+    """Shard ids like [0, 1, 2, 3]: whole numbers from 0, each once, kept in order."""
+    ok = isinstance(value, list) and all(
+        isinstance(item, int) and not isinstance(item, bool) and item >= 0 for item in value
+    )
+    if not ok:
+        raise Invalid(f"must be a list of shard numbers like [0, 1], {_got(value)}")
+    return _distinct_shards(value)
+
+
+def shard_spec(value: str) -> tuple[int, ...]:
+    """Shard ids written on the command line: "0-3", "0,2,5", "4-7", "0-1,6"."""
+    shards: list[int] = []
+    for part in value.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if match is None:
+            raise Invalid(f"must be shard numbers like 0-3 or 0,2,5, got {value!r}")
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) is not None else first
+        if last < first:
+            raise Invalid(f"the range {part.strip()} runs backwards (write {last}-{first})")
+        shards += range(first, last + 1)
+    return _distinct_shards(shards)
+
+
+def _distinct_shards(shards: list[int]) -> tuple[int, ...]:
+    seen: set[int] = set()
+    for shard in shards:
+        if shard in seen:
+            raise Invalid(f"names shard {shard} twice")
+        seen.add(shard)
+    return tuple(shards)
 
 
 def durations(value: Any) -> tuple[int, ...]:

@@ -97,3 +97,19 @@ def test_import_and_export_commands(tmp_path: Path) -> None:
         "--database", database, "import", str(tmp_path / "nope.toml"), "--guild", "42"
     )
     assert missing.returncode == 1 and "nothing changed" in missing.stderr
+
+
+def test_bad_shards_on_the_command_line_are_one_line_each() -> None:
+    for args, said in [
+        (["--shards", "0-3"], "--shards: needs --shard-count"),
+        (["--shards", "2-0", "--shard-count", "4"], "--shards: the range 2-0 runs backwards"),
+        (["--shards", "0-9", "--shard-count", "8"], "--shards: shards 8, 9 are outside 0..7"),
+        (["--shards", "one", "--shard-count", "2"], "--shards: must be shard numbers like"),
+        (["--shard-count", "0"], "--shard-count: must be a whole number of at least 1"),
+        # Part of the fleet on the default SQLite file: refused before connecting.
+        (["--shards", "0", "--shard-count", "2"], "[discord] shard_ids: this process runs only"),
+    ]:
+        result = run_bot(*args, env={"DISCORD_TOKEN": "not-used"})
+        assert result.returncode == 2, args
+        assert result.stderr.strip().splitlines() == [result.stderr.strip()], args
+        assert result.stderr.startswith(said), (args, result.stderr)
