@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import discord
@@ -69,12 +69,14 @@ class DiscordNames:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    def display_name(self, guild_id: int, user_id: int) -> str | None:
+    async def display_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
         guild = self._client.get_guild(guild_id)
-        member = None if guild is None else guild.get_member(user_id)
-        return None if member is None else member.display_name
+        if guild is None:
+            return {}
+        members = (guild.get_member(user_id) for user_id in user_ids)
+        return {member.id: member.display_name for member in members if member is not None}
 
-    def guild_name(self, guild_id: int) -> str | None:
+    async def guild_name(self, guild_id: int) -> str | None:
         guild = self._client.get_guild(guild_id)
         return None if guild is None else guild.name
 

@@ -20,6 +20,9 @@ written (SQLite)                   run on PostgreSQL
 ``json_group_array``,              ``json_agg``, ``json_build_array``,
 ``json_array``, ``json(x)``        ``to_json(x)``
 ``NOT INDEXED``, ``INDEXED BY i``  removed (planner hints)
+``/*FOR UPDATE SKIP LOCKED*/``     ``FOR UPDATE SKIP LOCKED``: rows another
+                                   process is claiming are passed over; on
+                                   SQLite, the only writer, a comment
 =================================  ============================================
 
 Write everything else in the SQL both engines share:
@@ -146,6 +149,9 @@ class Database:
     """
 
     dialect: Dialect
+    # Goes up when a write transaction starts and when it ends (committed or not): the
+    # same number before and after a read means no write of this process overlapped it.
+    writes: int = 0
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Connection]:
         raise NotImplementedError
@@ -280,6 +286,7 @@ class SqliteDatabase(Database):
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
         async with self._write_lock:
             await self.conn.execute("BEGIN IMMEDIATE")
+            self.writes += 1
             try:
                 yield cast(Connection, self.conn)
             except BaseException:
@@ -287,6 +294,8 @@ class SqliteDatabase(Database):
                 raise
             else:
                 await self.conn.commit()
+            finally:
+                self.writes += 1
 
     async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         async with self.conn.execute(sql, params) as cursor:

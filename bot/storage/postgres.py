@@ -40,6 +40,8 @@ _REWRITES = (
     (re.compile(r"\bjson_group_array\(", re.IGNORECASE), "json_agg("),
     (re.compile(r"\bjson_array\(", re.IGNORECASE), "json_build_array("),
     (re.compile(r"(?<![\w.])json\(", re.IGNORECASE), "to_json("),
+    # A row lock SQLite has no need of (one writer): written as a comment there.
+    (re.compile(r"/\*\s*(FOR\s+UPDATE\s+SKIP\s+LOCKED)\s*\*/", re.IGNORECASE), r"\1"),
 )
 _SCALAR = re.compile(r"\b(max|min)\s*\(", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\?(\d*)")
@@ -239,8 +241,13 @@ class PostgresDatabase(Database):
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        async with self._write_lock, self.pool.acquire() as conn, conn.transaction():
-            yield cast(Connection, _Connection(conn))
+        async with self._write_lock, self.pool.acquire() as conn:
+            self.writes += 1
+            try:
+                async with conn.transaction():
+                    yield cast(Connection, _Connection(conn))
+            finally:
+                self.writes += 1
 
     async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         return cast(list[Row], await self.pool.fetch(to_postgres(sql), *params))

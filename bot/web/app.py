@@ -16,22 +16,20 @@ from bot.errors import AgoraError, InvalidInput
 from bot.services.common.links import link_host
 from bot.services.web.site import MemberNames, NotPublic, PublicSite
 from bot.web import format as fmt
-from bot.web.handlers import NAMES, RENDERED, SITE, RenderedPages, base_url, links, routes
+from bot.web.handlers import (
+    NAMES,
+    RENDERED,
+    SECURITY_HEADERS,
+    SITE,
+    RenderedPages,
+    base_url,
+    links,
+    routes,
+)
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-# Nothing is loaded from anywhere else; the one script is Agora's own file.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self';"
-        " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
 
 
 def static_folder() -> Path:
@@ -39,7 +37,7 @@ def static_folder() -> Path:
 
 
 def make_app(site: PublicSite, names: MemberNames) -> web.Application:
-    app = web.Application(middlewares=[_errors, _headers])
+    app = web.Application(middlewares=[_errors])
     app[SITE] = site
     app[NAMES] = names
     app[RENDERED] = RenderedPages()
@@ -67,18 +65,12 @@ def make_app(site: PublicSite, names: MemberNames) -> web.Application:
 
 
 @web.middleware
-async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.update(SECURITY_HEADERS)
-    return response
-
-
-@web.middleware
 async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A helpful page for what is not there or not public (404) and for bad input (400);
-    anything else is logged and answered without details (500)."""
+    anything else is logged and answered without details (500). Every answer has the
+    security headers (pages and feeds are made with them; the rest gets them here)."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except web.HTTPException as error:
         if error.status == 404:
             return _problem(request, 404, "Not found", "There is nothing at this address.")
@@ -96,6 +88,9 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _problem(
             request, 500, "Something went wrong", "Agora could not show this page; try again."
         )
+    if "X-Frame-Options" not in response.headers:  # the stylesheet and the script
+        response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 def _problem(request: web.Request, status: int, title: str, message: str) -> web.Response:
@@ -113,6 +108,7 @@ def _problem(request: web.Request, status: int, title: str, message: str) -> web
         log.exception("rendering the %s page failed", status)
         response = web.Response(status=status, text=f"{title}: {message}")
     response.headers["Cache-Control"] = "no-store"
+    response.headers.update(SECURITY_HEADERS)
     return response
 
 

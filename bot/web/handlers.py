@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Hashable
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -68,103 +71,156 @@ def base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}/"
 
 
+PAGE_SECONDS = 5.0  # a rendered page is answered again for at most this long
+PAGE_BYTES = 32 * 1024 * 1024  # rendered pages kept (plain and gzipped), least recent out
+
+# Every answer carries them; a kept page's headers are made once, with them in.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self';"
+        " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+_HTML_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": PAGE_CACHE,
+    "Vary": "Accept-Encoding",
+}
+_GZIP_HTML_HEADERS = {**_HTML_HEADERS, "Content-Encoding": "gzip"}
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    version: Hashable
+    until: float  # time.monotonic()
+    body: bytes
+    gzipped: bytes
+
+
 class RenderedPages:
-    """Pages rendered from the same view are the same bytes: the view (frozen dataclasses,
-    live counts included) is the key, so a page is rendered again only when something it
-    shows changed. Rendering the directory's sixty cards is most of a page's cost."""
+    """Pages as bytes (and gzipped, once), answered again while ``PublicSite.version()``
+    says nothing they show was written, for ``PAGE_SECONDS`` at most (what time alone
+    changes, such as a meeting ending, and names from Discord). A request for a kept page
+    reads no database and renders nothing: it is a dictionary lookup. At most
+    ``budget`` bytes are kept; the least recently asked page goes first."""
 
-    def __init__(self, keep: int = 512) -> None:
-        self._keep = keep
-        self._pages: dict[Hashable, tuple[bytes, bytes]] = {}
+    def __init__(self, budget: int = PAGE_BYTES) -> None:
+        self._budget = budget
+        self._size = 0
+        self._pages: OrderedDict[Hashable, KeptPage] = OrderedDict()
+        self.renders = 0  # pages rendered since start
 
-    def get(self, key: Hashable) -> tuple[bytes, bytes] | None:
-        try:
-            return self._pages.get(key)
-        except TypeError:  # something in the view is not hashable: render each time
+    def get(self, key: Hashable, version: Hashable, now: float) -> KeptPage | None:
+        kept = self._pages.get(key)
+        if kept is None or kept.version != version or now > kept.until:
             return None
+        self._pages.move_to_end(key)
+        return kept
 
-    def put(self, key: Hashable, body: bytes) -> tuple[bytes, bytes]:
-        """The page, and the page compressed (once)."""
-        both = (body, gzip.compress(body, compresslevel=6, mtime=0))
-        try:
-            hash(key)
-        except TypeError:
-            return both
-        if len(self._pages) >= self._keep:
-            self._pages.clear()
-        self._pages[key] = both
-        return both
+    def put(self, key: Hashable, version: Hashable, until: float, body: bytes) -> KeptPage:
+        self.renders += 1
+        kept = KeptPage(version, until, body, gzip.compress(body, compresslevel=6, mtime=0))
+        old = self._pages.pop(key, None)
+        if old is not None:
+            self._size -= len(old.body) + len(old.gzipped)
+        self._pages[key] = kept
+        self._size += len(body) + len(kept.gzipped)
+        while self._size > self._budget and self._pages:
+            _, dropped = self._pages.popitem(last=False)
+            self._size -= len(dropped.body) + len(dropped.gzipped)
+        return kept
 
 
 RENDERED: web.AppKey[RenderedPages] = web.AppKey("rendered", RenderedPages)
 
+Build = Callable[[], Awaitable[tuple[str, dict[str, Any]]]]
 
-def _render(request: web.Request, template: str, context: dict[str, Any]) -> web.Response:
-    key = (template, context["view"], context["base"], context["feed"])
+
+async def _page(request: web.Request, key: Hashable, build: Build) -> web.Response:
+    """The kept page for ``key``, or ``build``'s (template and context) rendered now and
+    kept under the version read before building: a write that overlapped the build moved
+    the version on, so that page is not answered again."""
     pages = request.app[RENDERED]
-    both = pages.get(key)
-    if both is None:
+    version = _site(request).version()
+    now = time.monotonic()
+    kept = pages.get(key, version, now)
+    if kept is None:
+        template, context = await build()
         rendered = aiohttp_jinja2.render_string(template, request, context)
-        both = pages.put(key, rendered.encode("utf-8"))
-    return _compressible(request, *both, content_type="text/html", cache=PAGE_CACHE)
-
-
-def _compressible(
-    request: web.Request,
-    body: bytes,
-    gzipped: bytes,
-    *,
-    content_type: str,
-    cache: str,
-    headers: dict[str, str] | None = None,
-) -> web.Response:
-    """``body``, or its gzip form (made once, kept with it) for a client that takes it."""
-    extra = {"Cache-Control": cache, "Vary": "Accept-Encoding", **(headers or {})}
+        kept = pages.put(key, version, now + PAGE_SECONDS, rendered.encode("utf-8"))
     if _takes_gzip(request):
-        body = gzipped
-        extra["Content-Encoding"] = "gzip"
-        if "ETag" in extra:  # another representation, another strong validator
-            extra["ETag"] = _gzip_tag(extra["ETag"])
-    return web.Response(body=body, content_type=content_type, charset="utf-8", headers=extra)
+        return web.Response(body=kept.gzipped, headers=_GZIP_HTML_HEADERS)
+    return web.Response(body=kept.body, headers=_HTML_HEADERS)
+
+
+def _host(request: web.Request) -> str:
+    """What the page's links start with, when no base_url is configured."""
+    return "" if _site(request).publication.base_url() else f"{request.scheme}://{request.host}"
 
 
 async def directory(request: web.Request) -> web.Response:
-    view = await _site(request).directory(
-        _names(request),
-        cluster=_text(request, "cluster"),
-        query=_text(request, "q"),
-        page=_page_number(request),
-    )
-    feed = f"clusters/{view.cluster.slug}/calendar.ics" if view.cluster else "calendar.ics"
-    return _render(request, "directory.html", {"view": view, **links(request, feed)})
+    cluster_slug = _text(request, "cluster")
+    query = _text(request, "q")
+    page = _page_number(request)
+
+    async def build() -> tuple[str, dict[str, Any]]:
+        view = await _site(request).directory(
+            _names(request), cluster=cluster_slug, query=query, page=page
+        )
+        feed = f"clusters/{view.cluster.slug}/calendar.ics" if view.cluster else "calendar.ics"
+        return "directory.html", {"view": view, **links(request, feed)}
+
+    return await _page(request, ("/", cluster_slug, query, page, _host(request)), build)
 
 
 async def initiative(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
-    view = await _site(request).initiative(_names(request), slug)
-    feed = f"initiatives/{view.initiative.slug}/calendar.ics"
-    return _render(request, "initiative.html", {"view": view, **links(request, feed)})
+
+    async def build() -> tuple[str, dict[str, Any]]:
+        view = await _site(request).initiative(_names(request), slug)
+        feed = f"initiatives/{view.initiative.slug}/calendar.ics"
+        return "initiative.html", {"view": view, **links(request, feed)}
+
+    return await _page(request, ("initiative", slug, _host(request)), build)
 
 
 async def cluster(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
-    view = await _site(request).cluster(_names(request), slug, _page_number(request))
-    feed = f"clusters/{view.cluster.slug}/calendar.ics"
-    return _render(request, "cluster.html", {"view": view, **links(request, feed)})
+    page = _page_number(request)
+
+    async def build() -> tuple[str, dict[str, Any]]:
+        view = await _site(request).cluster(_names(request), slug, page)
+        feed = f"clusters/{view.cluster.slug}/calendar.ics"
+        return "cluster.html", {"view": view, **links(request, feed)}
+
+    return await _page(request, ("cluster", slug, page, _host(request)), build)
 
 
 async def meetings(request: web.Request) -> web.Response:
     when = request.query.get("when", "upcoming")
     if when not in ("upcoming", "past"):
         when = "upcoming"
-    view = await _site(request).meetings(_names(request), when, _page_number(request))
-    return _render(request, "meetings.html", {"view": view, **links(request)})
+    page = _page_number(request)
+
+    async def build() -> tuple[str, dict[str, Any]]:
+        view = await _site(request).meetings(_names(request), when, page)
+        return "meetings.html", {"view": view, **links(request)}
+
+    return await _page(request, ("meetings", when, page, _host(request)), build)
 
 
 async def meeting(request: web.Request) -> web.Response:
     meeting_id = int(request.match_info["meeting_id"])
-    view = await _site(request).meeting(_names(request), meeting_id)
-    return _render(request, "meeting.html", {"view": view, **links(request)})
+
+    async def build() -> tuple[str, dict[str, Any]]:
+        view = await _site(request).meeting(_names(request), meeting_id)
+        return "meeting.html", {"view": view, **links(request)}
+
+    return await _page(request, ("meeting", meeting_id, _host(request)), build)
 
 
 # --- calendar feeds --------------------------------------------------------------
@@ -194,18 +250,28 @@ async def _feed(request: web.Request, scope: FeedScope) -> web.StreamResponse:
     since = request.headers.get("If-Modified-Since")
     if since and "If-None-Match" not in request.headers and _not_modified_since(since, feed):
         return _not_modified(_gzip_tag(feed.etag) if _takes_gzip(request) else feed.etag)
-    return _compressible(
-        request,
-        feed.body,
-        feed.gzipped,
-        content_type="text/calendar",
-        cache=FEED_CACHE,
-        headers={
-            "ETag": feed.etag,
+    gz = _takes_gzip(request)
+    headers = _FEED_HEADERS.get((feed.etag, gz))
+    if headers is None:
+        headers = {
+            **SECURITY_HEADERS,
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Cache-Control": FEED_CACHE,
+            "Vary": "Accept-Encoding",
+            "ETag": _gzip_tag(feed.etag) if gz else feed.etag,
             "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
             "Content-Disposition": 'inline; filename="calendar.ics"',
-        },
-    )
+        }
+        if gz:
+            headers["Content-Encoding"] = "gzip"
+        if len(_FEED_HEADERS) >= 512:
+            _FEED_HEADERS.clear()
+        _FEED_HEADERS[(feed.etag, gz)] = headers
+    return web.Response(body=feed.gzipped if gz else feed.body, headers=headers)
+
+
+# A feed's headers, made once per version and representation.
+_FEED_HEADERS: dict[tuple[str, bool], dict[str, str]] = {}
 
 
 def _takes_gzip(request: web.Request) -> bool:
@@ -237,5 +303,10 @@ def _not_modified_since(header: str, feed: Feed) -> bool:
 def _not_modified(etag: str) -> web.Response:
     return web.Response(
         status=304,
-        headers={"ETag": etag, "Cache-Control": FEED_CACHE, "Vary": "Accept-Encoding"},
+        headers={
+            **SECURITY_HEADERS,
+            "ETag": etag,
+            "Cache-Control": FEED_CACHE,
+            "Vary": "Accept-Encoding",
+        },
     )

@@ -35,6 +35,7 @@ from bot.services.common.fuzzy import NameIndex
 from bot.services.common.heap import Heap, UntunedHeap
 from bot.storage.directory.memberships import UserMemberships
 from bot.storage.directory.models import Cluster, Initiative, Membership, ResourceKind
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.store import Store
 
 
@@ -297,6 +298,13 @@ class DirectoryCache:
             self._guilds[guild_id] = directory
         return directory
 
+    def loaded(self, guild_id: int) -> bool:
+        return guild_id in self._guilds
+
+    def forget(self, guild_id: int) -> None:
+        """Drop the guild's directory (another process wrote it); the next use loads it."""
+        self._guilds.pop(guild_id, None)
+
     async def refresh_directory(self, guild_id: int) -> GuildDirectory:
         """Re-read clusters and initiatives only (after an import or a mapping change).
 
@@ -309,9 +317,11 @@ class DirectoryCache:
         directory.put_initiatives(await self._store.directory.list_initiatives(guild_id))
         return directory
 
-    async def warm(self) -> int:
-        """Load every guild that has a directory; returns how many."""
-        guild_ids = await self._store.directory.guild_ids()
+    async def warm(self, scope: ShardScope = EVERYTHING) -> int:
+        """Load every guild of ``scope`` that has a directory; returns how many. (A process
+        running some of the shards warms their guilds only; another guild is still loaded
+        on first use, by ``get``.)"""
+        guild_ids = await self._store.directory.guild_ids(scope)
         for guild_id in guild_ids:
             await self.get(guild_id)
         return len(guild_ids)

@@ -21,6 +21,7 @@ query and no rendering.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import hashlib
 import secrets
@@ -81,6 +82,11 @@ def fingerprint(
     return hashlib.sha256(repr(said).encode()).hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=1024)
+def _name_tag(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
 def _rendered(entries: list[ics.CalendarEntry], name: str) -> tuple[bytes, bytes]:
     body = ics.calendar_ics(entries, name)
     return body, gzip.compress(body, compresslevel=6, mtime=0)
@@ -100,8 +106,7 @@ class CalendarFeeds:
         """The feed's ETag as it would be built now; no query, no rendering."""
         generation = self._store.meetings.write_generation(scope.guild_id)
         day = self._clock().astimezone(UTC).date().isoformat()
-        name = hashlib.sha256(scope.name.encode()).hexdigest()[:8]
-        return f'"{self._run}-{generation}-{day}-{name}"'
+        return f'"{self._run}-{generation}-{day}-{_name_tag(scope.name)}"'
 
     async def feed(self, scope: FeedScope) -> Feed:
         """The feed, built again only when its version moved on."""

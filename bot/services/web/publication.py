@@ -72,6 +72,11 @@ class WebPublication:
         else:
             self._published.pop(guild_id, None)
 
+    def data_version(self) -> int:
+        """Moves on with every write transaction of this process (one counter for the
+        whole database: reading it costs nothing)."""
+        return self._store.db.writes
+
     # --- members named ---------------------------------------------------
 
     async def named_among(self, guild_id: int, user_ids: Iterable[int]) -> frozenset[int]:

@@ -9,7 +9,7 @@ never leave this module. Discussions are titles and counts: Agora never stores m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,11 +49,15 @@ class NotPublic(AgoraError):
 
 
 class MemberNames(Protocol):
-    """Display names from the chat platform (Discord's member cache), never stored."""
+    """Display names from the chat platform, never stored: Discord's member cache in the
+    bot's process, Discord's REST API in the web process (bot/web/names.py). Asked only
+    for members who agreed to be named."""
 
-    def display_name(self, guild_id: int, user_id: int) -> str | None: ...
+    async def display_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+        """{user id: display name} for those of ``user_ids`` it knows."""
+        ...
 
-    def guild_name(self, guild_id: int) -> str | None: ...
+    async def guild_name(self, guild_id: int) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,16 @@ class PublicSite:
         self._rsvp = rsvp
         self._discussions = discussions
         self.feeds = feeds
+        # Moved on by the web process once it refreshed what another process wrote
+        # (bot/services/web/changes.py); never in the bot's own process.
+        self.epoch = 0
+
+    def version(self) -> Hashable:
+        """Cheap, read on every request: while it stays the same, nothing the pages show
+        was written (this process's writes and, in a web process, the bot's), and the
+        guild shown is the same. What time alone changes (a meeting ending) and names
+        from Discord are not in it: rendered pages are kept a few seconds at most."""
+        return (self.publication.site_guild(), self.publication.data_version(), self.epoch)
 
     def guild(self) -> int:
         """The guild shown; NotPublic when none is published."""
@@ -235,7 +249,7 @@ class PublicSite:
                 ]
             )
         return DirectoryView(
-            community=_community(names, guild_id),
+            community=await _community(names, guild_id),
             clusters=clusters,
             sections=sections,
             cluster=chosen,
@@ -278,7 +292,7 @@ class PublicSite:
             guild_id, await self._meetings.list_meetings(guild_id, cluster_id=chosen.id, limit=10)
         )
         return ClusterView(
-            community=_community(names, guild_id),
+            community=await _community(names, guild_id),
             info=listed,
             cluster=chosen,
             meetings=meetings,
@@ -291,10 +305,12 @@ class PublicSite:
         initiative = await self._initiative(guild_id, slug)
         info = await self._directory.initiative_info(guild_id, initiative.slug)
         named = await self.publication.named_among(guild_id, info.leads)
+        # Only those who agreed are looked up at all.
+        known = await names.display_names(guild_id, named) if named else {}
         lead_names = []
         unnamed = 0
         for user_id in info.leads:
-            name = names.display_name(guild_id, user_id) if user_id in named else None
+            name = known.get(user_id) if user_id in named else None
             if name:
                 lead_names.append(name)
             else:
@@ -314,7 +330,7 @@ class PublicSite:
         )
         meetings = [m for m in upcoming if initiative.id in m.scope.initiative_ids][:10]
         return InitiativeView(
-            community=_community(names, guild_id),
+            community=await _community(names, guild_id),
             initiative=info.initiative,
             cluster=info.cluster,
             counts=info.counts,
@@ -371,7 +387,7 @@ class PublicSite:
             guild_id, when, limit=MEETINGS_PER_PAGE, offset=(page - 1) * MEETINGS_PER_PAGE
         )
         return MeetingsView(
-            community=_community(names, guild_id),
+            community=await _community(names, guild_id),
             when=when,
             items=await self._meeting_lines(guild_id, listed),
             page=page,
@@ -398,7 +414,7 @@ class PublicSite:
         )
         meeting = view.meeting
         return MeetingDetail(
-            community=_community(names, guild_id),
+            community=await _community(names, guild_id),
             meeting=meeting,
             sessions=sessions,
             counts=view.counts,
@@ -459,8 +475,8 @@ def _page(page: int) -> int:
     return max(1, min(page, MAX_PAGE))
 
 
-def _community(names: MemberNames, guild_id: int) -> str:
-    return names.guild_name(guild_id) or "Agora"
+async def _community(names: MemberNames, guild_id: int) -> str:
+    return await names.guild_name(guild_id) or "Agora"
 
 
 def _cluster_by_slug(clusters: tuple[Cluster, ...], slug: str) -> Cluster:

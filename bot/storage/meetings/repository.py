@@ -149,6 +149,12 @@ class MeetingRepository:
         and scopes too); the same number means nothing of them changed in this process."""
         return self._lists.generation(guild_id)
 
+    def written_elsewhere(self, guild_id: int) -> None:
+        """Another process wrote the guild's meetings: drop what was kept of them and move
+        the write generation on (the public pages' web process, bot/services/web/changes.py)."""
+        with self._lists.writing(guild_id):
+            pass
+
     @asynccontextmanager
     async def _meeting_write(self, guild_id: int) -> AsyncIterator[Connection]:
         with self._lists.writing(guild_id):

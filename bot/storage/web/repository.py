@@ -19,6 +19,17 @@ class MeetingRevision:
     changed_at: datetime
 
 
+@dataclass(frozen=True)
+class ChangeCounts:
+    """How often each area a guild's pages show was written (migration 016: counted by
+    triggers in the writing transaction)."""
+
+    directory: int = 0
+    meetings: int = 0
+    discussions: int = 0
+    web: int = 0
+
+
 def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
 
@@ -111,6 +122,23 @@ class WebRepository:
         self._named_writes += 1
         self._named.pop(guild_id, None)
         return cursor.rowcount
+
+    def forget_named(self, guild_id: int) -> None:
+        """Read who agreed again next time (another process wrote it)."""
+        self._named_writes += 1
+        self._named.pop(guild_id, None)
+
+    # --- what changed, for a web process of its own ---------------------------
+
+    async def change_counts(self) -> dict[int, ChangeCounts]:
+        """{guild id: its counters}; one small table, read whole."""
+        rows = await self.db.fetch_all(
+            "SELECT guild_id, directory, meetings, discussions, web FROM web_changes"
+        )
+        return {
+            int(row[0]): ChangeCounts(int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+            for row in rows
+        }
 
     # --- calendar feed revisions -------------------------------------------
 
