@@ -294,8 +294,9 @@ class Gateway:
         self.enforce_identify_concurrency = False
         self.session_start_total = SESSION_START_TOTAL
         self.session_start_reset_ms = SESSION_START_RESET_MS
+        self.clock: Callable[[], float] = time.monotonic  # seconds; tests may move time on
         self._session_starts = 0
-        self._session_window_start: float | None = None  # monotonic time of the window's first
+        self._session_window_start: float | None = None  # clock() at its first IDENTIFY
         self._bucket_identified: dict[int, float] = {}  # rate limit key -> last IDENTIFY
 
     # ---- sharding ---------------------------------------------------------------------------
@@ -320,7 +321,7 @@ class Gateway:
         """Milliseconds left in the current session start window (None: no window open)."""
         if self._session_window_start is None:
             return None
-        elapsed_ms = (time.monotonic() - self._session_window_start) * 1000
+        elapsed_ms = (self.clock() - self._session_window_start) * 1000
         if elapsed_ms >= self.session_start_reset_ms:
             self._session_window_start = None
             self._session_starts = 0
@@ -329,7 +330,7 @@ class Gateway:
 
     def _count_session_start(self) -> None:
         if self._session_window_remaining_ms() is None:
-            self._session_window_start = time.monotonic()
+            self._session_window_start = self.clock()
         self._session_starts += 1
 
     def _guilds_of(self, shard: tuple[int, int] | None) -> list[str]:
@@ -560,7 +561,7 @@ class Gateway:
             return None
         if self.enforce_identify_concurrency:
             key = (shard[0] if shard else 0) % max(1, self.max_concurrency)
-            now = time.monotonic()
+            now = self.clock()
             if now - self._bucket_identified.get(key, -IDENTIFY_BUCKET_SECONDS) < (
                 IDENTIFY_BUCKET_SECONDS
             ):
