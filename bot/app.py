@@ -1,4 +1,11 @@
-"""Agora's Bot: receives its dependencies, loads the cogs, syncs commands when they change."""
+"""Agora's Bot: receives its dependencies, loads the cogs, syncs commands when they change.
+
+One implementation, on one gateway connection (discord.py's ``Bot``, as long as
+``[discord] shard_count`` is 0) or on several: ``ShardedAgoraBot`` is the same class over
+discord.py's ``AutoShardedBot``, running the shards ``[discord] shard_ids`` names
+(``bot/runtime.py`` picks one). A fleet of such processes shares one PostgreSQL
+database; each serves the guilds of its shards (``Services.scope``).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from bot.cogs.shared.role_guard import role_names
 from bot.command_sync import command_set_hash
 from bot.config import Config
 from bot.services.common.text import plural
+from bot.storage.fleet import shard_of
 from bot.storage.store import Store
 from bot.wiring import Services
 
@@ -142,17 +150,43 @@ class AgoraBot(AgoraClient):
                 report = await self.services.importer.import_seed_if_empty(guild.id, seed_file)
                 if report is not None:
                     log.info("seeded %s from %s: %s", guild.name, seed_file, report.summary())
-        log.info("Agora is ready as %s in %s", self.user, plural(len(self.guilds), "guild"))
+        log.info(
+            "Agora is ready as %s in %s%s",
+            self.user,
+            plural(len(self.guilds), "guild"),
+            self.shards_said(),
+        )
         self.agora_ready.set()
 
+    def shards_said(self) -> str:
+        """Which shards this process runs, for the log ("" when it is not sharded)."""
+        scope = self.services.scope
+        if not self.config.discord.sharded:
+            return ""
+        count = self.config.discord.shard_count
+        shards = scope.shard_ids if scope.shard_ids is not None else range(count)
+        which = "shard" if len(shards) == 1 else "shards"
+        return f" ({which} {', '.join(str(shard) for shard in shards)} of {count})"
+
     async def sync_commands(self) -> None:
-        """Sync to the development guilds, or globally, when the command set changed."""
+        """Sync to the development guilds, or globally, when the command set changed.
+
+        Once per fleet, not once per process: the global commands by the process running
+        shard 0, a development guild's by the process running that guild's shard.
+        """
+        scope = self.services.scope
         guild_ids: list[int | None] = list(self.config.discord.dev_guild_ids) or [None]
         for guild_id in guild_ids:
             guild = discord.Object(guild_id) if guild_id is not None else None
             if guild is not None:
                 self.tree.copy_global_to(guild=guild)
             target = f"guild:{guild_id}" if guild_id is not None else "global"
+            shard = 0 if guild_id is None else shard_of(guild_id, scope.shard_count)
+            if not scope.runs_shard(shard):
+                log.info(
+                    "commands for %s are synced by the process running shard %d", target, shard
+                )
+                continue
             payload = [
                 command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)
             ]
@@ -183,3 +217,26 @@ class AgoraBot(AgoraClient):
                 self.scheduler.shutdown(wait=False)
         finally:
             await super().close()
+
+
+class ShardedAgoraBot(AgoraBot, commands.AutoShardedBot):
+    """AgoraBot on several gateway connections, one per shard it runs (discord.py's
+    ``AutoShardedBot``, given ``shard_count`` and ``shard_ids``).
+
+    discord.py dispatches ``on_ready`` once every shard of the process has received its
+    guilds, so Agora is ready (``agora_ready``) when all its shards are. A shard that later
+    reconnects without resuming gets only ``on_shard_ready``; Agora dispatches ``ready``
+    again then, as one connection does, so the catch-ups after downtime (roles,
+    discussions, organiser roles) run for what that shard missed.
+    """
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        on_shard = [guild for guild in self.guilds if guild.shard_id == shard_id]
+        log.info(
+            "shard %d of %d is ready: %s",
+            shard_id,
+            self.config.discord.shard_count,
+            plural(len(on_shard), "guild"),
+        )
+        if self.agora_ready.is_set():
+            self.dispatch("ready")

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import discord
 import yarl
 
-from bot.app import AgoraBot
-from bot.config import Config
+from bot.app import AgoraBot, ShardedAgoraBot
+from bot.config import Config, ConfigError, fleet_problems
 from bot.storage.store import Store
 from bot.web.app import WebServer
-from bot.wiring import build_services
+from bot.wiring import build_services, shard_scope
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,25 @@ class CollectedHeap:
 
 
 async def build_agora(config: Config) -> AgoraBot:
-    """Open the store, build the services (bot/wiring.py) and the bot (not yet connected)."""
+    """Open the store, build the services (bot/wiring.py) and the bot (not yet connected):
+    on discord.py's plain ``Bot`` unless ``[discord] shard_count`` asks for shards.
+    ConfigError when this process cannot run its shards on this database."""
+    problems = fleet_problems(config)
+    if problems:
+        raise ConfigError(problems)
     point_discord_py_at(config.discord.api_base, config.discord.gateway_url)
     store = await Store.open(config.database.location)
-    services = build_services(store=store, config=config, heap=CollectedHeap())
-    return AgoraBot(config=config, store=store, services=services)
+    scope = shard_scope(config)
+    services = build_services(store=store, config=config, heap=CollectedHeap(), scope=scope)
+    if not config.discord.sharded:
+        return AgoraBot(config=config, store=store, services=services)
+    return ShardedAgoraBot(
+        config=config,
+        store=store,
+        services=services,
+        shard_count=config.discord.shard_count,
+        shard_ids=list(config.discord.shard_ids) or None,
+    )
 
 
 class DiscordNames:

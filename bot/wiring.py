@@ -43,6 +43,7 @@ from bot.services.privacy.service import PrivacyService
 from bot.services.web.feeds import CalendarFeeds
 from bot.services.web.publication import WebPublication, WebSettings
 from bot.services.web.site import PublicSite
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.store import Store
 
 
@@ -50,6 +51,9 @@ from bot.storage.store import Store
 class Services:
     store: Store
     config: Config
+    # The shards this process runs (``[discord] shard_count``/``shard_ids``): the guilds
+    # whose per-guild work (caches, catch-ups, timers) is this process's.
+    scope: ShardScope
     heap: Heap
     scheduler: AsyncIOScheduler
     cache: DirectoryCache
@@ -83,11 +87,12 @@ class Services:
     site: PublicSite
 
     async def start(self) -> None:
-        """Warm the in-memory caches before the first interaction arrives."""
-        await self.cache.warm()
-        await self.organisers.start()
-        await self.activity.start()
-        await self.discussions.start()
+        """Warm the in-memory caches before the first interaction arrives: for the guilds
+        of this process's shards (``scope``) only."""
+        await self.cache.warm(self.scope)
+        await self.organisers.start(self.scope)
+        await self.activity.start(self.scope)
+        await self.discussions.start(self.scope)
         await self.web.start()
 
     async def close(self) -> None:
@@ -102,8 +107,10 @@ def build_services(
     clock: Clock = utc_now,
     heap: Heap | None = None,
     scheduler: AsyncIOScheduler | None = None,
+    scope: ShardScope = EVERYTHING,
 ) -> Services:
-    """Every service, each built once, each given what it uses."""
+    """Every service, each built once, each given what it uses. ``scope``: the shards this
+    process runs (``shard_scope(config)``); all of them by default."""
     heap = heap if heap is not None else UntunedHeap()
     scheduler = scheduler if scheduler is not None else AsyncIOScheduler(timezone=UTC)
     cache = DirectoryCache(store, heap)
@@ -141,6 +148,7 @@ def build_services(
     return Services(
         store=store,
         config=config,
+        scope=scope,
         heap=heap,
         scheduler=scheduler,
         cache=cache,
@@ -185,6 +193,15 @@ def build_services(
             pitches,
         ),
     )
+
+
+def shard_scope(config: Config) -> ShardScope:
+    """The shards ``[discord]`` says this process runs: all (one process) when unsharded
+    or when ``shard_ids`` is empty."""
+    discord = config.discord
+    if not discord.sharded:
+        return EVERYTHING
+    return ShardScope(discord.shard_count, discord.shard_ids or None)
 
 
 def rate_limiter(config: Config) -> RateLimiter:

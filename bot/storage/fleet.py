@@ -48,6 +48,10 @@ class ShardScope:
         assert self.shard_ids is not None
         return shard_of(guild_id, self.shard_count) in self.shard_ids
 
+    def runs_shard(self, shard_id: int) -> bool:
+        """Whether this process runs ``shard_id`` (one serving everything runs them all)."""
+        return self.everything or shard_id in (self.shard_ids or ())
+
     @property
     def worker_id(self) -> str:
         """Who holds this process's claims: the same after a restart with the same shards."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.services.common.clock import Clock, utc_now
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.store import Store
 
 
@@ -23,9 +24,10 @@ class OrganiserRoles:
         self._clock = clock
         self._ids: dict[int, int] = {}
 
-    async def start(self) -> None:
-        """Load the recorded roles; call once before serving interactions."""
-        self._ids = await self._store.guilds.organiser_role_ids()
+    async def start(self, scope: ShardScope = EVERYTHING) -> None:
+        """Load the recorded roles of ``scope``'s guilds; call once before serving
+        interactions (a guild of another process's shards is never asked about)."""
+        self._ids = await self._store.guilds.organiser_role_ids(scope)
 
     def role_id(self, guild_id: int) -> int | None:
         """The guild's organiser role; None while none has been seen. From memory."""

@@ -18,6 +18,7 @@ from bot.services.common.clock import Clock, utc_now
 from bot.storage.discussions.activity import ActivityRepository
 from bot.storage.discussions.models import ActivityBatch, to_epoch
 from bot.storage.discussions.repository import DiscussionRepository, hour_of
+from bot.storage.fleet import EVERYTHING, ShardScope
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +149,9 @@ class ActivityService:
         self._last_prune = float("-inf")  # so the first round prunes
         self.flushes = 0
 
-    async def start(self) -> None:
-        """Load tracked threads and start flushing every interval."""
-        self._tracked = set(await self._discussions.tracked_threads())
+    async def start(self, scope: ShardScope = EVERYTHING) -> None:
+        """Load the tracked threads of ``scope``'s guilds and start flushing every interval."""
+        self._tracked = set(await self._discussions.tracked_threads(scope))
         if self._task is None:
             self._stopping.clear()
             self._task = asyncio.create_task(self._flush_forever(), name="activity-flush")

@@ -29,6 +29,7 @@ from bot.storage.discussions.models import (
     to_epoch,
 )
 from bot.storage.discussions.repository import DiscussionRepository
+from bot.storage.fleet import EVERYTHING, ShardScope
 
 MAX_PAGE_SIZE = 25
 
@@ -137,9 +138,9 @@ class DiscussionService:
         self._clock = clock
         self._counts = counts if counts is not None else LiveDiscussionCounts()
 
-    async def start(self) -> None:
-        """Load the live counts; call once before serving commands."""
-        self._counts.replace(await self._discussions.counts_by_initiative())
+    async def start(self, scope: ShardScope = EVERYTHING) -> None:
+        """Load the live counts of ``scope``'s guilds; call once before serving commands."""
+        self._counts.replace(await self._discussions.counts_by_initiative(scope))
 
     # -- gateway events -------------------------------------------------------
 

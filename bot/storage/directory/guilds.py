@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.storage.database import Database
 from bot.storage.directory.models import GuildSettings, db_time, parse_db_time
+from bot.storage.fleet import EVERYTHING, ShardScope
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
@@ -86,11 +87,13 @@ class GuildSettingsRepository:
                 (guild_id, role_id, db_time(now)),
             )
 
-    async def organiser_role_ids(self) -> dict[int, int]:
-        """Every guild's recorded organiser role: {guild_id: role_id}."""
+    async def organiser_role_ids(self, scope: ShardScope = EVERYTHING) -> dict[int, int]:
+        """The recorded organiser role of each guild of ``scope``: {guild_id: role_id}."""
+        among, params = scope.sql_filter("guild_id")
         rows = await self.db.fetch_all(
             "SELECT guild_id, organiser_role_id FROM guild_settings"
-            " WHERE organiser_role_id IS NOT NULL"
+            f" WHERE organiser_role_id IS NOT NULL{among}",
+            params,
         )
         return {row["guild_id"]: row["organiser_role_id"] for row in rows}
 

@@ -19,6 +19,7 @@ from bot.storage.directory.models import (
     db_time,
     parse_db_time,
 )
+from bot.storage.fleet import EVERYTHING, ShardScope
 
 _INITIATIVE_COLUMNS = (
     "id, guild_id, slug, name, title_missing, goal, goal_truncated, cluster_id, channel_id,"
@@ -96,9 +97,13 @@ class DirectoryRepository:
             raise NotFound(f"No initiative with id {initiative_id} on this server.")
         return _initiative(row)
 
-    async def guild_ids(self) -> list[int]:
-        """Guilds that have a directory (to warm caches at start)."""
-        rows = await self.db.fetch_all("SELECT DISTINCT guild_id FROM clusters ORDER BY guild_id")
+    async def guild_ids(self, scope: ShardScope = EVERYTHING) -> list[int]:
+        """Guilds of ``scope`` that have a directory (to warm caches at start)."""
+        among, params = scope.sql_filter("guild_id")
+        rows = await self.db.fetch_all(
+            f"SELECT DISTINCT guild_id FROM clusters WHERE guild_id > 0{among} ORDER BY guild_id",
+            params,
+        )
         return [int(row[0]) for row in rows]
 
     async def search(

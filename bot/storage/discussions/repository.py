@@ -18,6 +18,7 @@ from bot.storage.discussions.models import (
     from_epoch,
     from_epoch_or_none,
 )
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.privacy.forgotten import ForgottenRepository
 
 # The participant count is computed, not stored, so forgetting a user updates it.
@@ -328,18 +329,26 @@ class DiscussionRepository:
         rows = await self.db.fetch_all(sql, (*params, limit, offset))
         return [RankedDiscussion(_discussion(row), int(row["period_messages"])) for row in rows]
 
-    async def counts_by_initiative(self) -> dict[tuple[int, int], int]:
-        """Discussions not deleted, per (guild_id, initiative_id), to warm the live counters."""
+    async def counts_by_initiative(
+        self, scope: ShardScope = EVERYTHING
+    ) -> dict[tuple[int, int], int]:
+        """Discussions not deleted, per (guild_id, initiative_id) of the guilds of ``scope``,
+        to warm the live counters."""
+        among, params = scope.sql_filter("guild_id")
         rows = await self.db.fetch_all(
             "SELECT guild_id, initiative_id, COUNT(*) AS n FROM discussions"
-            " WHERE deleted_at IS NULL GROUP BY guild_id, initiative_id"
+            f" WHERE deleted_at IS NULL{among} GROUP BY guild_id, initiative_id",
+            params,
         )
         return {(row["guild_id"], row["initiative_id"]): row["n"] for row in rows}
 
-    async def tracked_threads(self) -> list[tuple[int, int]]:
-        """(guild_id, thread_id) of every discussion not deleted, for the activity filter."""
+    async def tracked_threads(self, scope: ShardScope = EVERYTHING) -> list[tuple[int, int]]:
+        """(guild_id, thread_id) of every discussion not deleted in the guilds of ``scope``,
+        for the activity filter."""
+        among, params = scope.sql_filter("guild_id")
         rows = await self.db.fetch_all(
-            "SELECT guild_id, thread_id FROM discussions WHERE deleted_at IS NULL"
+            f"SELECT guild_id, thread_id FROM discussions WHERE deleted_at IS NULL{among}",
+            params,
         )
         return [(row["guild_id"], row["thread_id"]) for row in rows]
 
