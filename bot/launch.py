@@ -72,7 +72,7 @@ def configure_logging(config: Config, *, to_stderr: bool = True) -> None:
 async def run_discord(config: Config) -> int:
     """Run against Discord until interrupted."""
     configure_logging(config)
-    running = await start_agora(config, ready_timeout=120)
+    running = await start_agora(config, ready_timeout=ready_timeout(config))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -83,6 +83,13 @@ async def run_discord(config: Config) -> int:
     waiter.cancel()
     await running.stop()
     return 0
+
+
+def ready_timeout(config: Config) -> float:
+    """How long Agora may take to connect: discord.py identifies one shard every 5 s
+    (Discord's limit), so each shard beyond the first adds that."""
+    shards = len(config.discord.shard_ids) or config.discord.shard_count or 1
+    return 120.0 + 5.0 * (shards - 1)
 
 
 def sandbox_config(
