@@ -5,6 +5,8 @@ python run_bot.py --shards 0-3 --shard-count 8       ... as shards 0 to 3 of 8
 python run_bot.py --sandbox [--script FILE] [--web]  run in the local sandbox
 python run_bot.py import FILE --guild ID             load clusters and initiatives
 python run_bot.py export FILE --guild ID             write them back out
+python run_bot.py migrate-db --to postgresql://...   copy the SQLite database into PostgreSQL
+python run_bot.py web                                the public pages as their own process
 """
 
 from __future__ import annotations
@@ -54,6 +56,37 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     exporter = sub.add_parser("export", help="export clusters and initiatives as TOML or JSON")
     exporter.add_argument("file", help="output path; .json for JSON, anything else TOML")
     exporter.add_argument("--guild", type=int, required=True, help="the guild (server) id")
+    migrator = sub.add_parser(
+        "migrate-db",
+        help="copy the SQLite database into PostgreSQL and check the copy",
+        description="Copy every table of Agora's SQLite database into a PostgreSQL database"
+        " (migrated first to the same schema), with its ids and history, then compare row"
+        " counts and checksums table by table. Stop Agora first: it must not be running on"
+        " the SQLite file during the copy. The SQLite file is only read.",
+    )
+    migrator.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://user@host:5432/db (must exist)"
+    )
+    migrator.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL",
+        help="sqlite:///path/to/agora.db (default: the config's [database])",
+    )
+    migrator.add_argument(
+        "--replace",
+        action="store_true",
+        help="empty the PostgreSQL database first if it holds data (refused otherwise)",
+    )
+    sub.add_parser(
+        "web",
+        help="serve the public pages as their own process (no Discord gateway connection)",
+        description="Serve Agora's public pages on [web] host:port from the shared database"
+        " ([database]: PostgreSQL in a fleet, or the bot's SQLite file on the same machine),"
+        " as many of these processes as readers need; what the bot processes write shows"
+        " within about a second. Leads' names (of those who agreed) and the server's name are"
+        " asked of Discord with the bot token.",
+    )
     return parser.parse_args(argv)
 
 
@@ -79,6 +112,14 @@ def main(argv: list[str]) -> int:
         return asyncio.run(launch.import_file(config, arguments.file, arguments.guild))
     if arguments.command == "export":
         return asyncio.run(launch.export_file(config, arguments.file, arguments.guild))
+    if arguments.command == "migrate-db":
+        return asyncio.run(
+            launch.migrate_database(
+                config, arguments.to, arguments.source, replace=arguments.replace
+            )
+        )
+    if arguments.command == "web":
+        return asyncio.run(launch.run_web(config))
     if arguments.script and not arguments.sandbox:
         print("--script needs --sandbox: scenarios run against the local sandbox.", file=sys.stderr)
         return 2

@@ -85,6 +85,27 @@ async def run_discord(config: Config) -> int:
     return 0
 
 
+async def run_web(config: Config) -> int:
+    """``run_bot.py web``: the public pages as their own process, until interrupted."""
+    from bot.public_pages import start_public_pages
+
+    configure_logging(config)
+    if not config.token:
+        log.warning("no Discord token: leads and the server are shown without their names")
+    pages = await start_public_pages(config)
+    print(f"Agora's public pages: {pages.server.public_url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await pages.stop()
+    return 0
+
+
 def ready_timeout(config: Config) -> float:
     """How long Agora may take to connect: discord.py identifies one shard every 5 s
     (Discord's limit), so each shard beyond the first adds that."""
@@ -223,3 +244,67 @@ async def export_file(config: Config, file: str, guild_id: int) -> int:
         return 0
     finally:
         await store.close()
+
+
+async def migrate_database(
+    config: Config, target: str, source: str | None = None, *, replace: bool = False
+) -> int:
+    """``run_bot.py migrate-db``: copy the SQLite database (``source``, else the config's)
+    into the PostgreSQL database ``target``, check it table by table and print the config
+    line to switch; 1 with the reason when refused, failed or not the same."""
+    from bot.services.common.text import plural
+    from bot.storage.copy_database import CopyError, copy_sqlite_to_postgres, redact_url
+    from bot.storage.database import sqlite_path
+
+    configure_logging(config)
+    named = source or config.database.location
+    try:
+        path = sqlite_path(named)
+    except ValueError as error:
+        print(f"migrate-db refused: --from: {error}", file=sys.stderr)
+        return 1
+    if path is None:
+        print(
+            f"migrate-db refused: {redact_url(named)} is not an SQLite database: name the"
+            " file to copy with --from sqlite:///path/to/agora.db",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Copying {path} into {redact_url(target)} (Agora must not be running on {path}).")
+    try:
+        report = await copy_sqlite_to_postgres(
+            path, target, replace=replace, progress=lambda line: print(f"  {line}", flush=True)
+        )
+    except CopyError as error:
+        print(f"migrate-db failed: {error.message}", file=sys.stderr)
+        return 1
+    width = max(len(table.name) for table in report.tables)
+    for table in report.tables:
+        if table.matches:
+            state = "checksum match"
+        elif table.source_rows != table.target_rows:
+            state = f"MISMATCH: {table.target_rows:,} in PostgreSQL"
+        else:
+            state = "MISMATCH: checksums differ"
+        print(f"{table.name:<{width}}  {plural(table.source_rows, 'row'):>14}  {state}")
+    print(f"Left out (derived, rebuilt by PostgreSQL): {', '.join(report.left_out)}")
+    print(
+        f"{plural(report.rows, 'row')} in {plural(len(report.tables), 'table')}"
+        f" at schema version {report.schema_version}, copied and checked"
+        f" in {report.seconds:.1f} s."
+    )
+    if not report.matches:
+        wrong = [table.name for table in report.tables if not table.matches]
+        print(
+            f"migrate-db failed: {', '.join(wrong)} {'does' if len(wrong) == 1 else 'do'} not"
+            " read back the same from PostgreSQL. The copy stays there for a look; run"
+            " migrate-db again with --replace once the cause is fixed.",
+            file=sys.stderr,
+        )
+        return 1
+    shown = redact_url(target)
+    print("Done. To run Agora on PostgreSQL, set in config.toml:")
+    print(f'[database]\nurl = "{shown}"')
+    if shown != target:
+        print("(the password is shown as ***: write it there, or use PGPASSWORD or ~/.pgpass)")
+    return 0

@@ -375,6 +375,10 @@ async def copy_sqlite_to_postgres(
     """
     say = progress or (lambda _line: None)
     started = time.perf_counter()
+    if not target_url.startswith(("postgresql://", "postgres://")):
+        raise CopyError(
+            f"--to must be a PostgreSQL URL (postgresql://user@host/db), not {target_url!r}"
+        )
     latest = migration_files("postgresql")[-1][0]
     source = await open_source(source_path)
     try:
@@ -406,8 +410,6 @@ async def copy_sqlite_to_postgres(
 
 
 async def _open_target(url: str) -> PostgresDatabase:
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise CopyError(f"--to must be a PostgreSQL URL (postgresql://user@host/db), not {url!r}")
     try:
         return await PostgresDatabase.open(url, max_connections=2)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
