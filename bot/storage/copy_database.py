@@ -497,13 +497,16 @@ async def _copy_rows(
             await conn.execute(f"TRUNCATE {', '.join(names)} RESTART IDENTITY")
         for name in names:
             await conn.execute(f"ALTER TABLE {name} DISABLE TRIGGER USER")
+        say(f"copying {len(order)} tables in one transaction")
         for table in order:
-            say(f"copying {table.name}")
-            await conn.copy_records_to_table(
+            status = await conn.copy_records_to_table(
                 table.name,
                 records=_stream(source, table, batch_rows),
                 columns=[column.name for column in table.columns],
             )
+            copied = int(status.split()[-1])
+            if copied:
+                say(f"copied {table.name}: {copied:,} row{'' if copied == 1 else 's'}")
         for name in names:
             await conn.execute(f"ALTER TABLE {name} ENABLE TRIGGER USER")
         for table_name, column, sequence in await _identity_columns(conn):
