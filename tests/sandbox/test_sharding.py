@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,6 +25,7 @@ from discord_sandbox import Sandbox
 from discord_sandbox.gateway import shard_of
 from discord_sandbox.models import Guild
 
+ROOT = Path(__file__).resolve().parents[2]
 # guilds, members, guild messages, DMs, message content, scheduled events
 INTENTS = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 12) | (1 << 15) | (1 << 16)
 
@@ -434,3 +437,46 @@ def test_seed_guild_ids_land_on_the_shards_asked_for() -> None:
     assert [shard_of(g.id, 2) for g in guilds] == [0, 1, 0, 1]
     later = int(sb.state.ids.next())
     assert all(later > int(g.id) for g in guilds)  # ids keep increasing after the picked ones
+
+
+# ---- python -m discord_sandbox --guilds N ------------------------------------------------------
+async def test_standalone_sandbox_with_four_guilds_on_two_shards() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "discord_sandbox",
+        "--guilds",
+        "4",
+        "--guilds-per-shard",
+        "2",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    try:
+        printed: dict[str, list[str]] = {}
+        while True:
+            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+            assert line, "the sandbox exited before serving"
+            if line.startswith("serving"):
+                break
+            name, _, value = line.partition(":")
+            printed.setdefault(name, []).append(value.strip())
+        guilds = printed["guild"]
+        assert [g.split(" (")[0] for g in guilds] == [f"Sandbox {i}" for i in range(1, 5)]
+        ids = [g.split("(")[1].split(")")[0] for g in guilds]
+        assert [shard_of(i, 2) for i in ids] == [0, 1, 0, 1]
+        assert [g.split("; ")[1] for g in guilds] == [
+            f"shard {i % 2} of 2, shard {i} of 4" for i in range(4)
+        ]
+        assert printed["shards"] == ["2 recommended (2 guilds per shard at most)"]
+        api = printed["REST base"][0]
+        headers = {"Authorization": f"Bot {printed['bot token'][0]}"}
+        async with aiohttp.ClientSession(headers=headers) as http:
+            async with http.get(f"{api}/gateway/bot") as reply:
+                assert (await reply.json())["shards"] == 2
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 30)
+    assert process.returncode == 0
