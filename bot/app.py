@@ -183,9 +183,8 @@ class AgoraBot(AgoraClient):
             target = f"guild:{guild_id}" if guild_id is not None else "global"
             shard = 0 if guild_id is None else shard_of(guild_id, scope.shard_count)
             if not scope.runs_shard(shard):
-                log.info(
-                    "commands for %s are synced by the process running shard %d", target, shard
-                )
+                running = "the process running shard %d syncs the commands for %s; not here"
+                log.info(running, shard, target)
                 continue
             payload = [
                 command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)
