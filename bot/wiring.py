@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config import Config
 from bot.services.challenges.service import ChallengeService
 from bot.services.common.clock import Clock, utc_now
+from bot.services.common.fleet_runs import FleetRuns
 from bot.services.common.heap import Heap, UntunedHeap
 from bot.services.common.rate_limit import LIMIT_KINDS, LimitKind, Rate, RateLimiter
 from bot.services.directory.cache import DirectoryCache
@@ -145,6 +146,8 @@ def build_services(
     )
     polls = PollService(store, clock, config.community.timezone)
     pitches = PitchService(store, cache, clock=clock)
+    # Digests and nudges: each guild's run claimed once across the fleet.
+    runs = FleetRuns(store, scope.worker_id, clock)
     return Services(
         store=store,
         config=config,
@@ -162,25 +165,27 @@ def build_services(
         activity=activity,
         discussions=discussions,
         digest=DigestService(
-            store, MeetingsFromRepository(store), clock=clock, overdue_actions=outcomes
+            store, MeetingsFromRepository(store), clock=clock, overdue_actions=outcomes, runs=runs
         ),
-        nudges=NudgeService(store, config.nudges.quiet_days, clock=clock),
+        nudges=NudgeService(store, config.nudges.quiet_days, clock=clock, runs=runs),
         privacy=PrivacyService(store, memberships, activity),
         reminders=reminders,
         # Sends through the meetings cog, which starts it with its sender and stops it.
-        reminder_dispatcher=ReminderScheduler(store, reminders, scheduler=scheduler),
+        reminder_dispatcher=ReminderScheduler(store, reminders, scheduler=scheduler, scope=scope),
         meetings=meetings,
         meeting_drafts=MeetingDraftService(store, clock),
         programme=ProgrammeService(store, clock, reminders),
         rsvp=rsvp,
         polls=polls,
         # Closes polls at their deadline; the polls cog starts it with its announcer.
-        poll_deadlines=PollDeadlines(polls, scheduler),
+        poll_deadlines=PollDeadlines(polls, scheduler, scope=scope),
         limits=rate_limiter(config),
         outcomes=outcomes,
         outcome_timers=outcome_timers,
         # Sends through the outcomes cog, which starts it with its sender and stops it.
-        outcome_dispatcher=OutcomeDispatcher(store, outcome_timers, scheduler=scheduler),
+        outcome_dispatcher=OutcomeDispatcher(
+            store, outcome_timers, scheduler=scheduler, scope=scope
+        ),
         web=web,
         site=PublicSite(
             web,

@@ -12,11 +12,13 @@ from bot.storage.directory.repository import DirectoryRepository
 from bot.storage.directory.resources import ResourceRepository
 from bot.storage.discussions.activity import ActivityRepository
 from bot.storage.discussions.repository import DiscussionRepository
+from bot.storage.fleet_claims import FleetClaimRepository
 from bot.storage.meetings.drafts import MeetingDraftRepository
 from bot.storage.meetings.reminders import ReminderRepository
 from bot.storage.meetings.repository import MeetingRepository
 from bot.storage.outcomes.repository import OutcomeRepository
 from bot.storage.outcomes.timers import OutcomeTimerRepository
+from bot.storage.polls.deadlines import PollDeadlineRepository
 from bot.storage.polls.repository import PollRepository
 from bot.storage.postgres import PostgresDatabase
 from bot.storage.privacy.forgotten import ForgottenRepository
@@ -42,6 +44,9 @@ class Store:
         self.discussions = DiscussionRepository(db, self.forgotten)
         self.activity = ActivityRepository(db)
         self.polls = PollRepository(db)
+        self.poll_deadlines = PollDeadlineRepository(db)
+        # Named runs done once across the fleet (digests, nudges).
+        self.fleet_claims = FleetClaimRepository(db)
         self.web = WebRepository(db)
 
     @classmethod

@@ -5,13 +5,20 @@ added when the cog loads, so a restart re-arms it. Each cluster's digest goes
 to the cluster's own channel when it has one, else to the announcement
 channel (an admin's setting, else the channel named in ``[channels]``). A
 cluster with nothing to report is skipped rather than posting an empty digest.
+
+Every process of a fleet runs the job over its own guilds (``bot.guilds`` holds its
+shards' only), and posts a guild's digests only once it has claimed that guild's week
+(``DigestService.run_key``); a run another process holds is looked at again when that
+claim's lease ends, and taken over if it was never finished. The messages carry nonces
+derived from the run's key, so a run taken over after a crash mid-post does not post a
+digest twice.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta
 
 import discord
 from apscheduler.triggers.cron import CronTrigger
@@ -24,7 +31,7 @@ from bot.cogs.shared.client import AgoraClient
 from bot.cogs.shared.context import guild_id_of, services_of
 from bot.cogs.shared.pagination import Page, send_page
 from bot.services.directory.models import Cluster
-from bot.services.discussions.digest import cron_kwargs, render_digest
+from bot.services.discussions.digest import cron_kwargs, digest_nonce, render_digest
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +59,7 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         if not config.enabled:
             return
         hour, minute = (int(part) for part in config.time.split(":"))
-        zone = config.timezone or self.bot.config.community.timezone
-        kwargs = cron_kwargs(config.weekday, time(hour, minute), zone)
+        kwargs = cron_kwargs(config.weekday, time(hour, minute), self._zone())
         self.bot.scheduler.add_job(
             self.post_digests,
             CronTrigger(**kwargs),
@@ -64,8 +70,12 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         )
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(DIGEST_JOB_ID) is not None:
-            self.bot.scheduler.remove_job(DIGEST_JOB_ID)
+        for job in self.bot.scheduler.get_jobs():
+            if job.id == DIGEST_JOB_ID or job.id.startswith(f"{DIGEST_JOB_ID}:"):
+                self.bot.scheduler.remove_job(job.id)
+
+    def _zone(self) -> str:
+        return self.bot.config.digest.timezone or self.bot.config.community.timezone
 
     # -- the weekly job -------------------------------------------------------
 
@@ -73,13 +83,40 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         """Post every cluster's digest of the week ending now; what was posted where."""
         posted: list[PostedDigest] = []
         for guild in list(self.bot.guilds):
-            try:
-                posted.extend(await self.post_guild_digests(guild))
-            except Exception:
-                log.exception("weekly digest failed for guild %s", guild.id)
+            key = self.bot.services.digest.run_key(guild.id, self._zone())
+            posted.extend(await self._post_claimed(guild.id, key))
         return posted
 
-    async def post_guild_digests(self, guild: discord.Guild) -> list[PostedDigest]:
+    async def _post_claimed(self, guild_id: int, key: str) -> list[PostedDigest]:
+        """The guild's digests of the run ``key``, if this process claims it."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return []
+        try:
+            run = await self.bot.services.digest.runs.run_once(
+                key, lambda: self.post_guild_digests(guild, key)
+            )
+        except Exception:
+            log.exception("weekly digest failed for guild %s", guild_id)
+            return []
+        if run.retry_at is not None:
+            self._look_again(guild_id, key, run.retry_at)
+        return run.value or []
+
+    def _look_again(self, guild_id: int, key: str, at: datetime) -> None:
+        """Another process holds the run: when its lease ends, take it over if unfinished."""
+        self.bot.scheduler.add_job(
+            self._post_claimed,
+            "date",
+            run_date=at + timedelta(seconds=1),
+            args=[guild_id, key],
+            id=f"{DIGEST_JOB_ID}:{guild_id}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    async def post_guild_digests(self, guild: discord.Guild, key: str) -> list[PostedDigest]:
+        """Post each cluster's digest of the run ``key`` (nonces from the key)."""
         services = self.bot.services
         await services.activity.flush()
         clusters = {c.id: c for c in await services.directory.all_clusters(guild.id)}
@@ -95,7 +132,10 @@ class DigestCog(commands.GroupCog, group_name="digest"):
                 )
                 continue
             try:
-                message = await channel.send(embed=digest_embed(render_digest(digest)))
+                message = await channel.send(
+                    embed=digest_embed(render_digest(digest)),
+                    nonce=digest_nonce(key, digest.cluster_id),
+                )
             except discord.HTTPException:
                 log.warning("could not post the %s digest in #%s", digest.cluster_name, channel)
                 continue

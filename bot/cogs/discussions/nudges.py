@@ -4,12 +4,17 @@ Quiet means no thread created and no message counted for ``[nudges]
 quiet_days``; each quiet initiative is nudged once per quiet period (the
 service remembers it before the DMs go out, so a crash never sends twice).
 ``/nudges off`` and ``/nudges on`` are each member's opt-out.
+
+Every process of a fleet runs the job over its own guilds (``bot.guilds``) and nudges a
+guild only once it has claimed that guild's day (``NudgeService.run_key``); a run another
+process holds is looked at again when that claim's lease ends.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import discord
 from apscheduler.triggers.cron import CronTrigger
@@ -55,8 +60,9 @@ class NudgeCog(commands.GroupCog, group_name="nudges"):
         )
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(NUDGE_JOB_ID) is not None:
-            self.bot.scheduler.remove_job(NUDGE_JOB_ID)
+        for job in self.bot.scheduler.get_jobs():
+            if job.id == NUDGE_JOB_ID or job.id.startswith(f"{NUDGE_JOB_ID}:"):
+                self.bot.scheduler.remove_job(job.id)
 
     # -- the daily job ------------------------------------------------------------
 
@@ -64,12 +70,39 @@ class NudgeCog(commands.GroupCog, group_name="nudges"):
         """DM every due nudge in every guild; who was (or could not be) reached."""
         sent: list[SentNudge] = []
         await self.bot.services.activity.flush()  # last activity as of now
+        zone = self.bot.config.community.timezone
         for guild in list(self.bot.guilds):
-            try:
-                sent.extend(await self.send_guild_nudges(guild))
-            except Exception:
-                log.exception("nudges failed for guild %s", guild.id)
+            key = self.bot.services.nudges.run_key(guild.id, zone)
+            sent.extend(await self._send_claimed(guild.id, key))
         return sent
+
+    async def _send_claimed(self, guild_id: int, key: str) -> list[SentNudge]:
+        """The guild's nudges of the run ``key``, if this process claims it."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return []
+        try:
+            run = await self.bot.services.nudges.runs.run_once(
+                key, lambda: self.send_guild_nudges(guild)
+            )
+        except Exception:
+            log.exception("nudges failed for guild %s", guild_id)
+            return []
+        if run.retry_at is not None:
+            self._look_again(guild_id, key, run.retry_at)
+        return run.value or []
+
+    def _look_again(self, guild_id: int, key: str, at: datetime) -> None:
+        """Another process holds the run: when its lease ends, take it over if unfinished."""
+        self.bot.scheduler.add_job(
+            self._send_claimed,
+            "date",
+            run_date=at + timedelta(seconds=1),
+            args=[guild_id, key],
+            id=f"{NUDGE_JOB_ID}:{guild_id}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
 
     async def send_guild_nudges(self, guild: discord.Guild) -> list[SentNudge]:
         sent: list[SentNudge] = []

@@ -4,10 +4,16 @@ The digest is built as sections of plain-text lines, then rendered here into a
 structure that already fits Discord's embed limits, so the cog only copies
 strings into an embed. Times are written as Discord timestamps (``<t:…:f>``),
 which every reader sees in their own time zone.
+
+Posted once across the fleet: before a guild's digests go out, the process claims the
+run ``digest:<guild>:<ISO week>`` (``FleetRuns``); its messages carry nonces derived from
+that key (``digest_nonce``), so a run taken over after a crash mid-post does not post a
+cluster's digest twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -16,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput, NotFound
 from bot.services.common.clock import Clock, utc_now
+from bot.services.common.fleet_runs import FleetRuns
 from bot.services.common.links import masked_link
 from bot.services.common.text import plural
 from bot.services.common.text_fit import clip, fit_lines
@@ -164,12 +171,21 @@ class DigestService:
         clock: Clock = utc_now,
         upcoming_days: int = 14,
         overdue_actions: OverdueActions | None = None,
+        runs: FleetRuns | None = None,
     ) -> None:
         self._store = store
+        # Each guild's weekly run, claimed once across the fleet.
+        self.runs = runs if runs is not None else FleetRuns(store, clock=clock)
         self._meetings = meetings
         self._overdue = overdue_actions if overdue_actions is not None else NoOverdueActions()
         self._clock = clock
         self._upcoming = timedelta(days=upcoming_days)
+
+    def run_key(self, guild_id: int, zone: str) -> str:
+        """The name of this week's digest run of a guild: ``digest:<guild>:<ISO week>``,
+        the week of now in ``zone`` (where the job's day and time are read)."""
+        year, week, _ = self._clock().astimezone(ZoneInfo(zone)).isocalendar()
+        return f"digest:{guild_id}:{year}-W{week:02d}"
 
     async def announcement_channel_id(self, guild_id: int) -> int | None:
         """The guild's announcement channel set by an admin, if any (else config's name)."""
@@ -352,6 +368,18 @@ def next_digest_time(weekday: str, at: time, tz: str, now: datetime) -> datetime
         if candidate > local_now:
             return candidate
     raise AssertionError("unreachable: a week later is always in the future")
+
+
+def digest_nonce(run_key: str, cluster_id: int) -> str:
+    """The nonce of a cluster's digest in the run ``run_key``: the same on every try of
+    that run, within Discord's 25 characters ("d" + 19 base-36 digits of a hash)."""
+    digest = hashlib.blake2b(f"{run_key}/{cluster_id}".encode(), digest_size=12).digest()
+    number = int.from_bytes(digest, "big")
+    text = ""
+    while number:
+        number, remainder = divmod(number, 36)
+        text = "0123456789abcdefghijklmnopqrstuvwxyz"[remainder] + text
+    return "d" + (text or "0")
 
 
 def cron_kwargs(weekday: str, at: time, tz: str) -> dict[str, object]:

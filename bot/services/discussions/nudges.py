@@ -3,15 +3,18 @@
 An initiative is quiet when no thread was created and no message counted for
 ``quiet_days`` (a new initiative counts from its creation). Each quiet
 initiative is nudged at most once per quiet period; leads who said
-``/nudges off`` (or turned off all DMs) are skipped.
+``/nudges off`` (or turned off all DMs) are skipped. A guild's daily run is claimed
+once across the fleet (``nudges:<guild>:<date>``, ``FleetRuns``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.services.common.clock import Clock, utc_now
+from bot.services.common.fleet_runs import FleetRuns
 from bot.services.common.text import plural
 from bot.storage.directory.models import Initiative
 from bot.storage.discussions.models import from_epoch, to_epoch
@@ -49,12 +52,19 @@ class NudgeService:
         store: Store,
         quiet_days: int,
         clock: Clock = utc_now,
+        runs: FleetRuns | None = None,
     ) -> None:
         if quiet_days < 1:
             raise ValueError("quiet_days must be at least 1")
         self._store = store
         self._quiet = timedelta(days=quiet_days)
         self._clock = clock
+        # Each guild's daily run, claimed once across the fleet.
+        self.runs = runs if runs is not None else FleetRuns(store, clock=clock)
+
+    def run_key(self, guild_id: int, zone: str) -> str:
+        """The name of today's nudge run of a guild: ``nudges:<guild>:<date in zone>``."""
+        return f"nudges:{guild_id}:{self._clock().astimezone(ZoneInfo(zone)).date().isoformat()}"
 
     async def due_nudges(self, guild_id: int) -> list[Nudge]:
         """Quiet initiatives not nudged during this quiet period, with leads to DM."""

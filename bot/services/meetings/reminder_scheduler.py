@@ -32,6 +32,30 @@ after a longer outage is still re-sent if what it announces has not started
 (a rare possible duplicate is preferred to a missed reminder), and skipped
 otherwise, like any reminder that fell due while Agora was down.
 
+Exactly once across the fleet
+-----------------------------
+Several processes (each running some of Discord's shards) share one PostgreSQL database.
+Each dispatcher looks only at its ``scope``'s guilds (``ShardScope.sql_filter``), and step
+1 is a claim under its ``worker_id`` with a lease (``bot.storage.timer_claims``: ``SELECT
+... FOR UPDATE SKIP LOCKED`` then ``UPDATE ... SET state = 'sending', claimed_by,
+lease_until``): of two processes whose scopes overlap (a rolling restart, two shard sets
+configured over the same guild) one takes a row, the other passes over it. Steps 3 and
+the retry touch only rows the worker still holds. A process that dies after 1 leaves its
+rows "sending" under its name: another process takes them once the lease has run out
+and re-sends with the same nonces (step 2's argument again); the same process restarted
+(the same shards, so the same ``worker_id``) releases its own claims at start and takes
+them at once, as a lone process always did.
+
+The lease: 3 minutes by default (``DEFAULT_LEASE_SECONDS``), always longer than one
+send's timeout (60 s, checked at construction). Short, so a dead process's reminders are
+late by minutes at most (inside a reminder's late window) and a re-send after a takeover
+still falls within the few minutes Discord remembers a nonce. A live process never loses
+a claim mid-pass: a batch (up to 1000 rows, 50 sends at a time, each up to 60 s) can
+take longer than one lease, so while its sends last the pass renews the lease of its
+rows every third of a lease (``_keep_claims``). Only a process stalled for a whole lease
+(its event loop blocked minutes) could lose rows to another, and then the nonces still
+hold a repeat to one message while Discord remembers them.
+
 The same machinery, other rows
 ------------------------------
 ``TimerDispatcher`` is that dispatcher over any table of timer rows with the same life
@@ -43,6 +67,7 @@ threads, the summary, action reminders), each with its own APScheduler job.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,8 +78,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.common.clock import Clock
 from bot.services.meetings.reminders import ReminderService, Verdict
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.meetings.models import Reminder
 from bot.storage.store import Store
+from bot.storage.timer_claims import DEFAULT_LEASE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -77,18 +104,36 @@ RowT = TypeVar("RowT", bound=TimerRow)
 
 
 class TimerRows(Protocol[RowT]):
-    """A table of durable timer rows (pending -> sending -> sent | late_sent | skipped)."""
+    """A table of durable timer rows (pending -> sending -> sent | late_sent | skipped),
+    claimed across the fleet by worker with a lease (``bot.storage.timer_claims``)."""
 
-    async def next_fire_at(self) -> datetime | None: ...
+    async def next_fire_at(self, scope: ShardScope, /) -> datetime | None: ...
 
-    async def due(self, now: datetime, limit: int = ..., /) -> list[RowT]: ...
+    async def due(
+        self, now: datetime, limit: int, scope: ShardScope, worker: str, /
+    ) -> list[RowT]: ...
 
-    async def claim(self, ids: Sequence[int], now: datetime, /) -> list[int]: ...
+    async def claim(
+        self, ids: Sequence[int], now: datetime, worker: str, lease_until: datetime | None, /
+    ) -> list[int]: ...
 
-    async def finish(self, outcomes: Sequence[tuple[int, Verdict]], now: datetime, /) -> None: ...
+    async def renew(self, ids: Sequence[int], worker: str, lease_until: datetime, /) -> int: ...
+
+    async def release(self, worker: str, /) -> int: ...
+
+    async def finish(
+        self, outcomes: Sequence[tuple[int, Verdict]], now: datetime, worker: str, /
+    ) -> None: ...
 
     async def retry_later(
-        self, row_id: int, error: str, retry_at: datetime, give_up: bool, now: datetime, /
+        self,
+        row_id: int,
+        error: str,
+        retry_at: datetime,
+        give_up: bool,
+        now: datetime,
+        worker: str,
+        /,
     ) -> None: ...
 
 
@@ -119,6 +164,8 @@ class TimerDispatcher(Generic[RowT]):
     late, skipped); ``send(row)`` delivers it, idempotently through its nonces.
     ``scheduler``: pass the bot's AsyncIOScheduler to share it (it must be started by its
     owner), or leave None and this object owns one. ``job_id`` names its APScheduler job.
+    ``scope``: the guilds whose rows it dispatches; ``worker_id``: the name it claims
+    rows under (default ``scope.worker_id``), ``lease_seconds`` how long a claim holds.
     """
 
     name = "timers"
@@ -138,8 +185,16 @@ class TimerDispatcher(Generic[RowT]):
         max_attempts: int = 5,
         retry_delay_seconds: int = 30,
         on_dispatch: Callable[[DispatchReport], None] | None = None,
+        scope: ShardScope = EVERYTHING,
+        worker_id: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
+        if lease_seconds <= send_timeout_seconds:
+            raise ValueError("a claim's lease must outlast a send's timeout")
         self.rows = rows
+        self.scope = scope
+        self.worker_id = worker_id if worker_id is not None else scope.worker_id
+        self.lease = timedelta(seconds=lease_seconds)
         self.verdict = verdict
         self.clock = clock
         self.send = send
@@ -159,6 +214,8 @@ class TimerDispatcher(Generic[RowT]):
         self._armed_at: datetime | None = None
         self._dispatching = False
         self._running = False
+        # The last pass found rows due but another process was claiming them right then.
+        self._contended = False
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -173,6 +230,10 @@ class TimerDispatcher(Generic[RowT]):
         self._running = True
         if self._owns_scheduler and not self.scheduler.running:
             self.scheduler.start()
+        # What this worker held when its previous life ended is taken again at once.
+        released = await self.rows.release(self.worker_id)
+        if released:
+            log.info("%s: %d claimed before a restart, taken again", self.name, released)
         await self.before_arming()
         await self.rearm()
 
@@ -194,7 +255,7 @@ class TimerDispatcher(Generic[RowT]):
 
     async def rearm(self) -> datetime | None:
         """Arm the dispatcher at the earliest live row; returns that time."""
-        next_at = await self.rows.next_fire_at()
+        next_at = await self.rows.next_fire_at(self.scope)
         self._armed_at = None
         if next_at is not None:
             self._arm(next_at)
@@ -236,7 +297,11 @@ class TimerDispatcher(Generic[RowT]):
                 return
             finally:
                 self._dispatching = False
-            if self._running:
+            if self._contended:
+                # Another process was claiming the same rows: look again in a moment,
+                # when they are either its (leased) or free again.
+                self._arm(datetime.now(UTC) + timedelta(seconds=1))
+            elif self._running:
                 await self.rearm()
         finally:
             # Only now: ``stop`` waits for the re-arming too, so the database is never
@@ -255,20 +320,26 @@ class TimerDispatcher(Generic[RowT]):
                 return total
 
     async def dispatch_due(self) -> DispatchReport:
-        """One pass: decide, claim, send and record every row due now (one batch)."""
+        """One pass: claim, decide, send and record every row due now (one batch)."""
         now = self.clock()
-        due = await self.rows.due(now, self.batch_size)
+        due = await self.rows.due(now, self.batch_size, self.scope, self.worker_id)
         report = DispatchReport()
+        self._contended = False
         if not due:
             return report
-        verdicts: dict[int, Verdict] = {row.id: self.verdict(row, now) for row in due}
+        taken = set(
+            await self.rows.claim([row.id for row in due], now, self.worker_id, now + self.lease)
+        )
+        # Only what this worker now holds: the rest went to another process first.
+        mine = [row for row in due if row.id in taken]
+        self._contended = not mine
+        verdicts: dict[int, Verdict] = {row.id: self.verdict(row, now) for row in mine}
         skipped: list[tuple[int, Verdict]] = [
-            (row.id, "skipped") for row in due if verdicts[row.id] == "skipped"
+            (row.id, "skipped") for row in mine if verdicts[row.id] == "skipped"
         ]
-        await self.rows.finish(skipped, now)
+        await self.rows.finish(skipped, now, self.worker_id)
         report.skipped = [row_id for row_id, _ in skipped]
-        to_send = [row for row in due if verdicts[row.id] != "skipped"]
-        claimed = set(await self.rows.claim([row.id for row in to_send], now))
+        sending = [row for row in mine if verdicts[row.id] != "skipped"]
         gate = asyncio.Semaphore(self.concurrency)
 
         async def deliver(row: RowT) -> BaseException | None:
@@ -280,8 +351,13 @@ class TimerDispatcher(Generic[RowT]):
                     return exc
             return None
 
-        sending = [row for row in to_send if row.id in claimed]
-        errors = await asyncio.gather(*(deliver(row) for row in sending))
+        keeper = asyncio.create_task(self._keep_claims([row.id for row in sending]))
+        try:
+            errors = await asyncio.gather(*(deliver(row) for row in sending))
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
         finished_at = self.clock()
         outcomes: list[tuple[int, Verdict]] = []
         for row, error in zip(sending, errors, strict=True):
@@ -299,13 +375,34 @@ class TimerDispatcher(Generic[RowT]):
                 finished_at + self.retry_delay * (row.attempts + 1),
                 give_up,
                 finished_at,
+                self.worker_id,
             )
-        await self.rows.finish(outcomes, finished_at)
+        await self.rows.finish(outcomes, finished_at, self.worker_id)
         self._record(report)
         if self.on_dispatch is not None:
             self.on_dispatch(report)
         await self.after_pass(sending)
         return report
+
+    async def _keep_claims(self, ids: list[int]) -> None:
+        """Renew the lease on rows being sent a third of the way through it, for as long
+        as the pass's sends last (a batch waiting on slow sends can outlast one lease)."""
+        if not ids:
+            return
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                held = await self.rows.renew(ids, self.worker_id, self.clock() + self.lease)
+            except Exception:
+                log.exception("%s: could not renew the claims of a pass", self.name)
+                continue
+            if held < len(ids):
+                log.warning(
+                    "%s: %d of %d claims lost mid-pass (this process stalled past a lease)",
+                    self.name,
+                    len(ids) - held,
+                    len(ids),
+                )
 
     async def after_pass(self, fired: list[RowT]) -> None:
         """What a subclass does after rows were sent (or tried)."""
@@ -358,6 +455,9 @@ class ReminderScheduler(TimerDispatcher[Reminder]):
         max_attempts: int = 5,
         retry_delay_seconds: int = 30,
         on_dispatch: Callable[[DispatchReport], None] | None = None,
+        scope: ShardScope = EVERYTHING,
+        worker_id: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         super().__init__(
             store.reminders,
@@ -372,6 +472,9 @@ class ReminderScheduler(TimerDispatcher[Reminder]):
             max_attempts=max_attempts,
             retry_delay_seconds=retry_delay_seconds,
             on_dispatch=on_dispatch,
+            scope=scope,
+            worker_id=worker_id,
+            lease_seconds=lease_seconds,
         )
         self.store = store
         self.reminders = reminders

@@ -3,11 +3,13 @@ its last session ends its summary is posted, and an action's owner is reminded t
 before the due date and on it.
 
 Every timer is a row (``bot.storage.outcomes.timers``) sent by the reminder dispatcher
-(``TimerDispatcher``): claimed in the database, sent with fixed nonces, finished, so each
-happens exactly once, across restarts too. A meeting's timers follow it: the meetings area
-tells ``sync_meeting`` after every change (``ReminderService.subscribe_meetings``), which
-re-times, adds or cancels them like ``ReminderService.sync_meeting`` does reminders. A
-thread opening or a summary, once done (or skipped), is never planned again.
+(``TimerDispatcher``): claimed in the database, sent with fixed nonces, finished, so
+each happens exactly once, across restarts and across the processes of a fleet too (each
+dispatches its own shards' guilds; see the dispatcher's docstring). A meeting's timers
+follow it: the meetings area tells ``sync_meeting`` after every change
+(``ReminderService.subscribe_meetings``), which re-times, adds or cancels them like
+``ReminderService.sync_meeting`` does reminders. A thread opening or a summary, once
+done (or skipped), is never planned again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.services.common import timeparse
 from bot.services.common.clock import Clock
 from bot.services.meetings.reminder_scheduler import TimerDispatcher
 from bot.services.meetings.reminders import Verdict
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.meetings.models import Meeting, Session
 from bot.storage.outcomes.models import NewTimer, Outcome, OutcomeTimer
 from bot.storage.store import Store
@@ -139,13 +142,13 @@ class OutcomeTimerService:
             await self.store.outcome_timers.apply_plan(create, retime, cancel, now)
         self._notify([new.due_at for new in create] + [due for _, due, _ in retime])
 
-    async def plan_live_meetings(self) -> None:
+    async def plan_live_meetings(self, scope: ShardScope = EVERYTHING) -> None:
         """At start: meetings created before this area existed get their timers. Every
         other meeting was planned when it was created or changed (``subscribe_meetings``),
         so only those without any timer row are read (10,000 meetings: 30,000 queries
         and seconds of start-up otherwise)."""
         for guild_id, meeting_id in await self.store.outcome_timers.unplanned_meetings(
-            self.clock()
+            self.clock(), scope
         ):
             await self.sync_meeting(guild_id, meeting_id)
 
@@ -204,6 +207,8 @@ class OutcomeDispatcher(TimerDispatcher[OutcomeTimer]):
         timers: OutcomeTimerService,
         send: Callable[[OutcomeTimer], Awaitable[None]] | None = None,
         scheduler: AsyncIOScheduler | None = None,
+        scope: ShardScope = EVERYTHING,
+        worker_id: str | None = None,
     ) -> None:
         super().__init__(
             store.outcome_timers,
@@ -212,6 +217,8 @@ class OutcomeDispatcher(TimerDispatcher[OutcomeTimer]):
             send,
             scheduler,
             job_id=DISPATCH_JOB_ID,
+            scope=scope,
+            worker_id=worker_id,
         )
         self.timers = timers
         self._backfill: asyncio.Task[None] | None = None
@@ -225,7 +232,7 @@ class OutcomeDispatcher(TimerDispatcher[OutcomeTimer]):
 
     async def _plan_unplanned(self) -> None:
         try:
-            await self.timers.plan_live_meetings()
+            await self.timers.plan_live_meetings(self.scope)
         except Exception:
             log.exception("could not plan the outcome timers of older meetings")
 

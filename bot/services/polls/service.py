@@ -369,26 +369,6 @@ class PollService:
             raise Conflict(f"“{poll.title}” is already closed; its result was announced.")
         return await self.view(guild_id, poll_id)
 
-    async def close_due(self, limit: int = 100) -> list[PollView]:
-        """Close every poll whose deadline has come; only those this call closed come back
-        (another process, or /poll close, may have closed one first)."""
-        now = self.clock()
-        closed: list[PollView] = []
-        for guild_id, poll_id in await self.store.polls.due(now, limit):
-            if await self.store.polls.claim_close(guild_id, poll_id, now):
-                closed.append(await self.view(guild_id, poll_id))
-        return closed
-
-    async def next_deadline(self) -> datetime | None:
-        return await self.store.polls.next_close_at()
-
-    async def unannounced(self) -> list[PollView]:
-        """Polls closed whose result was not posted (Agora stopped in between)."""
-        return [
-            await self.view(guild_id, poll_id)
-            for guild_id, poll_id in await self.store.polls.unannounced()
-        ]
-
     async def mark_announced(self, poll_id: int) -> None:
         await self.store.polls.mark_announced(poll_id)
 

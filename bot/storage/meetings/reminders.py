@@ -1,8 +1,10 @@
 """Repository: reminder rows, the source of truth for every reminder.
 
 A row moves pending -> sending -> sent | late_sent, or pending -> skipped |
-cancelled. "sending" is written (with the moment) before the message goes out
-so a restart knows a send may have happened and re-sends with the same nonce.
+cancelled. "sending" is written (with the moment, the claiming worker and its lease)
+before the message goes out so a restart knows a send may have happened and re-sends
+with the same nonce; another process takes it only after the lease
+(``bot.storage.timer_claims``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.storage.database import Database, Row
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.meetings.models import NewReminder, Reminder, ReminderState
+from bot.storage.timer_claims import DEFAULT_WORKER, TimerClaims
 
 _COLUMNS = (
     "id, guild_id, meeting_id, session_id, kind, slot, offset_seconds, occurrence_start,"
@@ -86,6 +90,7 @@ def _reminder(row: Row) -> Reminder:
 class ReminderRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._claims = TimerClaims(db, "reminders", _COLUMNS)
 
     # -- planning -----------------------------------------------------------
 
@@ -163,14 +168,12 @@ class ReminderRepository:
             )
             return cursor.rowcount
 
-    # -- dispatching --------------------------------------------------------
+    # -- dispatching (the dispatcher's TimerRows, claimed across the fleet) ----
 
-    async def next_fire_at(self) -> datetime | None:
-        """When the earliest live reminder fires (any guild), or None."""
-        row = await self.db.fetch_one(
-            "SELECT MIN(fire_at) FROM reminders WHERE state IN ('pending', 'sending')"
-        )
-        return None if row is None or row[0] is None else _dt(row[0])
+    async def next_fire_at(self, scope: ShardScope = EVERYTHING) -> datetime | None:
+        """When the dispatcher of ``scope`` looks next (the earliest pending reminder, or
+        the earliest end of a claim's lease), or None."""
+        return await self._claims.next_fire_at(scope)
 
     async def live_count(self) -> int:
         row = await self.db.fetch_one(
@@ -178,66 +181,57 @@ class ReminderRepository:
         )
         return int(row[0]) if row else 0
 
-    async def due(self, now: datetime, limit: int = 500) -> list[Reminder]:
-        """Live reminders whose fire time has come, earliest first."""
-        rows = await self.db.fetch_all(
-            f"SELECT {_COLUMNS} FROM reminders WHERE state IN ('pending', 'sending')"
-            " AND fire_at <= ? ORDER BY fire_at, id LIMIT ?",
-            (_ts(now), limit),
-        )
-        return [_reminder(row) for row in rows]
+    async def due(
+        self,
+        now: datetime,
+        limit: int = 500,
+        scope: ShardScope = EVERYTHING,
+        worker: str = DEFAULT_WORKER,
+    ) -> list[Reminder]:
+        """Reminders of ``scope`` whose fire time has come and that ``worker`` may claim
+        (pending, or "sending" with an expired lease or held by ``worker``), earliest first."""
+        return [_reminder(row) for row in await self._claims.due(now, limit, scope, worker)]
 
-    async def claim(self, reminder_ids: Sequence[int], now: datetime) -> list[int]:
-        """Mark these live reminders "sending" (committed) before any send; ids claimed.
+    async def claim(
+        self,
+        reminder_ids: Sequence[int],
+        now: datetime,
+        worker: str = DEFAULT_WORKER,
+        lease_until: datetime | None = None,
+    ) -> list[int]:
+        """Mark these reminders "sending" under ``worker`` until ``lease_until``
+        (committed) before any send; the ids claimed. A row "sending" under another
+        worker whose lease has not run out is left to it; one of ``worker``'s own (its
+        previous life died mid-send) is claimed again: its send is repeated with the same
+        nonces."""
+        return await self._claims.claim(reminder_ids, now, worker, lease_until)
 
-        A row already "sending" (claimed before a crash) is claimed again: its
-        send is repeated with the same nonce.
-        """
-        if not reminder_ids:
-            return []
-        async with self.db.transaction() as conn:
-            marks = ",".join("?" * len(reminder_ids))
-            async with conn.execute(
-                f"SELECT id FROM reminders WHERE id IN ({marks})"
-                " AND state IN ('pending', 'sending')",
-                list(reminder_ids),
-            ) as cursor:
-                claimed = [row[0] for row in await cursor.fetchall()]
-            await conn.executemany(
-                "UPDATE reminders SET state = 'sending', sending_at = ?, attempts = attempts + 1"
-                " WHERE id = ?",
-                [(_ts(now), reminder_id) for reminder_id in claimed],
-            )
-        return claimed
+    async def renew(self, reminder_ids: Sequence[int], worker: str, lease_until: datetime) -> int:
+        return await self._claims.renew(reminder_ids, worker, lease_until)
 
-    async def finish(self, outcomes: Sequence[tuple[int, ReminderState]], now: datetime) -> None:
-        """Record final states (sent, late_sent, skipped) in one transaction."""
-        if not outcomes:
-            return
-        async with self.db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE reminders SET state = ?, finished_at = ?"
-                " WHERE id = ? AND state IN ('pending', 'sending')",
-                [(state, _ts(now), reminder_id) for reminder_id, state in outcomes],
-            )
+    async def release(self, worker: str) -> int:
+        return await self._claims.release(worker)
+
+    async def finish(
+        self,
+        outcomes: Sequence[tuple[int, ReminderState]],
+        now: datetime,
+        worker: str = DEFAULT_WORKER,
+    ) -> None:
+        """Record final states (sent, late_sent, skipped) of reminders ``worker`` holds."""
+        await self._claims.finish(outcomes, now, worker)
 
     async def retry_later(
-        self, reminder_id: int, error: str, retry_at: datetime, give_up: bool, now: datetime
+        self,
+        reminder_id: int,
+        error: str,
+        retry_at: datetime,
+        give_up: bool,
+        now: datetime,
+        worker: str = DEFAULT_WORKER,
     ) -> None:
         """After a failed send: back to pending for ``retry_at``, or skipped when giving up."""
-        async with self.db.transaction() as conn:
-            if give_up:
-                await conn.execute(
-                    "UPDATE reminders SET state = 'skipped', last_error = ?, finished_at = ?"
-                    " WHERE id = ?",
-                    (error[:500], _ts(now), reminder_id),
-                )
-            else:
-                await conn.execute(
-                    "UPDATE reminders SET state = 'pending', last_error = ?, fire_at = ?"
-                    " WHERE id = ?",
-                    (error[:500], _ts(retry_at), reminder_id),
-                )
+        await self._claims.retry_later(reminder_id, error, retry_at, give_up, now, worker)
 
     async def state_counts(self) -> dict[str, int]:
         rows = await self.db.fetch_all("SELECT state, COUNT(*) FROM reminders GROUP BY state")

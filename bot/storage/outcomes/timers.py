@@ -2,7 +2,8 @@
 
 The same life as a meeting reminder's row (``bot.storage.meetings.reminders``): pending ->
 sending -> sent | late_sent, or pending -> skipped | cancelled. "sending" is committed
-before anything goes out, so after a crash the send is repeated with the same nonces.
+(under the claiming worker, with a lease: ``bot.storage.timer_claims``) before anything
+goes out, so after a crash the send is repeated with the same nonces.
 At most one live row per (meeting, slot).
 """
 
@@ -13,7 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.outcomes.models import NewTimer, OutcomeTimer, TimerState
+from bot.storage.timer_claims import DEFAULT_WORKER, TimerClaims
 
 _COLUMNS = (
     "id, guild_id, meeting_id, outcome_id, kind, slot, due_at, fire_at, stale_at, state, attempts"
@@ -47,6 +50,7 @@ def _timer(row: Any) -> OutcomeTimer:
 class OutcomeTimerRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._claims = TimerClaims(db, "outcome_timers", _COLUMNS)
 
     # -- planning -------------------------------------------------------------
 
@@ -96,18 +100,21 @@ class OutcomeTimerRepository:
                 )
         return created
 
-    async def unplanned_meetings(self, now: datetime) -> list[tuple[int, int]]:
+    async def unplanned_meetings(
+        self, now: datetime, scope: ShardScope = EVERYTHING
+    ) -> list[tuple[int, int]]:
         """(guild_id, meeting_id) of one-off meetings still to end that have no timer row
         at all: those created before outcomes existed. Every other meeting got its timers
         when it was created or changed, so start-up plans only these (none after the
-        first start) instead of re-reading every meeting."""
+        first start) instead of re-reading every meeting. Only ``scope``'s guilds."""
+        where, params = scope.sql_filter("m.guild_id")
         rows = await self.db.fetch_all(
             "SELECT m.guild_id, m.id FROM meetings m"
             " WHERE m.status = 'scheduled' AND m.ends_at >= ?"
             " AND NOT EXISTS (SELECT 1 FROM meeting_recurrences r WHERE r.meeting_id = m.id)"
-            " AND NOT EXISTS (SELECT 1 FROM outcome_timers t WHERE t.meeting_id = m.id)"
+            f" AND NOT EXISTS (SELECT 1 FROM outcome_timers t WHERE t.meeting_id = m.id){where}"
             " ORDER BY m.id",
-            (int(now.timestamp()),),
+            [int(now.timestamp()), *params],
         )
         return [(row[0], row[1]) for row in rows]
 
@@ -125,70 +132,56 @@ class OutcomeTimerRepository:
         )
         return [_timer(row) for row in rows]
 
-    # -- dispatching (the reminder dispatcher's TimerRows) ---------------------
+    # -- dispatching (the reminder dispatcher's TimerRows, claimed across the fleet) --
 
-    async def next_fire_at(self) -> datetime | None:
-        row = await self.db.fetch_one(
-            "SELECT MIN(fire_at) FROM outcome_timers WHERE state IN ('pending', 'sending')"
-        )
-        return None if row is None or row[0] is None else _dt(row[0])
+    async def next_fire_at(self, scope: ShardScope = EVERYTHING) -> datetime | None:
+        return await self._claims.next_fire_at(scope)
 
-    async def due(self, now: datetime, limit: int = 500) -> list[OutcomeTimer]:
-        rows = await self.db.fetch_all(
-            f"SELECT {_COLUMNS} FROM outcome_timers WHERE state IN ('pending', 'sending')"
-            " AND fire_at <= ? ORDER BY fire_at, id LIMIT ?",
-            (_ts(now), limit),
-        )
-        return [_timer(row) for row in rows]
+    async def due(
+        self,
+        now: datetime,
+        limit: int = 500,
+        scope: ShardScope = EVERYTHING,
+        worker: str = DEFAULT_WORKER,
+    ) -> list[OutcomeTimer]:
+        return [_timer(row) for row in await self._claims.due(now, limit, scope, worker)]
 
-    async def claim(self, timer_ids: Sequence[int], now: datetime) -> list[int]:
-        """Mark these live timers "sending" (committed) before any send; the ids claimed.
-        A row already "sending" (claimed before a crash) is claimed again."""
-        if not timer_ids:
-            return []
-        async with self.db.transaction() as conn:
-            marks = ",".join("?" * len(timer_ids))
-            async with conn.execute(
-                f"SELECT id FROM outcome_timers WHERE id IN ({marks})"
-                " AND state IN ('pending', 'sending')",
-                list(timer_ids),
-            ) as cursor:
-                claimed = [int(row[0]) for row in await cursor.fetchall()]
-            for timer_id in claimed:
-                await conn.execute(
-                    "UPDATE outcome_timers SET state = 'sending', sending_at = ?,"
-                    " attempts = attempts + 1 WHERE id = ?",
-                    (_ts(now), timer_id),
-                )
-        return claimed
+    async def claim(
+        self,
+        timer_ids: Sequence[int],
+        now: datetime,
+        worker: str = DEFAULT_WORKER,
+        lease_until: datetime | None = None,
+    ) -> list[int]:
+        """Mark these timers "sending" under ``worker`` (committed) before any send; the
+        ids claimed. One of ``worker``'s own "sending" rows (claimed before a crash) is
+        claimed again; another worker's only once its lease has run out."""
+        return await self._claims.claim(timer_ids, now, worker, lease_until)
 
-    async def finish(self, outcomes: Sequence[tuple[int, TimerState]], now: datetime) -> None:
-        if not outcomes:
-            return
-        async with self.db.transaction() as conn:
-            for timer_id, state in outcomes:
-                await conn.execute(
-                    "UPDATE outcome_timers SET state = ?, finished_at = ?"
-                    " WHERE id = ? AND state IN ('pending', 'sending')",
-                    (state, _ts(now), timer_id),
-                )
+    async def renew(self, timer_ids: Sequence[int], worker: str, lease_until: datetime) -> int:
+        return await self._claims.renew(timer_ids, worker, lease_until)
+
+    async def release(self, worker: str) -> int:
+        return await self._claims.release(worker)
+
+    async def finish(
+        self,
+        outcomes: Sequence[tuple[int, TimerState]],
+        now: datetime,
+        worker: str = DEFAULT_WORKER,
+    ) -> None:
+        await self._claims.finish(outcomes, now, worker)
 
     async def retry_later(
-        self, timer_id: int, error: str, retry_at: datetime, give_up: bool, now: datetime
+        self,
+        timer_id: int,
+        error: str,
+        retry_at: datetime,
+        give_up: bool,
+        now: datetime,
+        worker: str = DEFAULT_WORKER,
     ) -> None:
-        async with self.db.transaction() as conn:
-            if give_up:
-                await conn.execute(
-                    "UPDATE outcome_timers SET state = 'skipped', last_error = ?,"
-                    " finished_at = ? WHERE id = ?",
-                    (error[:500], _ts(now), timer_id),
-                )
-            else:
-                await conn.execute(
-                    "UPDATE outcome_timers SET state = 'pending', last_error = ?, fire_at = ?"
-                    " WHERE id = ?",
-                    (error[:500], _ts(retry_at), timer_id),
-                )
+        await self._claims.retry_later(timer_id, error, retry_at, give_up, now, worker)
 
     async def state_counts(self) -> dict[str, int]:
         rows = await self.db.fetch_all("SELECT state, COUNT(*) FROM outcome_timers GROUP BY state")

@@ -14,6 +14,16 @@ PollState = Literal["open", "closed"]
 
 
 @dataclass(frozen=True)
+class PollDeadline:
+    """A poll for the deadline dispatcher: open with its deadline come (to close and
+    announce), or closed and not yet announced (to announce)."""
+
+    id: int
+    guild_id: int
+    attempts: int
+
+
+@dataclass(frozen=True)
 class Poll:
     """An availability poll: candidate times (``slots``, in time order, numbered from 1)."""
 

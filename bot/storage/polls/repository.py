@@ -2,7 +2,8 @@
 
 Plain SQL both backends read alike: ``?`` placeholders, ``INSERT ... RETURNING id``,
 ``ON CONFLICT ... DO UPDATE`` for upserts, instants as whole seconds (no date functions).
-Closing is claimed here: ``claim_close`` moves a poll from open to closed in one
+Closing is claimed: ``claim_close`` (``/poll close``) here and the deadline dispatcher's
+claim (``bot.storage.polls.deadlines``) move a poll from open to closed in one
 statement, so of everyone trying (the command, the deadline, another process) exactly one
 gets it and announces the result.
 """
@@ -27,6 +28,7 @@ from bot.storage.polls.models import (
     UserPollAnswer,
     UserPollRecord,
 )
+from bot.storage.timer_claims import lease_or_default
 
 _POLL_COLUMNS = (
     "id, guild_id, title, timezone, organiser_id, length_seconds, closes_at, state,"
@@ -136,12 +138,15 @@ class PollRepository:
         return True, None if before is None else before[0]
 
     async def claim_close(self, guild_id: int, poll_id: int, now: datetime) -> bool:
-        """Open -> closed; True only for the one caller that made the change."""
+        """Open -> closed; True only for the one caller that made the change.
+
+        The caller posts the result at once; should it fail, the poll is left to the
+        deadline dispatchers after a lease (``bot.storage.polls.deadlines``)."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE polls SET state = 'closed', closed_at = ?"
-                " WHERE id = ? AND guild_id = ? AND state = 'open'",
-                (_ts(now), poll_id, guild_id),
+                "UPDATE polls SET state = 'closed', closed_at = ?, claimed_by = NULL,"
+                " lease_until = ? WHERE id = ? AND guild_id = ? AND state = 'open'",
+                (_ts(now), lease_or_default(now, None), poll_id, guild_id),
             )
             return cursor.rowcount == 1
 
@@ -267,31 +272,6 @@ class PollRepository:
             (guild_id, pattern, limit),
         )
         return [PollListing(row[0], row[1], row[2], _dt(row[3])) for row in rows]
-
-    # -- the deadline ---------------------------------------------------------
-
-    async def next_close_at(self) -> datetime | None:
-        """The earliest deadline of an open poll (every guild)."""
-        row = await self.db.fetch_one(
-            "SELECT min(closes_at) FROM polls WHERE state = 'open' AND closes_at IS NOT NULL"
-        )
-        return None if row is None or row[0] is None else _dt(row[0])
-
-    async def due(self, now: datetime, limit: int) -> list[tuple[int, int]]:
-        """(guild id, poll id) of open polls whose deadline has come, earliest first."""
-        rows = await self.db.fetch_all(
-            "SELECT guild_id, id FROM polls WHERE state = 'open' AND closes_at IS NOT NULL"
-            " AND closes_at <= ? ORDER BY closes_at, id LIMIT ?",
-            (_ts(now), limit),
-        )
-        return [(row[0], row[1]) for row in rows]
-
-    async def unannounced(self) -> list[tuple[int, int]]:
-        """(guild id, poll id) of polls closed whose result was not yet posted."""
-        rows = await self.db.fetch_all(
-            "SELECT guild_id, id FROM polls WHERE state = 'closed' AND announced = 0 ORDER BY id"
-        )
-        return [(row[0], row[1]) for row in rows]
 
     # -- privacy --------------------------------------------------------------
 

@@ -11,7 +11,8 @@ import pytest
 
 from bot.errors import Conflict, InvalidInput, PermissionDenied
 from bot.services.common.permissions import Actor
-from bot.services.polls.service import PollDraft, PollService
+from bot.services.polls.deadlines import PollDeadlines
+from bot.services.polls.service import PollDraft, PollService, PollView
 from bot.storage.meetings.models import Scope
 from bot.storage.store import Store
 from tests.support.meetings import Clock
@@ -126,18 +127,26 @@ async def test_a_poll_closes_once_and_then_takes_no_answers(polls: PollService) 
 async def test_the_deadline_closes_only_what_is_due_and_only_once(polls: PollService) -> None:
     clock = polls.clock
     assert isinstance(clock, Clock)
+    announced: list[int] = []
+
+    async def announce(view: PollView) -> None:
+        announced.append(view.poll.id)
+
+    deadlines = PollDeadlines(polls, announce=announce)
     soon = await _poll(polls, closes="1h")
     later = await _poll(polls, closes="2d")
-    assert await polls.next_deadline() == clock.now + timedelta(hours=1)
-    assert await polls.close_due() == []
+    assert await polls.store.poll_deadlines.next_fire_at() == clock.now + timedelta(hours=1)
+    assert await deadlines.close_due() == []
     clock.advance(hours=1)
-    assert [view.poll.id for view in await polls.close_due()] == [soon]
-    assert await polls.close_due() == []  # claimed: never twice
-    assert [view.poll.id for view in await polls.unannounced()] == [soon]
-    await polls.mark_announced(soon)
-    assert await polls.unannounced() == []
-    assert await polls.next_deadline() == clock.now + timedelta(days=2, hours=-1)
-    assert later != soon
+    assert await deadlines.close_due() == [soon]
+    assert await deadlines.close_due() == []  # claimed: never twice
+    assert announced == [soon] and deadlines.closed == [soon]
+    assert not (await polls.view(GUILD, soon)).poll.is_open
+    assert (await polls.view(GUILD, soon)).poll.announced
+    assert (await polls.view(GUILD, later)).poll.is_open
+    assert await polls.store.poll_deadlines.next_fire_at() == clock.now + timedelta(
+        days=2, hours=-1
+    )
 
 
 async def test_the_best_time_as_a_meeting_draft(polls: PollService) -> None:
