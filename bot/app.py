@@ -223,10 +223,13 @@ class ShardedAgoraBot(AgoraBot, commands.AutoShardedBot):
     ``AutoShardedBot``, given ``shard_count`` and ``shard_ids``).
 
     discord.py dispatches ``on_ready`` once every shard of the process has received its
-    guilds, so Agora is ready (``agora_ready``) when all its shards are. A shard that later
-    reconnects without resuming gets only ``on_shard_ready``; Agora dispatches ``ready``
-    again then, as one connection does, so the catch-ups after downtime (roles,
-    discussions, organiser roles) run for what that shard missed.
+    guilds, so Agora is ready (``agora_ready``) when all its shards are. Later, a process
+    of one shard gets ``on_ready`` again whenever its shard reconnects without resuming,
+    as an unsharded one does; with several shards discord.py waits for all of them to
+    have done so, and one shard that did gets only ``on_shard_ready``. Agora then
+    dispatches ``ready`` itself, so the catch-ups after downtime (roles, discussions,
+    organiser roles) run for what that shard missed. (Should every shard reconnect at
+    once, they run twice; each is idempotent.)
     """
 
     async def on_shard_ready(self, shard_id: int) -> None:
@@ -237,5 +240,6 @@ class ShardedAgoraBot(AgoraBot, commands.AutoShardedBot):
             self.config.discord.shard_count,
             plural(len(on_shard), "guild"),
         )
-        if self.agora_ready.is_set():
+        shards = self.shard_ids if self.shard_ids is not None else range(self.shard_count or 1)
+        if self.agora_ready.is_set() and len(shards) > 1:
             self.dispatch("ready")

@@ -9,12 +9,14 @@ once, by the process running shard 0. One process may also run both shards, on S
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
+import orjson
 import pytest
 from discord.ext import commands
 
@@ -165,6 +167,19 @@ async def test_one_process_may_run_every_shard_on_sqlite(
         for guild in sandbox.state.guilds.values():  # seeded at first sight, each
             assert await initiative_info(sandbox, guild) == "Humble Lamppost", guild.name
         assert global_command_calls(sandbox) == ["PUT"]
+
+        # Shard 1 alone loses its session: once it has identified again, the catch-ups
+        # after downtime run (on_ready), as they do for one connection.
+        (session,) = [s for s in sandbox.gateway.connected_sessions if s.shard == (1, 2)]
+        ready_again = asyncio.ensure_future(bot.wait_for("ready", timeout=30))
+        assert session.conn is not None
+        await session.conn.send(orjson.dumps({"op": 9, "d": False}).decode())
+        sandbox.gateway.sessions.pop(session.session_id, None)
+        await ready_again
+        assert {guild.id for guild in bot.guilds} == guilds_on(sandbox, 0) | guilds_on(sandbox, 1)
+        assert [s.shard for s in sandbox.gateway.connected_sessions if s.shard == (1, 2)] == [
+            (1, 2)
+        ]
     finally:
         await running.stop()
 
