@@ -17,6 +17,7 @@ durability: ``fsync`` on, ``synchronous_commit`` on, ``full_page_writes`` on,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import shutil
@@ -85,6 +86,7 @@ async def start(sizes: Sizes, sqlite_master: Path) -> BenchPostgres:
     data, ready = folder / "data", folder / "seeded"
     seeded_seconds: float | None = None
     if not ready.exists():
+        _remove_stale_clusters()
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         if os.geteuid() == 0:
@@ -107,6 +109,17 @@ async def start(sizes: Sizes, sqlite_master: Path) -> BenchPostgres:
         server.stop()
         raise
     return BenchPostgres(server, version, seeded_seconds)
+
+
+def _remove_stale_clusters() -> None:
+    """Clusters kept for an older schema or size (~700 MB each), unless a server runs on
+    one."""
+    for folder in Path(tempfile.gettempdir()).glob("agora-bench-pg-*"):
+        pid_file = folder / "data" / "postmaster.pid"
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid_file.read_text().split()[0]), 0)
+            continue  # a server is running on it
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _seed(server: PostgresServer, sqlite_path: Path) -> None:
