@@ -278,7 +278,7 @@ async def migrate_database(
     except CopyError as error:
         print(f"migrate-db failed: {error.message}", file=sys.stderr)
         return 1
-    width = max(len(table.name) for table in report.tables)
+    width = max((len(table.name) for table in report.tables), default=0)
     for table in report.tables:
         if table.matches:
             state = "checksum match"
