@@ -385,7 +385,8 @@ async def copy_sqlite_to_postgres(
     started = time.perf_counter()
     if not target_url.startswith(("postgresql://", "postgres://")):
         raise CopyError(
-            f"--to must be a PostgreSQL URL (postgresql://user@host/db), not {target_url!r}"
+            "--to must be a PostgreSQL URL (postgresql://user@host/db),"
+            f" not {redact_url(target_url)!r}"
         )
     latest = migration_files("postgresql")[-1][0]
     source = await open_source(source_path)
