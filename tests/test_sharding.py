@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,6 +34,7 @@ from discord_sandbox import Sandbox
 from discord_sandbox.models import Guild
 from tests.conftest import NO_LIMITS
 from tests.support.postgres import PostgresServer
+from tests.terminal import REPOSITORY
 
 
 @pytest.fixture
@@ -195,3 +199,72 @@ async def test_part_of_the_shards_on_sqlite_is_refused_before_connecting(
     assert "only shard 1 of 2" in problem and "SQLite" in problem
     assert not database.exists()
     assert not four_guilds.gateway.sessions
+
+
+async def test_run_bot_processes_started_with_shards_form_a_fleet(
+    four_guilds: Sandbox, postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """``run_bot.py --shards N --shard-count 2`` twice, as an admin starts a fleet: the
+    sandbox named in config.toml's ``[discord]`` as Discord would be, one database."""
+    sandbox = four_guilds
+    url = await postgres_server.new_database(migrated=False)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[discord]\n"
+        f'api_base = "{sandbox.api_base}"\n'
+        f'gateway_url = "{sandbox.gateway_url}"\n'
+        f'token = "{sandbox.bot_token}"\n'
+        "[database]\n"
+        f'url = "{url}"\n'
+        "[community]\n"
+        f'seed_file = "{seed_path()}"\n',
+        encoding="utf-8",
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "DISCORD_TOKEN"}
+    processes: list[asyncio.subprocess.Process] = []
+    drains: list[asyncio.Future[bytes]] = []
+    try:
+        for shard in (0, 1):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(REPOSITORY / "run_bot.py"),
+                "--config",
+                str(config),
+                "--shards",
+                str(shard),
+                "--shard-count",
+                "2",
+                cwd=tmp_path,
+                env=environment,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            processes.append(process)
+            said = await asyncio.wait_for(ready_line(process), timeout=60)
+            assert said.endswith(f"in 2 guilds (shard {shard} of 2)"), said
+            assert process.stderr is not None  # read on, so the process never blocks on it
+            drains.append(asyncio.ensure_future(process.stderr.read()))
+        for guild in sandbox.state.guilds.values():  # seeded by the process of its shard
+            assert await initiative_info(sandbox, guild) == "Humble Lamppost", guild.name
+        assert global_command_calls(sandbox) == ["PUT"]
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        await asyncio.gather(*drains, return_exceptions=True)
+
+
+async def ready_line(process: asyncio.subprocess.Process) -> str:
+    """The process's log line saying Agora is ready (its log goes to standard error)."""
+    assert process.stderr is not None
+    seen: list[str] = []
+    while line := (await process.stderr.readline()).decode():
+        seen.append(line)
+        if "Agora is ready" in line:
+            return line.strip()
+    raise AssertionError("the process ended before it was ready:\n" + "".join(seen))
