@@ -20,7 +20,7 @@ from tests.support.discussions import GUILD, World, make_world
 
 ALICE, BOB, CAROL = 11, 12, 13
 THREAD = 9001
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
