@@ -45,6 +45,7 @@ SETTINGS = {
     "max_connections": "100",
 }
 _CHUNK = 50_000
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cluster_folder(sizes: Sizes) -> Path:
@@ -61,10 +62,27 @@ def cluster_folder(sizes: Sizes) -> Path:
 class BenchPostgres:
     """The running server on the kept cluster; ``fresh_database()`` for each bot run."""
 
-    def __init__(self, server: PostgresServer, version: str, seeded_seconds: float | None) -> None:
+    def __init__(
+        self, server: PostgresServer, data: Path, version: str, seeded_seconds: float | None
+    ) -> None:
         self.server = server
         self.version = version
         self.seeded_seconds = seeded_seconds  # None when the cluster was kept from before
+        self.postmaster = int((data / "postmaster.pid").read_text().split()[0])
+
+    def cpu_seconds(self) -> float:
+        """The server's CPU time so far: the postmaster's, its live children's (the
+        connections' backends, the writers) and that of the children it has reaped."""
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()
+                pid, ppid = int(stat.parent.name), int(fields[1])
+                if pid == self.postmaster:
+                    total += sum(int(f) for f in fields[11:15]) / _TICKS  # + cutime, cstime
+                elif ppid == self.postmaster:
+                    total += (int(fields[11]) + int(fields[12])) / _TICKS
+        return total
 
     async def fresh_database(self) -> str:
         conn = await asyncpg.connect(self.server.url("postgres"))
@@ -108,7 +126,7 @@ async def start(sizes: Sizes, sqlite_master: Path) -> BenchPostgres:
     except BaseException:
         server.stop()
         raise
-    return BenchPostgres(server, version, seeded_seconds)
+    return BenchPostgres(server, data, version, seeded_seconds)
 
 
 def _remove_stale_clusters() -> None:

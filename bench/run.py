@@ -93,6 +93,7 @@ class Step:
     bench_cpu_s: float  # this process: sandbox + load generator
     rss_mb: float  # the bot's peak RSS so far (VmHWM)
     steal_share: float = 0.0  # of the machine's CPU time, taken by the hypervisor
+    database_cpu_s: float | None = None  # the PostgreSQL server's processes, if any
     discarded: list[dict[str, Any]] = field(default_factory=list)  # attempts re-run for steal
 
     def row(self) -> dict[str, Any]:
@@ -107,6 +108,9 @@ class Step:
             "refused": r.refused,
             "cpu_s_per_1000": round(self.cpu_s / answered * 1000, 3),
             "sandbox_cpu_s_per_1000": round(self.bench_cpu_s / answered * 1000, 3),
+            "database_cpu_s_per_1000": None
+            if self.database_cpu_s is None
+            else round(self.database_cpu_s / answered * 1000, 3),
             "rss_mb": round(self.rss_mb, 1),
             "generator_behind_ms": round(r.behind_ms_max, 1),
             "steal_pct": round(self.steal_share * 100, 1),
@@ -173,8 +177,11 @@ async def _wait_idle(
             return
 
 
-async def _measured_step(load: LoadGenerator, pid: int, rate: int, seconds: float) -> Step:
+async def _measured_step(
+    load: LoadGenerator, pid: int, rate: int, seconds: float, database: BenchPostgres | None
+) -> Step:
     cpu0 = _procstat.cpu_seconds(pid)
+    database0 = None if database is None else database.cpu_seconds()
     bench0 = time.process_time()
     steal0, wall0 = _procstat.steal_seconds(), time.monotonic()
     # The sandbox's world grows with every reply; a full collection of this
@@ -194,18 +201,26 @@ async def _measured_step(load: LoadGenerator, pid: int, rate: int, seconds: floa
         time.process_time() - bench0,
         _procstat.memory_mb(pid)[1],
         steal_share=(_procstat.steal_seconds() - steal0) / cpu_capacity,
+        database_cpu_s=None
+        if database is None or database0 is None
+        else database.cpu_seconds() - database0,
     )
 
 
 async def _least_stolen_step(
-    load: LoadGenerator, pid: int, rate: int, args: argparse.Namespace, kind: str
+    load: LoadGenerator,
+    pid: int,
+    rate: int,
+    args: argparse.Namespace,
+    kind: str,
+    database: BenchPostgres | None = None,
 ) -> Step:
     """The step, re-run (up to ``--steal-retries`` times) while the hypervisor took more
     than ``--max-steal`` of the machine's CPU during it: another machine's load is not
     the bot's latency. The attempt with the least steal is kept; the others are listed."""
     attempts: list[Step] = []
     while True:
-        attempts.append(await _measured_step(load, pid, rate, args.seconds))
+        attempts.append(await _measured_step(load, pid, rate, args.seconds, database))
         if attempts[-1].steal_share <= args.max_steal or len(attempts) > args.steal_retries:
             break
         print(
@@ -301,7 +316,8 @@ async def run_target(
         for rate in _schedule(args):
             if not _should_run(run, rate, args):
                 continue
-            step = await _least_stolen_step(load, proc.pid, rate, args, kind)
+            database = postgres if kind == AGORA_PG else None
+            step = await _least_stolen_step(load, proc.pid, rate, args, kind, database)
             run.steps.append(step)
             if args.keep is not None:
                 _dump_timeline(args.keep / f"{kind}-{rate}.csv", step.result)
@@ -309,7 +325,13 @@ async def run_target(
             print(
                 f"[{kind}] {rate:>5}/s sent {row['sent']:>6} p50 {row['p50_ms']:>7} p99"
                 f" {row['p99_ms']:>8} max {row['max_ms']:>8} failed {row['failed']:>5}"
-                f" cpu/1k {row['cpu_s_per_1000']:>6} rss {row['rss_mb']:>6} MB"
+                f" cpu/1k {row['cpu_s_per_1000']:>6}"
+                + (
+                    ""
+                    if row["database_cpu_s_per_1000"] is None
+                    else f" +server {row['database_cpu_s_per_1000']}"
+                )
+                + f" rss {row['rss_mb']:>6} MB"
                 f" steal {row['steal_pct']}%",
                 file=sys.stderr,
                 flush=True,
@@ -451,6 +473,8 @@ def combine_postgres(
             for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "failed", "cpu_s_per_1000"):
                 row[f"{name}_{key}"] = r[key]
             row[f"{name}_rss_mb"] = r["rss_mb"]
+            if r["database_cpu_s_per_1000"] is not None:
+                row[f"{name}_database_cpu_s_per_1000"] = r["database_cpu_s_per_1000"]
             row[f"{name}_steal_pct"] = r["steal_pct"]
             row[f"{name}_reruns"] = len(r["discarded_attempts"])
         pg, lite = got["pg"], got["sqlite"]
@@ -506,9 +530,9 @@ def markdown_postgres(report: dict[str, Any]) -> str:
         " TEMPLATE`). Latency as in the section above; PostgreSQL's own CPU is not in"
         " Agora's column (the server is another process).",
         "",
-        "| rate/s | | p50 ms | p95 ms | p99 ms | max ms | failed | CPU s/1k | peak RSS MB"
-        " | steal % (re-runs) |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| rate/s | | p50 ms | p95 ms | p99 ms | max ms | failed | CPU s/1k | + server CPU s/1k"
+        " | peak RSS MB | steal % (re-runs) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     names = (("pg", "Agora on PostgreSQL"), ("sqlite", "Agora on SQLite"), ("base", "baseline"))
     for r in report["rows"]:
@@ -518,7 +542,8 @@ def markdown_postgres(report: dict[str, Any]) -> str:
             cells = [
                 r["rate"], label, r[f"{key}_p50_ms"], r[f"{key}_p95_ms"], r[f"{key}_p99_ms"],
                 r[f"{key}_max_ms"], r[f"{key}_failed"], r[f"{key}_cpu_s_per_1000"],
-                r[f"{key}_rss_mb"], f"{r[f'{key}_steal_pct']} ({r[f'{key}_reruns']})",
+                r.get(f"{key}_database_cpu_s_per_1000"), r[f"{key}_rss_mb"],
+                f"{r[f'{key}_steal_pct']} ({r[f'{key}_reruns']})",
             ]  # fmt: skip
             lines.append("| " + " | ".join(_fmt(c) for c in cells) + " |")
     checks = report["targets_met"]
