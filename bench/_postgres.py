@@ -1,7 +1,7 @@
 """PostgreSQL for bench/run.py: a server the benchmark starts itself, holding the same big
 database as the SQLite file, generated once and kept.
 
-The cluster lives in ``$TMPDIR/agora-bench-pg-<hash>/`` (the hash covers the SQLite
+The cluster lives in ``$TMPDIR/agora-bench-pg-<sizes>-<hash>/`` (the hash covers the SQLite
 database's, every PostgreSQL migration and the server's version). The first run initdbs
 it, migrates a database ``agora_seed`` as Agora does, copies every row of
 bench/seed_large.py's SQLite file into it (``COPY``), and runs ``VACUUM ANALYZE``; later
@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from dataclasses import astuple
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,11 @@ def cluster_folder(sizes: Sizes) -> Path:
         [str(_bindir() / "postgres"), "--version"], capture_output=True, text=True, check=True
     ).stdout
     digest.update(postgres.encode())
-    return Path(tempfile.gettempdir()) / f"agora-bench-pg-{digest.hexdigest()[:16]}"
+    return Path(tempfile.gettempdir()) / f"{_prefix(sizes)}{digest.hexdigest()[:16]}"
+
+
+def _prefix(sizes: Sizes) -> str:
+    return f"agora-bench-pg-{'-'.join(str(n) for n in astuple(sizes))}-"
 
 
 class BenchPostgres:
@@ -104,7 +109,7 @@ async def start(sizes: Sizes, sqlite_master: Path) -> BenchPostgres:
     data, ready = folder / "data", folder / "seeded"
     seeded_seconds: float | None = None
     if not ready.exists():
-        _remove_stale_clusters()
+        _remove_stale_clusters(sizes)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         if os.geteuid() == 0:
@@ -129,10 +134,10 @@ async def start(sizes: Sizes, sqlite_master: Path) -> BenchPostgres:
     return BenchPostgres(server, data, version, seeded_seconds)
 
 
-def _remove_stale_clusters() -> None:
-    """Clusters kept for an older schema or size (~700 MB each), unless a server runs on
-    one."""
-    for folder in Path(tempfile.gettempdir()).glob("agora-bench-pg-*"):
+def _remove_stale_clusters(sizes: Sizes) -> None:
+    """Clusters of these sizes kept for an older schema (~700 MB each at the full size),
+    unless a server runs on one."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_prefix(sizes)}*"):
         pid_file = folder / "data" / "postmaster.pid"
         with contextlib.suppress(OSError, ValueError):
             os.kill(int(pid_file.read_text().split()[0]), 0)
