@@ -527,8 +527,9 @@ def markdown_postgres(report: dict[str, Any]) -> str:
         f" socket, {settings}: PostgreSQL's default durability, every commit flushed to"
         " disk), holding the same rows, copied from the SQLite file once and kept"
         " (bench/_postgres.py); each run gets a fresh copy of it (`CREATE DATABASE ..."
-        " TEMPLATE`). Latency as in the section above; PostgreSQL's own CPU is not in"
-        " Agora's column (the server is another process).",
+        " TEMPLATE`). Latency as in the section above. CPU: Agora's process (on SQLite"
+        " that includes its database thread); the PostgreSQL server's processes (its"
+        " connections' backends, writers) are the next column.",
         "",
         "| rate/s | | p50 ms | p95 ms | p99 ms | max ms | failed | CPU s/1k | + server CPU s/1k"
         " | peak RSS MB | steal % (re-runs) |",
@@ -710,7 +711,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"e.g. info=1,click=1 (default: {','.join(f'{k}={v}' for k, v in MIX.items())})",
     )
     args = parser.parse_args(argv)
-    args.command = " ".join(["python bench/run.py", *(sys.argv[1:] if argv is None else argv)])
+    args.command = _command(sys.argv[1:] if argv is None else argv)
     quick = args.quick
     small = Sizes(initiatives=300, memberships=2_000, meetings=200, messages=20_000)
     full = Sizes()
@@ -733,6 +734,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.no_docs:
         args.docs = None
     return args
+
+
+def _command(argv: list[str]) -> str:
+    """The command line as the docs show it: without where its output went."""
+    shown: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--docs", "--keep"):
+            skip = True
+        elif not arg.startswith(("--docs=", "--keep=")) and arg != "--no-docs":
+            shown.append(arg)
+    return " ".join(["python bench/run.py", *shown])
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
