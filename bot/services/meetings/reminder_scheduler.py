@@ -214,7 +214,9 @@ class TimerDispatcher(Generic[RowT]):
         self._armed_at: datetime | None = None
         self._dispatching = False
         self._running = False
-        # The last pass found rows due but another process was claiming them right then.
+        # The last pass: how many rows were due, and whether another process claimed
+        # every one of them first (then what is still due is looked at again at once).
+        self._last_due = 0
         self._contended = False
         self._idle = asyncio.Event()
         self._idle.set()
@@ -297,11 +299,7 @@ class TimerDispatcher(Generic[RowT]):
                 return
             finally:
                 self._dispatching = False
-            if self._contended:
-                # Another process was claiming the same rows: look again in a moment,
-                # when they are either its (leased) or free again.
-                self._arm(datetime.now(UTC) + timedelta(seconds=1))
-            elif self._running:
+            if self._running:
                 await self.rearm()
         finally:
             # Only now: ``stop`` waits for the re-arming too, so the database is never
@@ -311,12 +309,13 @@ class TimerDispatcher(Generic[RowT]):
     # -- dispatching --------------------------------------------------------
 
     async def dispatch_all_due(self) -> DispatchReport:
-        """Run passes until nothing is due."""
+        """Run passes until nothing is due (for this worker: rows another process holds
+        are its own to send)."""
         total = DispatchReport()
         while True:
             report = await self.dispatch_due()
             total.merge(report)
-            if report.handled < self.batch_size:
+            if self._last_due < self.batch_size and not self._contended:
                 return total
 
     async def dispatch_due(self) -> DispatchReport:
@@ -324,6 +323,7 @@ class TimerDispatcher(Generic[RowT]):
         now = self.clock()
         due = await self.rows.due(now, self.batch_size, self.scope, self.worker_id)
         report = DispatchReport()
+        self._last_due = len(due)
         self._contended = False
         if not due:
             return report
