@@ -92,6 +92,10 @@ async def child(args: argparse.Namespace) -> None:
     try:
         await _stdin_closed()
     finally:
+        # How many pages were rendered rather than answered from bytes kept, and how
+        # many write transactions (start and end) Agora made meanwhile.
+        stats = {"renders": running.web.pages.renders, "writes": running.bot.store.db.writes}
+        print(json.dumps(stats), flush=True)
         await running.stop()
 
 
@@ -142,7 +146,11 @@ async def web_client(args: argparse.Namespace) -> None:
     slugs = args.slug_list
     paths: dict[str, Any] = {
         "directory": "",
-        "initiative": itertools.cycle(f"initiatives/{slug}" for slug in slugs),
+        # Each round goes on where the last stopped: every initiative page asked is one
+        # not asked before (10,000 of them), so none is answered from a kept page.
+        "initiative": itertools.islice(
+            itertools.cycle(f"initiatives/{slug}" for slug in slugs), args.offset, None
+        ),
         "calendar feed": "calendar.ics",
     }
     print("ready", flush=True)
@@ -155,10 +163,12 @@ class WebClientProcess:
     """The page load in its own process: started (imports done), then let go at once with
     the interaction load."""
 
-    def __init__(self, base: str, slugs: Path, rate: float, seconds: float) -> None:
+    def __init__(
+        self, base: str, slugs: Path, rate: float, seconds: float, offset: int = 0
+    ) -> None:
         self.command = [
             sys.executable, str(HERE), "--web-client", "--base", base, "--slugs", str(slugs),
-            "--web-rate", str(rate), "--seconds", str(seconds),
+            "--web-rate", str(rate), "--seconds", str(seconds), "--offset", str(offset),
         ]  # fmt: skip
         self.proc: asyncio.subprocess.Process | None = None
 
@@ -299,7 +309,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     alone.append(solo.latencies_ms)
                     failed["alone"] += solo.failed
                     await _wait_idle(proc.pid)
-                    client = WebClientProcess(base, slugs_file, args.web_rate, args.seconds)
+                    client = WebClientProcess(
+                        base,
+                        slugs_file,
+                        args.web_rate,
+                        args.seconds,
+                        offset=100 + round_number * int(args.web_rate * args.seconds),
+                    )
                     await client.ready()
                     cpu_before = _procstat.cpu_seconds(proc.pid)
                     both, web = await asyncio.gather(
@@ -344,10 +360,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             }
         finally:
             if proc is not None and proc.returncode is None:
-                assert proc.stdin is not None
+                assert proc.stdin is not None and proc.stdout is not None
                 proc.stdin.close()
                 try:
+                    tail = await asyncio.wait_for(proc.stdout.read(), 20)
                     await asyncio.wait_for(proc.wait(), 20)
+                    print(f"Agora: {tail.decode().strip()}", file=sys.stderr)
                 except TimeoutError:
                     proc.kill()
                     await proc.wait()
@@ -437,6 +455,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--web-client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--base", default="", help=argparse.SUPPRESS)
     parser.add_argument("--slugs", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     for name in ("--api-base", "--gateway", "--token", "--db"):
         parser.add_argument(name, default="", help=argparse.SUPPRESS)
     parser.add_argument("--guild-id", type=int, default=0, help=argparse.SUPPRESS)

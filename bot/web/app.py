@@ -140,6 +140,11 @@ class WebServer:
         return self.url
 
     @property
+    def pages(self) -> RenderedPages:
+        """The rendered pages kept (and how many were rendered)."""
+        return self._app[RENDERED]
+
+    @property
     def public_url(self) -> str:
         return self._site.publication.base_url() or self.url
 
