@@ -527,7 +527,7 @@ def markdown_postgres(report: dict[str, Any]) -> str:
         f" socket, {settings}: PostgreSQL's default durability, every commit flushed to"
         " disk), holding the same rows, copied from the SQLite file once and kept"
         " (bench/_postgres.py); each run gets a fresh copy of it (`CREATE DATABASE ..."
-        " TEMPLATE`). Latency as in the section above. CPU: Agora's process (on SQLite"
+        ' TEMPLATE`). Latency as in "Agora vs baseline". CPU: Agora\'s process (on SQLite'
         " that includes its database thread); the PostgreSQL server's processes (its"
         " connections' backends, writers) are the next column.",
         "",
