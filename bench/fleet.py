@@ -446,6 +446,21 @@ async def run_interactions(
             for rate in args.rates:
                 step = await measured_step(load, processes, postgres, rate, args.seconds)
                 row = step.row()
+                if row["failed"] or not row["p99_ms"] < P99_BOUND_MS:
+                    # Other sessions share this machine: a break is confirmed by running
+                    # the step once more before the ladder stops; both are reported.
+                    print(
+                        f"[{layout}] {rate}/s: p99 {row['p99_ms']} ms, {row['failed']} failed;"
+                        " running the step again",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    for process in processes:
+                        await _wait_idle(process.pid)
+                    again = await measured_step(load, processes, postgres, rate, args.seconds)
+                    first = {k: row[k] for k in ("p50_ms", "p99_ms", "max_ms", "failed")}
+                    row = again.row()
+                    row["first_attempt"] = first
                 steps.append(row)
                 print(
                     f"[{layout}] {rate:>5}/s p50 {row['p50_ms']:>7} p99 {row['p99_ms']:>8}"
@@ -578,25 +593,29 @@ async def run_reminders(
                     " were due: raise --reminder-lead",
                     file=sys.stderr,
                 )
+            # CPU from just before due to the last message (what start-up still did after
+            # ready is not the reminders').
+            await asyncio.sleep(max(0.0, due.timestamp() - 0.2 - time.time()))
             cpu0 = {p.label: _procstat.cpu_seconds(p.pid) for p in processes}
             server0 = postgres.cpu_seconds()
             # Sample the sandbox until every reminder's message is there (or time is up).
             first_at = last_at = None
             deadline = due.timestamp() + args.reminder_timeout
-            seen: dict[str, int] = {}
+            channels = [sb.state.messages.setdefault(str(c), {}) for c in channel_of.values()]
+            before = sum(len(messages) for messages in channels)
             while time.time() < deadline:
-                seen = reminder_messages(sb, guilds)
-                if seen and first_at is None:
+                count = sum(len(messages) for messages in channels) - before  # cheap
+                if count and first_at is None:
                     first_at = time.time()
-                if all(nonce in seen for nonce in wanted.values()):
+                if count >= len(wanted):
                     last_at = time.time()
                     break
                 await asyncio.sleep(0.01)
+            cpu = {p.label: _procstat.cpu_seconds(p.pid) - cpu0[p.label] for p in processes}
+            server_cpu = postgres.cpu_seconds() - server0
             await asyncio.sleep(1.0)  # anything sent twice would arrive by now
             for process in processes:
                 await _wait_idle(process.pid)
-            cpu = {p.label: _procstat.cpu_seconds(p.pid) - cpu0[p.label] for p in processes}
-            server_cpu = postgres.cpu_seconds() - server0
             seen = reminder_messages(sb, guilds)
             posts: dict[str, int] = {}
             for call in sb.log.calls:
@@ -605,6 +624,10 @@ async def run_reminders(
                     if nonce.startswith("r"):
                         posts[nonce] = posts.get(nonce, 0) + 1
             per_reminder = [seen.get(nonce, 0) for nonce in wanted.values()]
+            routes: dict[str, int] = {}
+            for call in sb.log.calls:
+                key = f"{call.method} {call.route}"
+                routes[key] = routes.get(key, 0) + 1
             conn = await asyncpg.connect(url)
             try:
                 claims = {
@@ -636,7 +659,9 @@ async def run_reminders(
                 "sent_twice_or_more": sum(1 for n in per_reminder if n > 1),
                 "posts_repeated": sum(1 for n in posts.values() if n > 1),
                 "claims": claims,
+                "rest_calls": dict(sorted(routes.items(), key=lambda kv: -kv[1])[:6]),
                 "agora_cpu_s": {k: round(v, 2) for k, v in cpu.items()},
+                "agora_cpu_ms_per_reminder": round(sum(cpu.values()) / len(reminder_ids) * 1000, 2),
                 "postgres_cpu_s": round(server_cpu, 2),
             }
             print(f"[{layout}] reminders: {json.dumps(report[layout])}", file=sys.stderr)
@@ -717,6 +742,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _p99_cell(row: dict[str, Any]) -> str:
+    first = row.get("first_attempt")
+    if not first:
+        return _fmt(row["p99_ms"])
+    return f"{_fmt(row['p99_ms'])} (first run {_fmt(first['p99_ms'])}, {first['failed']} failed)"
+
+
 def markdown(report: dict[str, Any]) -> str:
     meta = report["meta"]
     lines = [
@@ -747,9 +779,9 @@ def markdown(report: dict[str, Any]) -> str:
             for row in data["steps"]:
                 per = " + ".join(f"{v:.2f}" for v in row["agora_cores"].values())
                 cells = [
-                    layout, row["rate"], row["p50_ms"], row["p95_ms"], row["p99_ms"], row["max_ms"],
-                    row["failed"], row["agora_cpu_s_per_1000"], per, row["postgres_cores"],
-                    row["bench_cores"], row["steal_pct"],
+                    layout, row["rate"], row["p50_ms"], row["p95_ms"], _p99_cell(row),
+                    row["max_ms"], row["failed"], row["agora_cpu_s_per_1000"], per,
+                    row["postgres_cores"], row["bench_cores"], row["steal_pct"],
                 ]  # fmt: skip
                 lines.append("| " + " | ".join(_fmt(c) for c in cells) + " |")
         lines += [
@@ -852,9 +884,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.guilds % SHARDS:
         parser.error(f"--guilds must be a multiple of {SHARDS}")
     args.docs = None if (quick or args.no_docs) else DOCS
-    shown = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--no-docs"]
-    args.command = " ".join(["python bench/fleet.py", *shown])
+    args.command = _command(sys.argv[1:] if argv is None else argv)
     return args
+
+
+def _command(argv: list[str]) -> str:
+    """The command line as the docs show it: without where its logs went."""
+    shown: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--keep":
+            skip = True
+        elif not arg.startswith("--keep=") and arg != "--no-docs":
+            shown.append(arg)
+    return " ".join(["python bench/fleet.py", *shown])
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
