@@ -48,6 +48,9 @@ def make_app(site: PublicSite, names: MemberNames) -> web.Application:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        # The templates ship with Agora and never change while it runs: no stat() of the
+        # template file on every render.
+        auto_reload=False,
     )
     environment.filters.update(
         time_range=fmt.time_range,

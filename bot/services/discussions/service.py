@@ -324,6 +324,11 @@ class DiscussionService:
         )
         return DiscussionPage(items=items, page=page, page_size=page_size, total=total)
 
+    async def recent(self, guild_id: int, initiative_id: int, limit: int = 10) -> list[Discussion]:
+        """The initiative's most recently active discussions (open or archived), without
+        counting them all."""
+        return await self._discussions.page(guild_id, initiative_id, DiscussionState.ALL, limit, 0)
+
     async def top_discussions(
         self,
         guild_id: int,

@@ -33,7 +33,7 @@ from bot.services.meetings.rsvp import RsvpCounts, RsvpService
 from bot.services.meetings.service import MeetingService
 from bot.services.web.feeds import CalendarFeeds, Feed, FeedScope
 from bot.services.web.publication import WebPublication
-from bot.storage.directory.models import Cluster, Initiative
+from bot.storage.directory.models import Cluster, Initiative, Pitch
 from bot.storage.meetings.models import Meeting, Session
 
 PAGE_SIZE = MAX_PAGE_SIZE
@@ -199,6 +199,7 @@ class PublicSite:
         # Moved on by the web process once it refreshed what another process wrote
         # (bot/services/web/changes.py); never in the bot's own process.
         self.epoch = 0
+        self._pitches_kept: dict[int, tuple[Hashable, Mapping[int, Pitch]]] = {}
 
     def version(self) -> Hashable:
         """Cheap, read on every request: while it stays the same, nothing the pages show
@@ -346,11 +347,23 @@ class PublicSite:
         )
 
     async def _pitch(self, guild_id: int, initiative_id: int) -> PitchView | None:
-        pitch = await self._pitches.get(guild_id, initiative_id)
+        pitch = (await self._guild_pitches(guild_id)).get(initiative_id)
         if pitch is None:
             return None
         link = _link("Slides or video", pitch.url) if pitch.url else None
         return PitchView(text=pitch.text, link=link)
+
+    async def _guild_pitches(self, guild_id: int) -> Mapping[int, Pitch]:
+        """The guild's pitches by initiative id, read in one query and kept while
+        ``version()`` stays the same: most initiatives have none, and a page that asks for
+        its own would pay a database round trip to learn it."""
+        version = self.version()
+        kept = self._pitches_kept.get(guild_id)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        found = {item.initiative.id: item.pitch for item in await self._pitches.for_scope(guild_id)}
+        self._pitches_kept[guild_id] = (version, found)  # the version read before
+        return found
 
     async def _links(
         self, guild_id: int, slug: str, kind: str, count: int
@@ -367,10 +380,9 @@ class PublicSite:
     ) -> tuple[DiscussionLine, ...]:
         if count == 0:
             return ()
-        listed = await self._discussions.list_discussions(guild_id, initiative_id, "all", 1, 10)
+        listed = await self._discussions.recent(guild_id, initiative_id, 10)
         return tuple(
-            DiscussionLine(d.name, d.message_count, d.participant_count, d.state)
-            for d in listed.items
+            DiscussionLine(d.name, d.message_count, d.participant_count, d.state) for d in listed
         )
 
     # --- meetings --------------------------------------------------------
