@@ -244,6 +244,7 @@ def _summary(values: list[float]) -> dict[str, float | int | None]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    stats: dict[str, Any] = {}  # Agora's own counts, read as it stops
     with tempfile.TemporaryDirectory(prefix="agora-bench-web-") as scratch:
         workdir = Path(scratch)
         generated, cached = cached_database(args.sizes, workdir / "probe.db")
@@ -304,8 +305,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 pages: dict[str, list[float]] = {name: [] for name in paths}
                 errors: dict[str, int] = {name: 0 for name in paths}
                 failed = {"alone": 0, "with web": 0}
+                cpu_rounds: dict[str, list[float]] = {"alone": [], "with web": []}
                 for round_number in range(args.rounds):
+                    cpu_alone = _procstat.cpu_seconds(proc.pid)
                     solo = await load.step(args.rate, args.seconds)
+                    cpu_alone = _procstat.cpu_seconds(proc.pid) - cpu_alone
+                    cpu_rounds["alone"].append(cpu_alone / args.seconds)
                     alone.append(solo.latencies_ms)
                     failed["alone"] += solo.failed
                     await _wait_idle(proc.pid)
@@ -322,6 +327,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         load.step(args.rate, args.seconds), client.run()
                     )
                     cpu = _procstat.cpu_seconds(proc.pid) - cpu_before
+                    cpu_rounds["with web"].append(cpu / args.seconds)
                     beside.append(both.latencies_ms)
                     failed["with web"] += both.failed
                     for name in paths:
@@ -336,7 +342,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             for name, v in web.latencies_ms.items()
                             if v
                         )
-                        + f"; Agora CPU {cpu / args.seconds:.2f} cores",
+                        + f"; Agora CPU {cpu_alone / args.seconds:.2f} cores alone,"
+                        f" {cpu / args.seconds:.2f} with web",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -352,6 +359,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "interaction_p99_with_web_ms": round(p99_beside, 2),
                 "interaction_ratio": round(p99_beside / p99_alone, 2) if p99_alone else None,
                 "failed": failed,
+                "agora": stats,
+                "agora_cores": {
+                    label: round(statistics.median(values), 2)
+                    for label, values in cpu_rounds.items()
+                },
                 "pages": {name: _summary(v) for name, v in pages.items()},
                 "page_errors": errors,
                 "feed_bytes": feed_bytes,
@@ -366,6 +378,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     tail = await asyncio.wait_for(proc.stdout.read(), 20)
                     await asyncio.wait_for(proc.wait(), 20)
                     print(f"Agora: {tail.decode().strip()}", file=sys.stderr)
+                    with contextlib.suppress(ValueError, IndexError):
+                        stats.update(json.loads(tail.decode().strip().splitlines()[-1]))
                 except TimeoutError:
                     proc.kill()
                     await proc.wait()
@@ -422,7 +436,11 @@ def markdown(report: dict[str, Any], args: argparse.Namespace) -> str:
     lines += [
         "",
         f"Interaction p99 with the web load: {report['interaction_ratio']}x the p99 without"
-        f" (target: within {RATIO}x). Failed interactions: {report['failed']}; page errors:"
+        f" (target: within {RATIO}x). Agora's process used {report['agora_cores']['alone']}"
+        f" cores with the interactions alone and {report['agora_cores']['with web']} with the"
+        f" pages too (medians of rounds). Pages rendered (not answered from bytes kept):"
+        f" {report['agora'].get('renders', '?')}. Failed interactions: {report['failed']};"
+        " page errors:"
         f" {report['page_errors']}. {'All targets met.' if verdict(report) else 'Targets missed.'}",
         "",
     ]
