@@ -24,6 +24,7 @@ from discord_sandbox import Sandbox
 # database_url: a test asking for it runs on SQLite and on PostgreSQL.
 from tests.support.browser import browser  # noqa: F401
 from tests.support.database import database_url, postgres_server  # noqa: F401
+from tests.support.fleet import four_guilds  # noqa: F401
 
 # Every sandbox the tests start validates against Discord's spec: the sandbox assumes no
 # checkout layout, Agora's tests know it (``$DISCORD_OPENAPI_SPEC`` still wins).

@@ -15,10 +15,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import discord
 import orjson
 import pytest
 from discord.ext import commands
@@ -27,29 +25,14 @@ from bot.app import ShardedAgoraBot
 from bot.config import Config, ConfigError, parse_config
 from bot.launch import sandbox_config, seed_path
 from bot.runtime import RunningAgora, start_agora
-from bot.storage.fleet import shard_of
 from bot.storage.store import Store
 from bot.wiring import build_services
 from discord_sandbox import Sandbox
 from discord_sandbox.models import Guild
 from tests.conftest import NO_LIMITS
+from tests.support.fleet import guilds_on, ready_line
 from tests.support.postgres import PostgresServer
 from tests.terminal import REPOSITORY
-
-
-@pytest.fixture
-async def four_guilds() -> AsyncIterator[Sandbox]:
-    saved_base = discord.http.Route.BASE
-    saved_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    sandbox = Sandbox(guilds_per_shard=2)
-    await sandbox.start()
-    sandbox.create_seed_guilds(4)
-    try:
-        yield sandbox
-    finally:
-        await sandbox.stop()
-        discord.http.Route.BASE = saved_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved_gateway
 
 
 def fleet_config(sandbox: Sandbox, database: dict[str, object], **discord: object) -> Config:
@@ -70,14 +53,6 @@ def fleet_config(sandbox: Sandbox, database: dict[str, object], **discord: objec
     return dataclasses.replace(
         config, discord=dataclasses.replace(config.discord, dev_guild_ids=())
     )
-
-
-def guilds_on(sandbox: Sandbox, shard: int) -> set[int]:
-    return {
-        int(guild.id)
-        for guild in sandbox.state.guilds.values()
-        if shard_of(int(guild.id), 2) == shard
-    }
 
 
 def global_command_calls(sandbox: Sandbox) -> list[str]:
@@ -257,14 +232,3 @@ async def test_run_bot_processes_started_with_shards_form_a_fleet(
                 process.kill()
                 await process.wait()
         await asyncio.gather(*drains, return_exceptions=True)
-
-
-async def ready_line(process: asyncio.subprocess.Process) -> str:
-    """The process's log line saying Agora is ready (its log goes to standard error)."""
-    assert process.stderr is not None
-    seen: list[str] = []
-    while line := (await process.stderr.readline()).decode():
-        seen.append(line)
-        if "Agora is ready" in line:
-            return line.strip()
-    raise AssertionError("the process ended before it was ready:\n" + "".join(seen))

@@ -255,12 +255,16 @@ class TimerDispatcher(Generic[RowT]):
         if self._owns_scheduler and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    async def rearm(self) -> datetime | None:
-        """Arm the dispatcher at the earliest live row; returns that time."""
+    async def rearm(self, not_before: datetime | None = None) -> datetime | None:
+        """Arm the dispatcher at the earliest live row; returns that time.
+
+        ``not_before``: from inside a pass, a time already past (a row another process is
+        claiming this instant) is armed a moment later, when this pass has ended; a job
+        armed while its own job still runs would be skipped by APScheduler."""
         next_at = await self.rows.next_fire_at(self.scope)
         self._armed_at = None
         if next_at is not None:
-            self._arm(next_at)
+            self._arm(next_at if not_before is None else max(next_at, not_before))
         elif self.scheduler.get_job(self.job_id) is not None:
             self.scheduler.remove_job(self.job_id)
         return next_at
@@ -291,7 +295,13 @@ class TimerDispatcher(Generic[RowT]):
         self._idle.clear()
         try:
             try:
-                await self.dispatch_all_due()
+                # Rows that came due while a pass was sending (slow sends, a big burst) are
+                # dispatched here, not by a job armed in the past: APScheduler would skip
+                # that job as this one is still running, and nothing would re-arm it.
+                while self._running and (await self.dispatch_all_due()).handled:
+                    next_at = await self.rows.next_fire_at(self.scope)
+                    if next_at is None or next_at > self.clock():
+                        break
             except Exception:
                 log.exception("%s dispatch failed; retrying shortly", self.name)
                 self._dispatching = False
@@ -300,7 +310,7 @@ class TimerDispatcher(Generic[RowT]):
             finally:
                 self._dispatching = False
             if self._running:
-                await self.rearm()
+                await self.rearm(not_before=datetime.now(UTC) + timedelta(seconds=1))
         finally:
             # Only now: ``stop`` waits for the re-arming too, so the database is never
             # closed under it.

@@ -77,3 +77,36 @@ async def test_start_rearms_pending_reminders_from_the_database(database_url: st
     finally:
         await scheduler.stop()
         await store.close()
+
+
+async def test_reminders_falling_due_during_a_slow_pass_are_sent_after_it(
+    database_url: str,
+) -> None:
+    """The first pass sends slowly; a reminder falling due meanwhile is sent when it ends,
+    by the same pass: never by a job armed in the past while the pass still runs, which
+    APScheduler may skip (the fleet test, tests/e2e_postgres/test_fleet.py, caught one
+    left pending that way)."""
+    store = await Store.open(database_url)
+    area = build_area(store, _real_now, offsets=(0,))  # type: ignore[arg-type]
+    start = (_real_now() + timedelta(seconds=2)).replace(microsecond=0)
+    for number, offset in enumerate((0.0, 0.5)):
+        at = start + timedelta(seconds=offset)
+        draft = MeetingDraft(title=f"Back to back {number}", start=at.isoformat(), end="1h")
+        await area.meetings.create(GUILD, ORGANISER, draft)
+    sent: list[str] = []
+    both = asyncio.Event()
+
+    async def slow_send(reminder: Reminder) -> None:
+        await asyncio.sleep(1.5)  # the second falls due while the first is being sent
+        sent.append(str(reminder.meeting_id))
+        if len(sent) == 2:
+            both.set()
+
+    scheduler = ReminderScheduler(store, area.reminders, slow_send)
+    await scheduler.start()
+    try:
+        await asyncio.wait_for(both.wait(), timeout=15)
+        assert len(set(sent)) == 2
+    finally:
+        await scheduler.stop()
+        await store.close()
