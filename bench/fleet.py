@@ -598,6 +598,9 @@ async def run_reminders(
             await asyncio.sleep(max(0.0, due.timestamp() - 0.2 - time.time()))
             cpu0 = {p.label: _procstat.cpu_seconds(p.pid) for p in processes}
             server0 = postgres.cpu_seconds()
+            # Agora's start-up sweep gives each upcoming meeting its Discord event: done
+            # before the reminders are due, or the two overlap (reported).
+            events_at_due = sum(len(guild.scheduled_events) for guild in guilds)
             # Sample the sandbox until every reminder's message is there (or time is up).
             first_at = last_at = None
             deadline = due.timestamp() + args.reminder_timeout
@@ -659,6 +662,7 @@ async def run_reminders(
                 "sent_twice_or_more": sum(1 for n in per_reminder if n > 1),
                 "posts_repeated": sum(1 for n in posts.values() if n > 1),
                 "claims": claims,
+                "scheduled_events_created_before_due": events_at_due,
                 "rest_calls": dict(sorted(routes.items(), key=lambda kv: -kv[1])[:6]),
                 "agora_cpu_s": {k: round(v, 2) for k, v in cpu.items()},
                 "agora_cpu_ms_per_reminder": round(sum(cpu.values()) / len(reminder_ids) * 1000, 2),
