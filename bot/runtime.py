@@ -138,7 +138,7 @@ async def start_agora(config: Config, *, ready_timeout: float = 30.0) -> Running
         await running.stop()
         raise TimeoutError(f"Agora was not ready within {ready_timeout:.0f} s")
     running = RunningAgora(agora, task)
-    if config.web.enabled:
+    if config.web.enabled and config.web.in_bot:
         web = WebServer(agora.services.site, DiscordNames(agora), config.web.host, config.web.port)
         try:
             await web.start()

@@ -316,6 +316,12 @@ class WebConfig:
     only; no member is named unless they agreed (/privacy web show-name on)."""
 
     enabled: bool = option(False, "Whether Agora serves the pages.")
+    in_bot: bool = option(
+        True,
+        "Whether the bot's own process serves them. false: `python run_bot.py web`\n"
+        "serves them as a process of its own (as many as readers need) and the bot only\n"
+        "links to them (set base_url).",
+    )
     host: str = option(
         "127.0.0.1",
         "The address it listens on. Keep 127.0.0.1 behind a reverse proxy (README);\n"

@@ -25,14 +25,15 @@ from tests.web.test_pages import members_of
 
 @pytest.fixture
 def agora_config_overrides(database_url: str) -> dict[str, dict[str, object]]:
-    """The bot serves no pages; its database is a SQLite file or a PostgreSQL database."""
+    """The pages are on, served by a process of their own (``in_bot = false``); the
+    database is a SQLite file or a PostgreSQL database."""
     where = "url" if database_url.startswith("postgresql://") else "path"
-    return {"database": {where: database_url}, "web": {"enabled": False}}
+    return {"database": {where: database_url}, "web": {"enabled": True, "in_bot": False}}
 
 
 async def open_pages(config: Config, poll_seconds: float) -> RunningPages:
     return await start_public_pages(
-        replace_config(config, "web", enabled=True, host="127.0.0.1", port=0),
+        replace_config(config, "web", host="127.0.0.1", port=0),
         poll_seconds=poll_seconds,
     )
 
