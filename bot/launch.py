@@ -91,7 +91,9 @@ async def run_web(config: Config) -> int:
 
     configure_logging(config)
     if not config.token:
-        log.warning("no Discord token: leads and the server are shown without their names")
+        log.warning(
+            "without a Discord token the pages show leads and the server without their names"
+        )
     pages = await start_public_pages(config)
     print(f"Agora's public pages: {pages.server.public_url}", flush=True)
     stop = asyncio.Event()
