@@ -125,7 +125,7 @@ def build_services(
     discussions = DiscussionService(
         store.discussions, activity, directory, clock=clock, counts=discussion_counts
     )
-    reminders = ReminderService(store, clock, config.meetings.reminder_offsets)
+    reminders = ReminderService(store, clock, config.meetings.reminder_offsets, scope=scope)
     # A meeting's outcome threads and summary follow its times (bot/services/outcomes).
     outcome_timers = OutcomeTimerService(store, clock)
     reminders.subscribe_meetings(outcome_timers.sync_meeting)

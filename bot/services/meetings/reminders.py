@@ -20,6 +20,7 @@ from bot.errors import InvalidInput
 from bot.services.common.clock import Clock
 from bot.services.common.durations import format_duration, parse_duration
 from bot.services.meetings import recurrence
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.meetings.models import Meeting, NewReminder, Reminder, Session
 from bot.storage.store import Store
 
@@ -125,9 +126,12 @@ class ReminderService:
         session_offsets: Sequence[int] = (600,),
         horizon: timedelta = timedelta(days=8),
         late_after_seconds: int = 60,
+        scope: ShardScope = EVERYTHING,
     ) -> None:
         self.store = store
         self.clock = clock
+        # The guilds whose series ``refresh_recurring`` extends: this process's shards.
+        self.scope = scope
         self.default_offsets = tuple(default_offsets)
         self.session_offsets = tuple(session_offsets)
         self.horizon = horizon
@@ -180,9 +184,8 @@ class ReminderService:
         offsets = None if texts is None else parse_offsets(texts)
         settings = await self.store.guilds.get(guild_id)
         await self.store.guilds.save(replace(settings, reminder_offsets=offsets), self.clock())
-        for meeting_guild, meeting_id in await self.store.meetings.live_meeting_ids(self.clock()):
-            if meeting_guild == guild_id:
-                await self.sync_meeting(guild_id, meeting_id)
+        for meeting_id in await self.store.meetings.live_meeting_ids(guild_id, self.clock()):
+            await self.sync_meeting(guild_id, meeting_id)
         return offsets if offsets is not None else self.default_offsets
 
     async def scheduled(self, guild_id: int, meeting_id: int) -> ScheduledReminders:
@@ -345,9 +348,10 @@ class ReminderService:
         return found[0].starts_at if found else None
 
     async def refresh_recurring(self) -> int:
-        """Extend every series' reminders to the horizon (run daily and at start)."""
+        """Extend every series' reminders to the horizon (run daily and at start): the
+        series of ``scope``'s guilds, those this process serves."""
         created = 0
-        for guild_id, meeting_id in await self.store.meetings.recurring_meeting_ids():
+        for guild_id, meeting_id in await self.store.meetings.recurring_meeting_ids(self.scope):
             created += (await self.sync_meeting(guild_id, meeting_id)).created
         return created
 

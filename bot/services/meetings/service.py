@@ -594,11 +594,10 @@ class MeetingService:
     async def events_needed(self, guild_id: int) -> list[EventPlan]:
         """Every scheduled event missing in the guild (a sweep at start and hourly)."""
         plans = []
-        for meeting_guild, meeting_id in await self.store.meetings.live_meeting_ids(self.clock()):
-            if meeting_guild == guild_id:
-                plan = await self.event_needed(guild_id, meeting_id)
-                if plan is not None:
-                    plans.append(plan)
+        for meeting_id in await self.store.meetings.live_meeting_ids(guild_id, self.clock()):
+            plan = await self.event_needed(guild_id, meeting_id)
+            if plan is not None:
+                plans.append(plan)
         return plans
 
     async def link_event(

@@ -11,6 +11,7 @@ from typing import TypeVar, cast
 
 from bot.errors import NotFound
 from bot.storage.database import Connection, Database, Row
+from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.meetings.list_cache import MeetingListCache
 from bot.storage.meetings.models import (
     Announcement,
@@ -382,20 +383,30 @@ class MeetingRepository:
         )
         return [(row[0], row[1], _dt(row[2]), row[3], row[4]) for row in rows]
 
-    async def live_meeting_ids(self, now: datetime) -> list[tuple[int, int]]:
-        """(guild_id, meeting_id) of every scheduled meeting not over yet, all guilds."""
+    async def live_meeting_ids(self, guild_id: int, now: datetime) -> list[int]:
+        """Ids of the guild's scheduled meetings not over yet (``_NOT_OVER``), in id order:
+        the one-offs still to end through ``meetings_by_guild_end``, the series not past
+        their last date through ``meeting_recurrences_by_guild``, never another guild's."""
         rows = await self.db.fetch_all(
-            "SELECT m.guild_id, m.id FROM meetings m"
-            " LEFT JOIN meeting_recurrences r ON r.meeting_id = m.id"
-            f" WHERE m.status = 'scheduled' AND {_NOT_OVER}",
-            _not_over_params(now),
+            "SELECT e.id FROM meetings e"
+            " WHERE e.guild_id = ? AND e.ends_at >= ? AND e.status = 'scheduled'"
+            " UNION SELECT q.meeting_id FROM meeting_recurrences q"
+            " JOIN meetings m ON m.id = q.meeting_id"
+            " WHERE q.guild_id = ? AND (q.until_date IS NULL OR q.until_date >= ?)"
+            " AND m.status = 'scheduled'"
+            " ORDER BY 1",
+            [guild_id, _ts(now), guild_id, now.date().isoformat()],
         )
-        return [(row[0], row[1]) for row in rows]
+        return [row[0] for row in rows]
 
-    async def recurring_meeting_ids(self) -> list[tuple[int, int]]:
+    async def recurring_meeting_ids(self, scope: ShardScope = EVERYTHING) -> list[tuple[int, int]]:
+        """(guild_id, meeting_id) of every scheduled series of ``scope``'s guilds."""
+        where, params = scope.sql_filter("m.guild_id")
         rows = await self.db.fetch_all(
             "SELECT m.guild_id, m.id FROM meetings m"
-            " JOIN meeting_recurrences r ON r.meeting_id = m.id WHERE m.status = 'scheduled'"
+            " JOIN meeting_recurrences r ON r.meeting_id = m.id"
+            f" WHERE m.status = 'scheduled'{where} ORDER BY m.id",
+            params,
         )
         return [(row[0], row[1]) for row in rows]
 
