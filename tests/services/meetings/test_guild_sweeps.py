@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.config import Config
 from bot.services.meetings.reminders import ReminderService
 from bot.services.meetings.service import MeetingDraft, RepeatSpec
 from bot.storage.fleet import ShardScope, shard_of
+from bot.wiring import build_services
 from tests.support.meetings import ORGANISER, Area, Clock, open_area
 
 # Ids as Discord makes them: the shard is (id >> 22) % shard_count.
@@ -105,3 +107,18 @@ async def test_the_series_refresh_extends_only_the_scope_s_guilds(area: Area) ->
     assert SECOND in await planned(ON_1)
     # Planning again changes nothing.
     assert await shard_0.refresh_recurring() == 0
+
+
+async def test_a_process_s_services_refresh_its_shards_series(area: Area) -> None:
+    series = {
+        guild: await _create(area, guild, "Weekly sync", weekly=True) for guild in (ON_0, ON_1)
+    }
+    area.clock.advance(days=7)
+    services = build_services(
+        store=area.store, config=Config(), clock=area.clock, scope=ShardScope(2, (1,))
+    )
+    # What the reminder dispatcher runs at start and daily.
+    assert await services.reminders.refresh_recurring() == len(Config().meetings.reminder_offsets)
+    for guild, extended in ((ON_0, False), (ON_1, True)):
+        rows = await area.store.reminders.for_meeting(series[guild], ("pending",))
+        assert (SECOND in {row.occurrence_start for row in rows}) is extended
