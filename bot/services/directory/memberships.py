@@ -29,6 +29,7 @@ from bot.services.directory.cache import DirectoryCache
 from bot.services.directory.service import Page, check_page, clamp_page, resolve_initiative
 from bot.storage.directory.memberships import RoleChange
 from bot.storage.directory.models import Initiative, LeaveReason, Membership, Resource
+from bot.storage.fleet import ShardScope
 from bot.storage.store import Store
 
 
@@ -324,6 +325,18 @@ class MembershipService:
             started=tuple(self._change(directory.initiatives, m) for m in started),
             ended=tuple(self._change(directory.initiatives, m) for m in ended),
         )
+
+    async def guilds_following_members(
+        self, guild_ids: Collection[int], scope: ShardScope
+    ) -> set[int]:
+        """Those of ``guild_ids`` (guilds of ``scope``) whose member list Agora needs: an
+        initiative role mapped, or someone's current membership. A guild without either has
+        nothing for a catch-up to do. One query, whatever the number of guilds."""
+        if not guild_ids:
+            return set()
+        only = next(iter(guild_ids)) if len(guild_ids) == 1 else None
+        found = await self._store.memberships.guilds_following_members(scope, guild_id=only)
+        return found & set(guild_ids)
 
     async def reconcile(
         self,
