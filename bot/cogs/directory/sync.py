@@ -26,6 +26,7 @@ import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 import discord
 from discord.ext import commands
@@ -251,6 +252,7 @@ class DirectorySync(commands.Cog):
         try:
             async with slot:
                 self._running.add(guild_id)
+                as_of = self.bot.services.memberships.now()
                 guild = self.bot.get_guild(guild_id)
                 if guild is not None and not guild.chunked:
                     timeout = CHUNK_TIMEOUT_SECONDS + (guild.member_count or 0) / 10_000
@@ -263,7 +265,7 @@ class DirectorySync(commands.Cog):
                     # Without the full member list, absence would read as "left".
                     log.warning("members of %s not loaded; role catch-up skipped", guild_id)
                     return
-                await self._reconcile(guild)
+                await self._reconcile(guild, as_of)
         except TimeoutError:
             log.warning("members of %s did not arrive; role catch-up skipped", guild_id)
         except (discord.ClientException, discord.HTTPException) as error:
@@ -273,14 +275,14 @@ class DirectorySync(commands.Cog):
         finally:
             self._running.discard(guild_id)
 
-    async def _reconcile(self, guild: discord.Guild) -> None:
+    async def _reconcile(self, guild: discord.Guild, as_of: datetime) -> None:
         roles_by_member = {
             member.id: [role.id for role in member.roles]
             for member in guild.members
             if not member.bot
         }
         sync = await self.bot.services.memberships.reconcile(
-            guild.id, roles_by_member, unsafe=await self._unsafe_mapped(guild)
+            guild.id, roles_by_member, unsafe=await self._unsafe_mapped(guild), as_of=as_of
         )
         if sync.started or sync.ended:
             log.info(

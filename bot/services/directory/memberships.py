@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services.common.clock import Clock, utc_now
@@ -31,6 +31,8 @@ from bot.storage.directory.memberships import RoleChange
 from bot.storage.directory.models import Initiative, LeaveReason, Membership, Resource
 from bot.storage.fleet import ShardScope
 from bot.storage.store import Store
+
+_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,7 @@ class MembershipService:
         *,
         before: Iterable[int] | None = None,
         unsafe: Collection[int] = frozenset(),
+        keep: Collection[int] = frozenset(),
     ) -> RoleSync:
         """Follow initiative roles given or taken by hand in Discord.
 
@@ -291,6 +294,8 @@ class MembershipService:
         ``unsafe``: role ids Agora must not hand out (``role_safety``); a mapped
         one is not an initiative role here, so holding it neither starts nor ends
         a membership.
+
+        ``keep``: initiative ids whose membership is not ended here, whatever the roles say.
         """
         directory = await self._cache.get(guild_id)
         mapped = directory.role_ids()
@@ -305,7 +310,7 @@ class MembershipService:
                 if (role_id := directory.initiatives[i].role_id) is not None
                 and role_id not in unsafe
             }
-            to_start, to_end = after_ids - current, roles_of - after_ids
+            to_start, to_end = after_ids - current, roles_of - after_ids - set(keep)
         else:
             before_ids = {mapped[r] for r in before if r in mapped}
             to_start = (after_ids - before_ids) - current
@@ -326,6 +331,10 @@ class MembershipService:
             ended=tuple(self._change(directory.initiatives, m) for m in ended),
         )
 
+    def now(self) -> datetime:
+        """The time as memberships are dated (``reconcile``'s ``as_of``)."""
+        return self._clock()
+
     async def guilds_following_members(
         self, guild_ids: Collection[int], scope: ShardScope
     ) -> set[int]:
@@ -344,13 +353,25 @@ class MembershipService:
         roles_by_member: Mapping[int, Iterable[int]],
         *,
         unsafe: Collection[int] = frozenset(),
+        as_of: datetime | None = None,
     ) -> RoleSync:
         """Catch up with changes made while Agora was away.
 
         ``roles_by_member`` is every (human) member of the guild with their role
         ids: memberships are made to match the initiative roles each one holds,
         and people no longer in the guild have theirs ended (``left_server``).
+
+        ``as_of``: when the member list was asked for (``now()`` then). A membership
+        begun since (a /initiative join while the list was loading, its role grant
+        perhaps still in flight) is newer than the list, so the list cannot end it.
         """
+        newer: dict[int, set[int]] = {}
+        if as_of is not None:
+            for membership in await self._store.memberships.current_joined_between(
+                guild_id, as_of, _END_OF_TIME
+            ):
+                if membership.user_id is not None:
+                    newer.setdefault(membership.user_id, set()).add(membership.initiative_id)
         started: list[MembershipChange] = []
         ended: list[MembershipChange] = []
         # Members who asked to be forgotten are not recorded again from their roles;
@@ -361,12 +382,15 @@ class MembershipService:
         for user_id, role_ids in roles_by_member.items():
             if user_id in forgotten:
                 continue
-            sync = await self.sync_member_roles(guild_id, user_id, role_ids, unsafe=unsafe)
+            sync = await self.sync_member_roles(
+                guild_id, user_id, role_ids, unsafe=unsafe, keep=newer.get(user_id, ())
+            )
             started.extend(sync.started)
             ended.extend(sync.ended)
         directory = await self._cache.get(guild_id)
         for user_id in directory.users_with_memberships() - roles_by_member.keys():
-            ended.extend(await self.member_left_server(guild_id, user_id))
+            if user_id not in newer:  # joined the server and an initiative since
+                ended.extend(await self.member_left_server(guild_id, user_id))
         return RoleSync(started=tuple(started), ended=tuple(ended))
 
     async def member_left_server(self, guild_id: int, user_id: int) -> list[MembershipChange]:
