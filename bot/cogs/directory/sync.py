@@ -66,6 +66,7 @@ class DirectorySync(commands.Cog):
         self._again: set[int] = set()  # asked for again while under way
         self._slots: dict[int, asyncio.Semaphore] = {}  # one chunk at a time per shard
         self._closing = False
+        self._caught_up = 0  # guilds done since the catch-ups were last all done (for the log)
 
     def _done(self, kind: str, guild_id: int, subject_id: int, changed: bool) -> None:
         self.bot.dispatch(SYNC_EVENT, SyncNote(kind, guild_id, subject_id, changed))
@@ -229,10 +230,13 @@ class DirectorySync(commands.Cog):
         self._catch_ups.pop(guild_id, None)
         if self._closing:
             return
+        self._caught_up += 1
         if guild_id in self._again:
             self._again.discard(guild_id)
             self._start(guild_id, shard_id)
         elif not self._catch_ups:
+            log.info("member catch-up done: %s", plural(self._caught_up, "guild"))
+            self._caught_up = 0
             # The member lists just loaded (chunked) are long-lived: 21,000 members are
             # ~125,000 objects in discord.py's cache, and every full collection walked them
             # (25-30 ms pauses in the middle of interactions). Out of the collector's
