@@ -59,9 +59,10 @@ hold a repeat to one message while Discord remembers them.
 The same machinery, other rows
 ------------------------------
 ``TimerDispatcher`` is that dispatcher over any table of timer rows with the same life
-(``TimerRows``: next fire time, due rows, claim, finish, retry): ``ReminderScheduler``
-runs it over meeting reminders, and the outcomes area over its own timers (outcome
-threads, the summary, action reminders), each with its own APScheduler job.
+(``ClaimedTimerTable`` in ``bot.storage.timer_claims``: next fire time, due rows, claim,
+finish, retry): ``ReminderScheduler`` runs it over meeting reminders, and the outcomes
+area over its own timers (outcome threads, the summary, action reminders), each with its
+own APScheduler job.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Generic, Protocol, TypeVar
@@ -81,7 +82,7 @@ from bot.services.meetings.reminders import ReminderService, Verdict
 from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.meetings.models import Reminder
 from bot.storage.store import Store
-from bot.storage.timer_claims import DEFAULT_LEASE_SECONDS
+from bot.storage.timer_claims import DEFAULT_LEASE_SECONDS, ClaimedTimerTable
 
 log = logging.getLogger(__name__)
 
@@ -101,40 +102,6 @@ class TimerRow(Protocol):
 
 
 RowT = TypeVar("RowT", bound=TimerRow)
-
-
-class TimerRows(Protocol[RowT]):
-    """A table of durable timer rows (pending -> sending -> sent | late_sent | skipped),
-    claimed across the fleet by worker with a lease (``bot.storage.timer_claims``)."""
-
-    async def next_fire_at(self, scope: ShardScope, /) -> datetime | None: ...
-
-    async def due(
-        self, now: datetime, limit: int, scope: ShardScope, worker: str, /
-    ) -> list[RowT]: ...
-
-    async def claim(
-        self, ids: Sequence[int], now: datetime, worker: str, lease_until: datetime | None, /
-    ) -> list[int]: ...
-
-    async def renew(self, ids: Sequence[int], worker: str, lease_until: datetime, /) -> int: ...
-
-    async def release(self, worker: str, /) -> int: ...
-
-    async def finish(
-        self, outcomes: Sequence[tuple[int, Verdict]], now: datetime, worker: str, /
-    ) -> None: ...
-
-    async def retry_later(
-        self,
-        row_id: int,
-        error: str,
-        retry_at: datetime,
-        give_up: bool,
-        now: datetime,
-        worker: str,
-        /,
-    ) -> None: ...
 
 
 @dataclass
@@ -172,7 +139,7 @@ class TimerDispatcher(Generic[RowT]):
 
     def __init__(
         self,
-        rows: TimerRows[RowT],
+        rows: ClaimedTimerTable[RowT],
         verdict: Callable[[RowT, datetime], Verdict],
         clock: Clock,
         send: Callable[[RowT], Awaitable[None]] | None = None,

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.storage.database import Database, Row
-from bot.storage.fleet import EVERYTHING, ShardScope
+from bot.storage.database import Row
 from bot.storage.meetings.models import NewReminder, Reminder, ReminderState
-from bot.storage.timer_claims import DEFAULT_WORKER, TimerClaims
+from bot.storage.timer_claims import ClaimedTimerTable
 
 _COLUMNS = (
     "id, guild_id, meeting_id, session_id, kind, slot, offset_seconds, occurrence_start,"
@@ -87,10 +86,13 @@ def _reminder(row: Row) -> Reminder:
     )
 
 
-class ReminderRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._claims = TimerClaims(db, "reminders", _COLUMNS)
+class ReminderRepository(ClaimedTimerTable[Reminder]):
+    table = "reminders"
+    columns = _COLUMNS
+
+    @staticmethod
+    def _row(row: Row) -> Reminder:
+        return _reminder(row)
 
     # -- planning -----------------------------------------------------------
 
@@ -168,70 +170,14 @@ class ReminderRepository:
             )
             return cursor.rowcount
 
-    # -- dispatching (the dispatcher's TimerRows, claimed across the fleet) ----
-
-    async def next_fire_at(self, scope: ShardScope = EVERYTHING) -> datetime | None:
-        """When the dispatcher of ``scope`` looks next (the earliest pending reminder, or
-        the earliest end of a claim's lease), or None."""
-        return await self._claims.next_fire_at(scope)
+    # -- dispatching: next_fire_at, due, claim, renew, release, finish and retry_later
+    # are ClaimedTimerTable's (claimed across the fleet) --------------------------
 
     async def live_count(self) -> int:
         row = await self.db.fetch_one(
             "SELECT COUNT(*) FROM reminders WHERE state IN ('pending', 'sending')"
         )
         return int(row[0]) if row else 0
-
-    async def due(
-        self,
-        now: datetime,
-        limit: int = 500,
-        scope: ShardScope = EVERYTHING,
-        worker: str = DEFAULT_WORKER,
-    ) -> list[Reminder]:
-        """Reminders of ``scope`` whose fire time has come and that ``worker`` may claim
-        (pending, or "sending" with an expired lease or held by ``worker``), earliest first."""
-        return [_reminder(row) for row in await self._claims.due(now, limit, scope, worker)]
-
-    async def claim(
-        self,
-        reminder_ids: Sequence[int],
-        now: datetime,
-        worker: str = DEFAULT_WORKER,
-        lease_until: datetime | None = None,
-    ) -> list[int]:
-        """Mark these reminders "sending" under ``worker`` until ``lease_until``
-        (committed) before any send; the ids claimed. A row "sending" under another
-        worker whose lease has not run out is left to it; one of ``worker``'s own (its
-        previous life died mid-send) is claimed again: its send is repeated with the same
-        nonces."""
-        return await self._claims.claim(reminder_ids, now, worker, lease_until)
-
-    async def renew(self, reminder_ids: Sequence[int], worker: str, lease_until: datetime) -> int:
-        return await self._claims.renew(reminder_ids, worker, lease_until)
-
-    async def release(self, worker: str) -> int:
-        return await self._claims.release(worker)
-
-    async def finish(
-        self,
-        outcomes: Sequence[tuple[int, ReminderState]],
-        now: datetime,
-        worker: str = DEFAULT_WORKER,
-    ) -> None:
-        """Record final states (sent, late_sent, skipped) of reminders ``worker`` holds."""
-        await self._claims.finish(outcomes, now, worker)
-
-    async def retry_later(
-        self,
-        reminder_id: int,
-        error: str,
-        retry_at: datetime,
-        give_up: bool,
-        now: datetime,
-        worker: str = DEFAULT_WORKER,
-    ) -> None:
-        """After a failed send: back to pending for ``retry_at``, or skipped when giving up."""
-        await self._claims.retry_later(reminder_id, error, retry_at, give_up, now, worker)
 
     async def state_counts(self) -> dict[str, int]:
         rows = await self.db.fetch_all("SELECT state, COUNT(*) FROM reminders GROUP BY state")

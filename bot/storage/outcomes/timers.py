@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.storage.database import Database
+from bot.storage.database import Row
 from bot.storage.fleet import EVERYTHING, ShardScope
-from bot.storage.outcomes.models import NewTimer, OutcomeTimer, TimerState
-from bot.storage.timer_claims import DEFAULT_WORKER, TimerClaims
+from bot.storage.outcomes.models import NewTimer, OutcomeTimer
+from bot.storage.timer_claims import ClaimedTimerTable
 
 _COLUMNS = (
     "id, guild_id, meeting_id, outcome_id, kind, slot, due_at, fire_at, stale_at, state, attempts"
@@ -47,10 +47,13 @@ def _timer(row: Any) -> OutcomeTimer:
     )
 
 
-class OutcomeTimerRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._claims = TimerClaims(db, "outcome_timers", _COLUMNS)
+class OutcomeTimerRepository(ClaimedTimerTable[OutcomeTimer]):
+    table = "outcome_timers"
+    columns = _COLUMNS
+
+    @staticmethod
+    def _row(row: Row) -> OutcomeTimer:
+        return _timer(row)
 
     # -- planning -------------------------------------------------------------
 
@@ -132,56 +135,8 @@ class OutcomeTimerRepository:
         )
         return [_timer(row) for row in rows]
 
-    # -- dispatching (the reminder dispatcher's TimerRows, claimed across the fleet) --
-
-    async def next_fire_at(self, scope: ShardScope = EVERYTHING) -> datetime | None:
-        return await self._claims.next_fire_at(scope)
-
-    async def due(
-        self,
-        now: datetime,
-        limit: int = 500,
-        scope: ShardScope = EVERYTHING,
-        worker: str = DEFAULT_WORKER,
-    ) -> list[OutcomeTimer]:
-        return [_timer(row) for row in await self._claims.due(now, limit, scope, worker)]
-
-    async def claim(
-        self,
-        timer_ids: Sequence[int],
-        now: datetime,
-        worker: str = DEFAULT_WORKER,
-        lease_until: datetime | None = None,
-    ) -> list[int]:
-        """Mark these timers "sending" under ``worker`` (committed) before any send; the
-        ids claimed. One of ``worker``'s own "sending" rows (claimed before a crash) is
-        claimed again; another worker's only once its lease has run out."""
-        return await self._claims.claim(timer_ids, now, worker, lease_until)
-
-    async def renew(self, timer_ids: Sequence[int], worker: str, lease_until: datetime) -> int:
-        return await self._claims.renew(timer_ids, worker, lease_until)
-
-    async def release(self, worker: str) -> int:
-        return await self._claims.release(worker)
-
-    async def finish(
-        self,
-        outcomes: Sequence[tuple[int, TimerState]],
-        now: datetime,
-        worker: str = DEFAULT_WORKER,
-    ) -> None:
-        await self._claims.finish(outcomes, now, worker)
-
-    async def retry_later(
-        self,
-        timer_id: int,
-        error: str,
-        retry_at: datetime,
-        give_up: bool,
-        now: datetime,
-        worker: str = DEFAULT_WORKER,
-    ) -> None:
-        await self._claims.retry_later(timer_id, error, retry_at, give_up, now, worker)
+    # -- dispatching: next_fire_at, due, claim, renew, release, finish and retry_later
+    # are ClaimedTimerTable's (the reminder dispatcher's, claimed across the fleet) ----
 
     async def state_counts(self) -> dict[str, int]:
         rows = await self.db.fetch_all("SELECT state, COUNT(*) FROM outcome_timers GROUP BY state")

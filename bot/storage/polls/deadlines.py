@@ -13,46 +13,44 @@ nonces, so Discord answers a repeat with the message it already has.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bot.storage.database import Database
+from bot.storage.database import Row
 from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.polls.models import PollDeadline
-from bot.storage.timer_claims import DEFAULT_WORKER, lease_or_default
+from bot.storage.timer_claims import DEFAULT_WORKER, ClaimedTimerTable
 
 _UNANNOUNCED = "state = 'closed' AND announced = 0"
-_AVAILABLE = (
-    "((state = 'open' AND closes_at IS NOT NULL AND closes_at <= ?)"
-    f" OR ({_UNANNOUNCED} AND (lease_until <= ? OR claimed_by = ?)))"
-)
 
 
 def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _dt(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+class PollDeadlineRepository(ClaimedTimerTable[PollDeadline]):
+    """The polls as timer rows: next fire time, claim, renew and release are
+    ClaimedTimerTable's over the conditions below; ``due``, ``finish`` and
+    ``retry_later`` are the polls' own (two kinds of due row; finished is announced)."""
 
+    table = "polls"
+    columns = "id, guild_id, attempts"
+    # An open poll waits for its deadline; a closed one not announced is held.
+    waiting = "state = 'open' AND closes_at IS NOT NULL"
+    fire_at = "closes_at"
+    held = _UNANNOUNCED
+    available = (
+        "((state = 'open' AND closes_at IS NOT NULL AND closes_at <= ?)"
+        f" OR ({_UNANNOUNCED} AND (lease_until <= ? OR claimed_by = ?)))"
+    )
+    # The claim closes an open poll (open -> closed, in the statement that takes it).
+    take = (
+        "closed_at = CASE WHEN state = 'open' THEN ? ELSE closed_at END,"
+        " state = 'closed', claimed_by = ?, lease_until = ?, attempts = attempts + 1"
+    )
 
-class PollDeadlineRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def next_fire_at(self, scope: ShardScope = EVERYTHING) -> datetime | None:
-        """The earliest deadline of an open poll, or the earliest end of the lease on a
-        poll closed and not announced, in ``scope``'s guilds."""
-        where, params = scope.sql_filter()
-        deadline = await self.db.fetch_one(
-            "SELECT closes_at FROM polls WHERE state = 'open' AND closes_at IS NOT NULL"
-            f"{where} ORDER BY closes_at LIMIT 1",
-            params,
-        )
-        lease = await self.db.fetch_one(
-            f"SELECT MIN(lease_until) FROM polls WHERE {_UNANNOUNCED}{where}", params
-        )
-        found = [int(row[0]) for row in (deadline, lease) if row is not None and row[0] is not None]
-        return _dt(min(found)) if found else None
+    @staticmethod
+    def _row(row: Row) -> PollDeadline:
+        return PollDeadline(id=row[0], guild_id=row[1], attempts=row[2])
 
     async def due(
         self,
@@ -65,83 +63,26 @@ class PollDeadlineRepository:
         open ones by deadline."""
         where, params = scope.sql_filter()
         unannounced = await self.db.fetch_all(
-            f"SELECT id, guild_id, attempts FROM polls WHERE {_UNANNOUNCED}"
+            f"SELECT {self.columns} FROM polls WHERE {_UNANNOUNCED}"
             f" AND (lease_until <= ? OR claimed_by = ?){where} ORDER BY id LIMIT ?",
             [_ts(now), worker, *params, limit],
         )
         closing = await self.db.fetch_all(
-            "SELECT id, guild_id, attempts FROM polls WHERE state = 'open'"
-            f" AND closes_at IS NOT NULL AND closes_at <= ?{where} ORDER BY closes_at, id LIMIT ?",
+            f"SELECT {self.columns} FROM polls WHERE {self.waiting}"
+            f" AND closes_at <= ?{where} ORDER BY closes_at, id LIMIT ?",
             [_ts(now), *params, limit],
         )
-        rows = [*unannounced, *closing][:limit]
-        return [PollDeadline(id=row[0], guild_id=row[1], attempts=row[2]) for row in rows]
-
-    async def claim(
-        self,
-        poll_ids: Sequence[int],
-        now: datetime,
-        worker: str = DEFAULT_WORKER,
-        lease_until: datetime | None = None,
-    ) -> list[int]:
-        """Close the due open polls among ``poll_ids`` and take the unannounced ones whose
-        lease ran out (or ``worker``'s own), all held by ``worker`` until ``lease_until``;
-        the ids taken."""
-        if not poll_ids:
-            return []
-        until = lease_or_default(now, lease_until)
-        marks = ",".join("?" * len(poll_ids))
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                f"SELECT id FROM polls WHERE id IN ({marks}) AND {_AVAILABLE}"
-                " ORDER BY id /*FOR UPDATE SKIP LOCKED*/",
-                [*poll_ids, _ts(now), _ts(now), worker],
-            ) as cursor:
-                claimed = [int(row[0]) for row in await cursor.fetchall()]
-            await conn.executemany(
-                "UPDATE polls SET closed_at = CASE WHEN state = 'open' THEN ? ELSE closed_at END,"
-                " state = 'closed', claimed_by = ?, lease_until = ?, attempts = attempts + 1"
-                " WHERE id = ?",
-                [(_ts(now), worker, until, poll_id) for poll_id in claimed],
-            )
-        return claimed
-
-    async def renew(self, poll_ids: Sequence[int], worker: str, lease_until: datetime) -> int:
-        if not poll_ids:
-            return 0
-        marks = ",".join("?" * len(poll_ids))
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE polls SET lease_until = ? WHERE id IN ({marks}) AND {_UNANNOUNCED}"
-                " AND claimed_by = ?",
-                [_ts(lease_until), *poll_ids, worker],
-            )
-            return cursor.rowcount
-
-    async def release(self, worker: str) -> int:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE polls SET lease_until = 0 WHERE {_UNANNOUNCED} AND claimed_by = ?",
-                (worker,),
-            )
-            return cursor.rowcount
+        return [self._row(row) for row in [*unannounced, *closing][:limit]]
 
     async def finish(
         self, outcomes: Sequence[tuple[int, str]], now: datetime, worker: str = DEFAULT_WORKER
     ) -> None:
         """The results of these polls ``worker`` holds were posted."""
-        if not outcomes:
-            return
-        async with self.db.transaction() as conn:
-            await conn.executemany(
-                f"UPDATE polls SET announced = 1 WHERE id = ? AND {_UNANNOUNCED}"
-                " AND claimed_by = ?",
-                [(poll_id, worker) for poll_id, _ in outcomes],
-            )
+        await self._update_held("announced = 1", [(poll_id,) for poll_id, _ in outcomes], worker)
 
     async def retry_later(
         self,
-        poll_id: int,
+        row_id: int,
         error: str,
         retry_at: datetime,
         give_up: bool,
@@ -150,16 +91,9 @@ class PollDeadlineRepository:
     ) -> None:
         """Posting the result failed: free for anyone at ``retry_at`` (the poll stays
         closed), or, giving up, recorded as announced so it is not tried again."""
-        async with self.db.transaction() as conn:
-            if give_up:
-                await conn.execute(
-                    f"UPDATE polls SET announced = 1 WHERE id = ? AND {_UNANNOUNCED}"
-                    " AND claimed_by = ?",
-                    (poll_id, worker),
-                )
-            else:
-                await conn.execute(
-                    "UPDATE polls SET lease_until = ?, claimed_by = NULL"
-                    f" WHERE id = ? AND {_UNANNOUNCED} AND claimed_by = ?",
-                    (_ts(retry_at), poll_id, worker),
-                )
+        if give_up:
+            await self._update_held("announced = 1", [(row_id,)], worker)
+        else:
+            await self._update_held(
+                "lease_until = ?, claimed_by = NULL", [(_ts(retry_at), row_id)], worker
+            )
