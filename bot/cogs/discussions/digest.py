@@ -16,9 +16,10 @@ digest twice.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import time
 
 import discord
 from apscheduler.triggers.cron import CronTrigger
@@ -29,6 +30,7 @@ from bot.cogs.directory.initiatives import cluster_autocomplete
 from bot.cogs.discussions.render import digest_embed
 from bot.cogs.shared.client import AgoraClient
 from bot.cogs.shared.context import guild_id_of, services_of
+from bot.cogs.shared.guild_runs import run_guild_once
 from bot.cogs.shared.pagination import Page, send_page
 from bot.services.directory.models import Cluster
 from bot.services.discussions.digest import cron_kwargs, digest_nonce, render_digest
@@ -84,36 +86,17 @@ class DigestCog(commands.GroupCog, group_name="digest"):
         posted: list[PostedDigest] = []
         for guild in list(self.bot.guilds):
             key = self.bot.services.digest.run_key(guild.id, self._zone())
-            posted.extend(await self._post_claimed(guild.id, key))
-        return posted
-
-    async def _post_claimed(self, guild_id: int, key: str) -> list[PostedDigest]:
-        """The guild's digests of the run ``key``, if this process claims it."""
-        guild = self.bot.get_guild(guild_id)
-        if guild is None:
-            return []
-        try:
-            run = await self.bot.services.digest.runs.run_once(
-                key, lambda: self.post_guild_digests(guild, key)
+            posted.extend(
+                await run_guild_once(
+                    self.bot,
+                    self.bot.services.digest.runs,
+                    guild.id,
+                    key,
+                    functools.partial(self.post_guild_digests, key=key),
+                    DIGEST_JOB_ID,
+                )
             )
-        except Exception:
-            log.exception("weekly digest failed for guild %s", guild_id)
-            return []
-        if run.retry_at is not None:
-            self._look_again(guild_id, key, run.retry_at)
-        return run.value or []
-
-    def _look_again(self, guild_id: int, key: str, at: datetime) -> None:
-        """Another process holds the run: when its lease ends, take it over if unfinished."""
-        self.bot.scheduler.add_job(
-            self._post_claimed,
-            "date",
-            run_date=at + timedelta(seconds=1),
-            args=[guild_id, key],
-            id=f"{DIGEST_JOB_ID}:{guild_id}",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+        return posted
 
     async def post_guild_digests(self, guild: discord.Guild, key: str) -> list[PostedDigest]:
         """Post each cluster's digest of the run ``key`` (nonces from the key)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import discord
 from apscheduler.triggers.cron import CronTrigger
@@ -24,6 +23,7 @@ from discord.ext import commands
 from bot.cogs.shared.client import AgoraClient
 from bot.cogs.shared.context import guild_id_of, services_of
 from bot.cogs.shared.cooldowns import limited
+from bot.cogs.shared.guild_runs import run_guild_once
 
 log = logging.getLogger(__name__)
 
@@ -73,36 +73,17 @@ class NudgeCog(commands.GroupCog, group_name="nudges"):
         zone = self.bot.config.community.timezone
         for guild in list(self.bot.guilds):
             key = self.bot.services.nudges.run_key(guild.id, zone)
-            sent.extend(await self._send_claimed(guild.id, key))
-        return sent
-
-    async def _send_claimed(self, guild_id: int, key: str) -> list[SentNudge]:
-        """The guild's nudges of the run ``key``, if this process claims it."""
-        guild = self.bot.get_guild(guild_id)
-        if guild is None:
-            return []
-        try:
-            run = await self.bot.services.nudges.runs.run_once(
-                key, lambda: self.send_guild_nudges(guild)
+            sent.extend(
+                await run_guild_once(
+                    self.bot,
+                    self.bot.services.nudges.runs,
+                    guild.id,
+                    key,
+                    self.send_guild_nudges,
+                    NUDGE_JOB_ID,
+                )
             )
-        except Exception:
-            log.exception("nudges failed for guild %s", guild_id)
-            return []
-        if run.retry_at is not None:
-            self._look_again(guild_id, key, run.retry_at)
-        return run.value or []
-
-    def _look_again(self, guild_id: int, key: str, at: datetime) -> None:
-        """Another process holds the run: when its lease ends, take it over if unfinished."""
-        self.bot.scheduler.add_job(
-            self._send_claimed,
-            "date",
-            run_date=at + timedelta(seconds=1),
-            args=[guild_id, key],
-            id=f"{NUDGE_JOB_ID}:{guild_id}",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+        return sent
 
     async def send_guild_nudges(self, guild: discord.Guild) -> list[SentNudge]:
         sent: list[SentNudge] = []
