@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services.common.clock import Clock, utc_now
@@ -33,6 +33,8 @@ from bot.storage.fleet import ShardScope
 from bot.storage.store import Store
 
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+# How long a membership's role grant may take to show in a member list (``reconcile``).
+ROLE_GRANT_GRACE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ class MembershipService:
         self._store = store
         self._cache = cache
         self._clock = clock
+        self._started = clock()
 
     async def actor(
         self, guild_id: int, user_id: int, *, is_admin: bool = False, is_organiser: bool = False
@@ -362,16 +365,22 @@ class MembershipService:
         and people no longer in the guild have theirs ended (``left_server``).
 
         ``as_of``: when the member list was asked for (``now()`` then). A membership
-        begun since (a /initiative join while the list was loading, its role grant
-        perhaps still in flight) is newer than the list, so the list cannot end it.
+        begun since is newer than the list, so the list cannot end it; nor can the
+        missing role end one this process began up to ``ROLE_GRANT_GRACE`` before (an
+        /initiative join records the membership, then grants the role: the list may
+        have been taken in between). The role catch-up of such a membership waits for
+        the next; one begun before this process started has no grant in flight here.
         """
-        newer: dict[int, set[int]] = {}
+        recent: dict[int, set[int]] = {}  # user -> initiatives joined lately
+        newer: set[int] = set()  # users with a membership begun after the list
         if as_of is not None:
             for membership in await self._store.memberships.current_joined_between(
-                guild_id, as_of, _END_OF_TIME
+                guild_id, max(as_of - ROLE_GRANT_GRACE, self._started), _END_OF_TIME
             ):
                 if membership.user_id is not None:
-                    newer.setdefault(membership.user_id, set()).add(membership.initiative_id)
+                    recent.setdefault(membership.user_id, set()).add(membership.initiative_id)
+                    if membership.joined_at >= as_of:
+                        newer.add(membership.user_id)
         started: list[MembershipChange] = []
         ended: list[MembershipChange] = []
         # Members who asked to be forgotten are not recorded again from their roles;
@@ -383,7 +392,7 @@ class MembershipService:
             if user_id in forgotten:
                 continue
             sync = await self.sync_member_roles(
-                guild_id, user_id, role_ids, unsafe=unsafe, keep=newer.get(user_id, ())
+                guild_id, user_id, role_ids, unsafe=unsafe, keep=recent.get(user_id, ())
             )
             started.extend(sync.started)
             ended.extend(sync.ended)
