@@ -56,21 +56,19 @@ class FleetClaimRepository:
 
     async def renew(self, key: str, worker: str, lease_until: datetime) -> bool:
         """Extend ``worker``'s lease on ``key``; False when it no longer holds it."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE fleet_claims SET lease_until = ?"
-                " WHERE key = ? AND holder = ? AND done_at IS NULL",
-                (_ts(lease_until), key, worker),
-            )
-            return cursor.rowcount == 1
+        return await self._set_held("lease_until", _ts(lease_until), key, worker)
 
     async def done(self, key: str, worker: str, now: datetime) -> bool:
         """``worker`` finished the run of ``key``; False when it no longer held it."""
+        return await self._set_held("done_at", _ts(now), key, worker)
+
+    async def _set_held(self, column: str, value: int, key: str, worker: str) -> bool:
+        """Set ``column`` of ``key`` while ``worker`` holds it, unfinished; whether it did."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE fleet_claims SET done_at = ?"
+                f"UPDATE fleet_claims SET {column} = ?"
                 " WHERE key = ? AND holder = ? AND done_at IS NULL",
-                (_ts(now), key, worker),
+                (value, key, worker),
             )
             return cursor.rowcount == 1
 

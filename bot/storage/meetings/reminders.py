@@ -89,10 +89,7 @@ def _reminder(row: Row) -> Reminder:
 class ReminderRepository(ClaimedTimerTable[Reminder]):
     table = "reminders"
     columns = _COLUMNS
-
-    @staticmethod
-    def _row(row: Row) -> Reminder:
-        return _reminder(row)
+    _row = staticmethod(_reminder)
 
     # -- planning -----------------------------------------------------------
 

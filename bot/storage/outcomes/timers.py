@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.storage.database import Row
 from bot.storage.fleet import EVERYTHING, ShardScope
 from bot.storage.outcomes.models import NewTimer, OutcomeTimer
 from bot.storage.timer_claims import ClaimedTimerTable
@@ -50,10 +49,7 @@ def _timer(row: Any) -> OutcomeTimer:
 class OutcomeTimerRepository(ClaimedTimerTable[OutcomeTimer]):
     table = "outcome_timers"
     columns = _COLUMNS
-
-    @staticmethod
-    def _row(row: Row) -> OutcomeTimer:
-        return _timer(row)
+    _row = staticmethod(_timer)
 
     # -- planning -------------------------------------------------------------
 
