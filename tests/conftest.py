@@ -26,6 +26,9 @@ from tests.support.browser import browser  # noqa: F401
 from tests.support.database import database_url, postgres_server  # noqa: F401
 from tests.support.fleet import four_guilds  # noqa: F401
 
+# The reliability suite's counts, printed at the end (also under pytest-xdist).
+pytest_plugins = ["tests.support.reliability_summary"]
+
 # Every sandbox the tests start validates against Discord's spec: the sandbox assumes no
 # checkout layout, Agora's tests know it (``$DISCORD_OPENAPI_SPEC`` still wins).
 os.environ[OPENAPI_SPEC_ENV_VAR] = str(openapi_spec_path())

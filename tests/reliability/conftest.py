@@ -1,7 +1,8 @@
 """Fixtures of the reliability suite and its summary in the terminal.
 
-``tally`` gives a test its module's counters; ``pytest_terminal_summary`` prints
-one line per module at the end of the run (with or without ``-s``), e.g.::
+``tally`` gives a test its module's counters; ``tests/support/reliability_summary.py``
+prints one line per module at the end of the run (with or without ``-s``, and under
+pytest-xdist), e.g.::
 
     test_gateway_faults: faults injected 6, survived 6, inputs tried 180, ...
 
@@ -22,40 +23,15 @@ from bot.launch import prepare_seed_guild
 from bot.runtime import start_agora
 from discord_sandbox import Sandbox
 from tests.reliability._support import DiscordPyPointer, ErrorLog, Tally, World, world_config
-
-TALLIES = pytest.StashKey[dict[str, Tally]]()
-
-
-def _tallies(config: pytest.Config) -> dict[str, Tally]:
-    if TALLIES not in config.stash:
-        config.stash[TALLIES] = {}
-    return config.stash[TALLIES]
+from tests.support.reliability_summary import tallies_of
 
 
 @pytest.fixture
 def tally(request: pytest.FixtureRequest) -> Tally:
     """The counters of the requesting test's module."""
     name = request.module.__name__.rsplit(".", 1)[-1]
-    tallies = _tallies(request.config)
+    tallies = tallies_of(request.config)
     return tallies.setdefault(name, Tally(name))
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    tallies = _tallies(terminalreporter.config)
-    if not tallies:
-        return
-    terminalreporter.section("reliability")
-    lost = 0
-    for name in sorted(tallies):
-        terminalreporter.write_line(tallies[name].line())
-        lost += tallies[name].items_lost
-    total = [t for t in tallies.values()]
-    terminalreporter.write_line(
-        f"total: faults injected {sum(t.faults_injected for t in total)}, "
-        f"survived {sum(t.faults_survived for t in total)}, "
-        f"inputs tried {sum(t.inputs_tried for t in total)}, "
-        f"items checked {sum(t.items_checked for t in total)}, items lost {lost}"
-    )
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ the outcome dispatcher sending to a list instead of Discord."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.config import parse_config
@@ -33,11 +33,16 @@ class World:
     store: Store
     services: Services
     sent: list[OutcomeTimer]
+    # Every store opened for this world, restarts included: the fixture closes the last.
+    stores: list[Store] = field(default_factory=list)
 
     async def restart(self) -> World:
         """Agora stopped and started again: new services over the same database."""
         await self.store.close()
-        return await open_world(self.database, self.clock, self.sent)
+        restarted = await open_world(self.database, self.clock, self.sent)
+        restarted.stores = self.stores
+        self.stores.append(restarted.store)
+        return restarted
 
     async def dispatch(self) -> list[str]:
         """One dispatcher pass now; the slots it sent."""
@@ -70,11 +75,14 @@ async def open_world(database: str, clock: Clock, sent: list[OutcomeTimer]) -> W
 async def world_fixture(database_url: str) -> AsyncIterator[World]:
     """Use as ``world = pytest.fixture(world_fixture)`` with ``database_url``."""
     opened = await open_world(database_url, Clock(START), [])
+    opened.stores.append(opened.store)
     await opened.services.importer.import_directory(GUILD, bundled_seed(), "eip-scc.toml")
     try:
         yield opened
     finally:
-        await opened.store.close()
+        # The store of the last restart (an unclosed SQLite connection's thread would keep
+        # the test run from exiting).
+        await opened.stores[-1].close()
 
 
 async def meeting_with_sessions(world: World) -> tuple[int, list[int]]:
