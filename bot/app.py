@@ -33,9 +33,6 @@ from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
-# Dispatched at the end of each ``on_ready`` (listeners: ``on_agora_ready``).
-AGORA_READY_EVENT = "agora_ready"
-
 
 def agora_intents() -> discord.Intents:
     """The gateway intents Agora needs, and no more (see README for why each)."""
@@ -73,10 +70,6 @@ class AgoraBot(AgoraClient):
             # 2 s for stragglers only delays start. A late guild still arrives as
             # guild_available.
             guild_ready_timeout=0.5,
-            # Members are not asked for before ready: a connection sends at most 120
-            # commands a minute, so 1,000 guilds took 542 s to be ready (docs/scaling.md).
-            # The directory's catch-up asks for the guilds that need them, after ready.
-            chunk_guilds_at_startup=False,
             **options,
         )
         self.config = config
@@ -164,9 +157,6 @@ class AgoraBot(AgoraClient):
             self.shards_said(),
         )
         self.agora_ready.set()
-        # After the seeding above: what catches up per guild (the directory's member
-        # catch-up) starts on this, knowing which guilds now have a directory.
-        self.dispatch(AGORA_READY_EVENT)
 
     def shards_said(self) -> str:
         """Which shards this process runs, for the log ("" when it is not sharded)."""

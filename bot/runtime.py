@@ -78,12 +78,7 @@ async def build_agora(config: Config) -> AgoraBot:
 
 
 class DiscordNames:
-    """Display names for the web pages, from discord.py's member cache (never stored).
-
-    A guild's members are cached only once its member list was asked for (the directory's
-    catch-up, after ready; never for a guild without initiative roles or memberships):
-    until then, one not in the cache is asked of Discord's REST API, and is unknown (left
-    unnamed) only when Discord does not know them either or cannot be asked."""
+    """Display names for the web pages, from discord.py's member cache (never stored)."""
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
@@ -92,28 +87,12 @@ class DiscordNames:
         guild = self._client.get_guild(guild_id)
         if guild is None:
             return {}
-        names: dict[int, str] = {}
-        missing: list[int] = []
-        for user_id in user_ids:
-            member = guild.get_member(user_id)
-            if member is not None:
-                names[user_id] = member.display_name
-            elif not guild.chunked:
-                missing.append(user_id)
-        fetched = await asyncio.gather(*(_fetch_member(guild, u) for u in missing))
-        names.update((member.id, member.display_name) for member in fetched if member)
-        return names
+        members = (guild.get_member(user_id) for user_id in user_ids)
+        return {member.id: member.display_name for member in members if member is not None}
 
     async def guild_name(self, guild_id: int) -> str | None:
         guild = self._client.get_guild(guild_id)
         return None if guild is None else guild.name
-
-
-async def _fetch_member(guild: discord.Guild, user_id: int) -> discord.Member | None:
-    try:
-        return await guild.fetch_member(user_id)
-    except discord.HTTPException:  # gone (404), or Discord unreachable: unnamed
-        return None
 
 
 @dataclass

@@ -10,10 +10,7 @@
 * a member leaving the server: all their memberships end (``left_server``);
 * joining a new server: the seed directory is loaded there if it is empty;
 * on (re)connecting: memberships catch up with the roles members hold, and
-  with members who left, while Agora was away. In the background, after ready:
-  the member list of each guild with initiative roles or memberships is asked
-  for then (one guild at a time per connection), a guild with neither never
-  (until ``/admin setup`` or ``/admin import`` gives it some).
+  with members who left, while Agora was away.
 
 After handling each event the cog dispatches ``directory_sync`` with a
 ``SyncNote`` (what was handled and whether anything changed), so tests and
@@ -22,11 +19,8 @@ other cogs can await the outcome instead of guessing how long it takes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 
 import discord
 from discord.ext import commands
@@ -36,10 +30,6 @@ from bot.cogs.shared.role_guard import role_facts, role_guard, role_names
 from bot.services.common.text import plural
 
 log = logging.getLogger(__name__)
-
-# Beyond discord.py's own wait for a guild's members: its pacing of the connection's
-# commands (at most 110 a minute) may hold a request back up to a minute.
-CHUNK_TIMEOUT_SECONDS = 90.0
 
 SYNC_EVENT = "directory_sync"  # bot.wait_for("directory_sync", check=...)
 
@@ -60,13 +50,6 @@ class SyncNote:
 class DirectorySync(commands.Cog):
     def __init__(self, bot: AgoraClient) -> None:
         self.bot = bot
-        # The member catch-up of each guild, running or waiting for its connection's turn.
-        self._catch_ups: dict[int, asyncio.Task[None]] = {}
-        self._running: set[int] = set()  # of those, the ones under way
-        self._again: set[int] = set()  # asked for again while under way
-        self._slots: dict[int, asyncio.Semaphore] = {}  # one chunk at a time per shard
-        self._closing = False
-        self._caught_up = 0  # guilds done since the catch-ups were last all done (for the log)
 
     def _done(self, kind: str, guild_id: int, subject_id: int, changed: bool) -> None:
         self.bot.dispatch(SYNC_EVENT, SyncNote(kind, guild_id, subject_id, changed))
@@ -182,132 +165,39 @@ class DirectorySync(commands.Cog):
             )
         self._done("member_left", payload.guild_id, payload.user.id, bool(ended))
 
-    # --- the catch-up after (re)connecting --------------------------------------------
-
     @commands.Cog.listener()
-    async def on_agora_ready(self) -> None:
-        """Roles granted or removed, and members gone, while Agora was not connected.
-
-        Dispatched by the bot once ready (and again when a shard re-identifies), after
-        seeding: the member lists were not asked for before ready (1,000 guilds took
-        minutes at the gateway's 120 commands a minute), so each guild that needs its list
-        is caught up here, in the background."""
-        await self.catch_up(self.bot.guilds)
-
-    @commands.Cog.listener()
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction, command: object
-    ) -> None:
-        """A guild may have just got its first initiative roles (``/admin setup``,
-        ``/admin import``): from then on its members' roles matter."""
-        guild = interaction.guild
-        if guild is not None and not guild.chunked and guild.id not in self._catch_ups:
-            await self.catch_up([guild])
-
-    async def catch_up(self, guilds: Collection[discord.Guild]) -> None:
-        """Start the catch-up of those of ``guilds`` whose member list matters (one query),
-        unless one is already running or waiting for that guild."""
-        follow = await self.bot.services.memberships.guilds_following_members(
-            [guild.id for guild in guilds], self.bot.services.scope
-        )
-        for guild in guilds:
-            if guild.id not in follow:
+    async def on_ready(self) -> None:
+        """Roles granted or removed, and members gone, while Agora was not connected."""
+        for guild in self.bot.guilds:
+            if not guild.chunked:
+                # Without the full member list, absence would read as "left".
+                log.warning("members of %s not loaded; role catch-up skipped", guild.id)
                 continue
-            if guild.id in self._running:
-                # Once more afterwards: a new session may have reset its member list.
-                self._again.add(guild.id)
-            elif guild.id not in self._catch_ups:  # waiting: it reads the guild as it is then
-                self._start(guild.id, guild.shard_id)
-
-    def _start(self, guild_id: int, shard_id: int) -> None:
-        task = asyncio.create_task(
-            self._catch_up_guild(guild_id, shard_id), name=f"catch-up {guild_id}"
-        )
-        self._catch_ups[guild_id] = task
-        task.add_done_callback(lambda _: self._finished(guild_id, shard_id))
-
-    def _finished(self, guild_id: int, shard_id: int) -> None:
-        self._catch_ups.pop(guild_id, None)
-        if self._closing:
-            return
-        self._caught_up += 1
-        if guild_id in self._again:
-            self._again.discard(guild_id)
-            self._start(guild_id, shard_id)
-        elif not self._catch_ups:
-            log.info("member catch-up done: %s", plural(self._caught_up, "guild"))
-            self._caught_up = 0
-            # The member lists just loaded (chunked) are long-lived: 21,000 members are
-            # ~125,000 objects in discord.py's cache, and every full collection walked them
-            # (25-30 ms pauses in the middle of interactions). Out of the collector's
-            # sight, as the directory is (DirectoryCache); reference counting still frees
-            # whoever leaves.
-            self.bot.services.heap.settled()
-
-    async def caught_up(self) -> None:
-        """Until no catch-up is running or waiting (for tests and benchmarks)."""
-        while self._catch_ups:
-            await asyncio.wait(list(self._catch_ups.values()))
-
-    async def _catch_up_guild(self, guild_id: int, shard_id: int) -> None:
-        """Load the guild's members, then make memberships match: one guild at a time per
-        gateway connection, whose commands discord.py paces."""
-        slot = self._slots.setdefault(shard_id, asyncio.Semaphore(1))
-        try:
-            async with slot:
-                self._running.add(guild_id)
-                as_of = self.bot.services.memberships.now()
-                guild = self.bot.get_guild(guild_id)
-                if guild is not None and not guild.chunked:
-                    timeout = CHUNK_TIMEOUT_SECONDS + (guild.member_count or 0) / 10_000
-                    async with asyncio.timeout(timeout):
-                        await guild.chunk()
-                    guild = self.bot.get_guild(guild_id)  # a new session has a new object
-                if guild is None:
-                    return
-                if not guild.chunked:
-                    # Without the full member list, absence would read as "left".
-                    log.warning("members of %s not loaded; role catch-up skipped", guild_id)
-                    return
-                await self._reconcile(guild, as_of)
-        except TimeoutError:
-            log.warning("members of %s did not arrive; role catch-up skipped", guild_id)
-        except (discord.ClientException, discord.HTTPException) as error:
-            log.warning("members of %s not loaded (%s); role catch-up skipped", guild_id, error)
-        except Exception:
-            log.exception("the role catch-up of guild %s failed", guild_id)
-        finally:
-            self._running.discard(guild_id)
-
-    async def _reconcile(self, guild: discord.Guild, as_of: datetime) -> None:
-        roles_by_member = {
-            member.id: [role.id for role in member.roles]
-            for member in guild.members
-            if not member.bot
-        }
-        sync = await self.bot.services.memberships.reconcile(
-            guild.id, roles_by_member, unsafe=await self._unsafe_mapped(guild), as_of=as_of
-        )
-        if sync.started or sync.ended:
-            log.info(
-                "caught up with %s: %s started, %d ended",
-                guild.id,
-                plural(len(sync.started), "membership"),
-                len(sync.ended),
+            roles_by_member = {
+                member.id: [role.id for role in member.roles]
+                for member in guild.members
+                if not member.bot
+            }
+            sync = await self.bot.services.memberships.reconcile(
+                guild.id, roles_by_member, unsafe=await self._unsafe_mapped(guild)
             )
-        changed_users = {change.membership.user_id for change in (*sync.started, *sync.ended)}
-        for user_id in changed_users:
-            if user_id is not None:
-                self._done("roles_changed", guild.id, user_id, True)
-        self._done("reconciled", guild.id, guild.id, bool(changed_users))
-
-    async def cog_unload(self) -> None:
-        """Stopping Agora: catch-ups still waiting or running are cancelled."""
-        self._closing = True
-        tasks = list(self._catch_ups.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            if sync.started or sync.ended:
+                log.info(
+                    "caught up with %s: %s started, %d ended",
+                    guild.id,
+                    plural(len(sync.started), "membership"),
+                    len(sync.ended),
+                )
+            changed_users = {change.membership.user_id for change in (*sync.started, *sync.ended)}
+            for user_id in changed_users:
+                if user_id is not None:
+                    self._done("roles_changed", guild.id, user_id, True)
+            self._done("reconciled", guild.id, guild.id, bool(changed_users))
+        # The member lists just loaded (chunked) are long-lived: 21,000 members are ~125,000
+        # objects in discord.py's cache, and every full collection walked them (25-30 ms
+        # pauses in the middle of interactions). Out of the collector's sight, as the
+        # directory is (DirectoryCache); reference counting still frees whoever leaves.
+        self.bot.services.heap.settled()
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -319,4 +209,3 @@ class DirectorySync(commands.Cog):
         if report is not None:
             log.info("joined %s; seeded from %s: %s", guild.name, seed_file, report.summary())
         self._done("guild_joined", guild.id, guild.id, report is not None)
-        await self.catch_up([guild])  # a guild Agora was in before has memberships

@@ -48,24 +48,10 @@ async def remove_initiative_roles(
     """Take the forgotten person's initiative roles; a note when that was not possible."""
     if not role_ids:
         return ""
-    roles = [role for role_id in role_ids if (role := guild.get_role(role_id)) is not None]
     member = guild.get_member(user_id)
-    if member is None and not guild.chunked:
-        # Not in the cache before the guild's member list is loaded: asked of Discord.
-        try:
-            member = await guild.fetch_member(user_id)
-        except discord.NotFound:
-            pass
-        except discord.HTTPException:
-            names = ", ".join(role.name for role in roles)
-            return (
-                f"\nAgora could not check whether the initiative roles ({names}) are still"
-                " held (Discord did not answer). Ask an admin to remove them if they are."
-                if roles
-                else ""
-            )
     if member is None:
         return ""  # gone from the server: no roles to take
+    roles = [role for role_id in role_ids if (role := guild.get_role(role_id)) is not None]
     held = [role for role in roles if role in member.roles]
     if not held:
         return ""

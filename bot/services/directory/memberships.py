@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.services.common.clock import Clock, utc_now
@@ -29,12 +29,7 @@ from bot.services.directory.cache import DirectoryCache
 from bot.services.directory.service import Page, check_page, clamp_page, resolve_initiative
 from bot.storage.directory.memberships import RoleChange
 from bot.storage.directory.models import Initiative, LeaveReason, Membership, Resource
-from bot.storage.fleet import ShardScope
 from bot.storage.store import Store
-
-_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
-# How long a membership's role grant may take to show in a member list (``reconcile``).
-ROLE_GRANT_GRACE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -150,7 +145,6 @@ class MembershipService:
         self._store = store
         self._cache = cache
         self._clock = clock
-        self._started = clock()
 
     async def actor(
         self, guild_id: int, user_id: int, *, is_admin: bool = False, is_organiser: bool = False
@@ -285,7 +279,6 @@ class MembershipService:
         *,
         before: Iterable[int] | None = None,
         unsafe: Collection[int] = frozenset(),
-        keep: Collection[int] = frozenset(),
     ) -> RoleSync:
         """Follow initiative roles given or taken by hand in Discord.
 
@@ -297,8 +290,6 @@ class MembershipService:
         ``unsafe``: role ids Agora must not hand out (``role_safety``); a mapped
         one is not an initiative role here, so holding it neither starts nor ends
         a membership.
-
-        ``keep``: initiative ids whose membership is not ended here, whatever the roles say.
         """
         directory = await self._cache.get(guild_id)
         mapped = directory.role_ids()
@@ -313,7 +304,7 @@ class MembershipService:
                 if (role_id := directory.initiatives[i].role_id) is not None
                 and role_id not in unsafe
             }
-            to_start, to_end = after_ids - current, roles_of - after_ids - set(keep)
+            to_start, to_end = after_ids - current, roles_of - after_ids
         else:
             before_ids = {mapped[r] for r in before if r in mapped}
             to_start = (after_ids - before_ids) - current
@@ -334,53 +325,19 @@ class MembershipService:
             ended=tuple(self._change(directory.initiatives, m) for m in ended),
         )
 
-    def now(self) -> datetime:
-        """The time as memberships are dated (``reconcile``'s ``as_of``)."""
-        return self._clock()
-
-    async def guilds_following_members(
-        self, guild_ids: Collection[int], scope: ShardScope
-    ) -> set[int]:
-        """Those of ``guild_ids`` (guilds of ``scope``) whose member list Agora needs: an
-        initiative role mapped, or someone's current membership. A guild without either has
-        nothing for a catch-up to do. One query, whatever the number of guilds."""
-        if not guild_ids:
-            return set()
-        only = next(iter(guild_ids)) if len(guild_ids) == 1 else None
-        found = await self._store.memberships.guilds_following_members(scope, guild_id=only)
-        return found & set(guild_ids)
-
     async def reconcile(
         self,
         guild_id: int,
         roles_by_member: Mapping[int, Iterable[int]],
         *,
         unsafe: Collection[int] = frozenset(),
-        as_of: datetime | None = None,
     ) -> RoleSync:
         """Catch up with changes made while Agora was away.
 
         ``roles_by_member`` is every (human) member of the guild with their role
         ids: memberships are made to match the initiative roles each one holds,
         and people no longer in the guild have theirs ended (``left_server``).
-
-        ``as_of``: when the member list was asked for (``now()`` then). A membership
-        begun since is newer than the list, so the list cannot end it; nor can the
-        missing role end one this process began up to ``ROLE_GRANT_GRACE`` before (an
-        /initiative join records the membership, then grants the role: the list may
-        have been taken in between). The role catch-up of such a membership waits for
-        the next; one begun before this process started has no grant in flight here.
         """
-        recent: dict[int, set[int]] = {}  # user -> initiatives joined lately
-        newer: set[int] = set()  # users with a membership begun after the list
-        if as_of is not None:
-            for membership in await self._store.memberships.current_joined_between(
-                guild_id, max(as_of - ROLE_GRANT_GRACE, self._started), _END_OF_TIME
-            ):
-                if membership.user_id is not None:
-                    recent.setdefault(membership.user_id, set()).add(membership.initiative_id)
-                    if membership.joined_at >= as_of:
-                        newer.add(membership.user_id)
         started: list[MembershipChange] = []
         ended: list[MembershipChange] = []
         # Members who asked to be forgotten are not recorded again from their roles;
@@ -391,15 +348,12 @@ class MembershipService:
         for user_id, role_ids in roles_by_member.items():
             if user_id in forgotten:
                 continue
-            sync = await self.sync_member_roles(
-                guild_id, user_id, role_ids, unsafe=unsafe, keep=recent.get(user_id, ())
-            )
+            sync = await self.sync_member_roles(guild_id, user_id, role_ids, unsafe=unsafe)
             started.extend(sync.started)
             ended.extend(sync.ended)
         directory = await self._cache.get(guild_id)
         for user_id in directory.users_with_memberships() - roles_by_member.keys():
-            if user_id not in newer:  # joined the server and an initiative since
-                ended.extend(await self.member_left_server(guild_id, user_id))
+            ended.extend(await self.member_left_server(guild_id, user_id))
         return RoleSync(started=tuple(started), ended=tuple(ended))
 
     async def member_left_server(self, guild_id: int, user_id: int) -> list[MembershipChange]:

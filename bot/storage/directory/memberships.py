@@ -25,7 +25,6 @@ from bot.storage.directory.models import (
     db_time,
     parse_db_time,
 )
-from bot.storage.fleet import EVERYTHING, ShardScope
 
 _COLUMNS = (
     "id, guild_id, initiative_id, user_id, role, joined_at, join_reason, left_at, left_reason"
@@ -72,26 +71,6 @@ class MembershipRepository:
             (guild_id,),
         )
         return [_membership(row) for row in rows]
-
-    async def guilds_following_members(
-        self, scope: ShardScope = EVERYTHING, *, guild_id: int | None = None
-    ) -> set[int]:
-        """Guilds of ``scope`` (or just ``guild_id``) whose member list matters to Agora: an
-        initiative with a mapped role, or a current membership (whose holder may have left).
-
-        One pass over the initiatives, each probed through ``memberships_current``; the
-        memberships table itself is not scanned."""
-        among, params = scope.sql_filter("i.guild_id")
-        if guild_id is not None:
-            among += " AND i.guild_id = ?"
-            params = [*params, guild_id]
-        rows = await self.db.fetch_all(
-            "SELECT DISTINCT i.guild_id FROM initiatives i WHERE (i.role_id IS NOT NULL"
-            " OR EXISTS (SELECT 1 FROM memberships m WHERE m.initiative_id = i.id"
-            f" AND m.left_at IS NULL AND m.user_id IS NOT NULL)){among}",
-            params,
-        )
-        return {int(row[0]) for row in rows}
 
     async def current_by_user(self, guild_id: int) -> list[UserMemberships]:
         """Every current membership of the guild that has a user, grouped by user.
