@@ -23,6 +23,7 @@ from bot.cogs.challenges.render import (
 )
 from bot.cogs.directory.initiatives import cluster_autocomplete, initiative_autocomplete
 from bot.cogs.meetings.options import meeting_autocomplete
+from bot.cogs.shared.channels import Postable
 from bot.cogs.shared.client import AgoraClient
 from bot.cogs.shared.context import actor_of, guild_id_of, services_of
 from bot.cogs.shared.cooldowns import check_rate, limited
@@ -46,8 +47,6 @@ LIST_PAGE_SIZE = 8
 FORM_TITLE_LIMIT = 45
 # The list's page argument: "" (all), "i<id>" (an initiative), "c<id>" (a cluster).
 LIST_FILTER = re.compile(r"(?:(?P<kind>[ic])(?P<id>\d{1,19}))?")
-
-Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
 
 
 class ChallengeForm(discord.ui.Modal):

@@ -20,6 +20,7 @@ import discord
 
 from bot.cogs.meetings.render import DirectoryNames, meeting_embed, reminder_text, where_text
 from bot.cogs.meetings.views import rsvp_view
+from bot.cogs.shared.channels import Postable, announcement_channel
 from bot.cogs.shared.client import AgoraClient
 from bot.services.directory.pitches import InitiativePitch
 from bot.services.meetings.models import Meeting, Reminder, Scope, Session
@@ -33,7 +34,6 @@ EVENT_DESCRIPTION_LIMIT = 1000
 # per this many seconds per meeting, always ending with the latest state.
 REFRESH_INTERVAL = 1.0
 EVENT_LOCATION_LIMIT = 100
-Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
 
 
 class MeetingPublisher:
@@ -82,19 +82,6 @@ class MeetingPublisher:
             )
         return found
 
-    async def announcement_channel(self, guild: discord.Guild) -> Postable | None:
-        """The guild's setting, else the configured channel name (``announcements``)."""
-        channel_id = await self.services.meetings.announcement_channel_id(guild.id)
-        if channel_id is not None:
-            channel = guild.get_channel(channel_id)
-            if isinstance(channel, Postable):
-                return channel
-        wanted = self.bot.config.channels.announcement_channel.lstrip("#").casefold()
-        for channel in guild.text_channels:
-            if channel.name.casefold() == wanted:
-                return channel
-        return None
-
     async def linked_channel_ids(
         self, guild_id: int, meeting: Meeting, session: Session | None = None
     ) -> list[int]:
@@ -134,7 +121,7 @@ class MeetingPublisher:
 
     async def channels_for(self, guild: discord.Guild, linked: list[int]) -> list[Postable]:
         channels: list[Postable] = []
-        announcement = await self.announcement_channel(guild)
+        announcement = await announcement_channel(self.bot, guild)
         if announcement is not None:
             channels.append(announcement)
         for channel_id in linked:

@@ -24,6 +24,7 @@ from bot.cogs.outcomes.render import (
     thread_invitation,
     thread_name,
 )
+from bot.cogs.shared.channels import announcement_channel
 from bot.cogs.shared.client import AgoraClient
 from bot.services.outcomes.models import OutcomeTimer
 from bot.services.outcomes.summary import summary_pages
@@ -32,7 +33,6 @@ from bot.wiring import Services
 log = logging.getLogger(__name__)
 
 THREAD_ALREADY_CREATED = 160004
-Postable = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
 
 
 class OutcomePublisher:
@@ -42,19 +42,6 @@ class OutcomePublisher:
     @property
     def services(self) -> Services:
         return self.bot.services
-
-    async def announcement_channel(self, guild: discord.Guild) -> Postable | None:
-        """The guild's announcement channel (an admin's setting, else the configured name)."""
-        channel_id = await self.services.meetings.announcement_channel_id(guild.id)
-        if channel_id is not None:
-            channel = guild.get_channel(channel_id)
-            if isinstance(channel, Postable):
-                return channel
-        wanted = self.bot.config.channels.announcement_channel.lstrip("#").casefold()
-        for found in guild.text_channels:
-            if found.name.casefold() == wanted:
-                return found
-        return None
 
     async def send_timer(self, timer: OutcomeTimer) -> None:
         await self.bot.wait_until_ready()
@@ -78,7 +65,7 @@ class OutcomePublisher:
         opened = 0
         for target in plan.targets:
             if target.channel_id is None:
-                channel: object = await self.announcement_channel(guild)
+                channel: object = await announcement_channel(self.bot, guild)
             else:
                 channel = guild.get_channel(target.channel_id)
             name = thread_name(plan.meeting, target.session)
@@ -122,7 +109,7 @@ class OutcomePublisher:
 
     async def post_summary(self, guild: discord.Guild, timer: OutcomeTimer) -> int:
         """The plenary summary in the announcement channel, one message per page."""
-        channel = await self.announcement_channel(guild)
+        channel = await announcement_channel(self.bot, guild)
         if channel is None:
             log.info("meeting %s: no announcement channel for its summary", timer.meeting_id)
             return 0

@@ -17,10 +17,11 @@ from typing import Any
 
 import discord
 
-from bot.cogs.meetings.publish import REFRESH_INTERVAL, MeetingPublisher, Postable
+from bot.cogs.meetings.publish import REFRESH_INTERVAL, MeetingPublisher
 from bot.cogs.meetings.render import DirectoryNames
 from bot.cogs.polls.render import dm_text, parts_of, poll_embed, result_embed
 from bot.cogs.polls.views import answer_buttons, meeting_buttons
+from bot.cogs.shared.channels import Postable
 from bot.cogs.shared.client import AgoraClient
 from bot.services.polls.service import PollView
 from bot.wiring import Services
