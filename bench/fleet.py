@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 
 from bench import _procstat  # noqa: E402
+from bench._command_line import shown_command  # noqa: E402
 from bench._load import LoadGenerator, StepResult, Template, summarise  # noqa: E402
 from bench._postgres import SETTINGS as PG_SETTINGS  # noqa: E402
 from bench._postgres import BenchPostgres  # noqa: E402
@@ -893,17 +894,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _command(argv: list[str]) -> str:
-    """The command line as the docs show it: without where its logs went."""
-    shown: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--keep":
-            skip = True
-        elif not arg.startswith("--keep=") and arg != "--no-docs":
-            shown.append(arg)
-    return " ".join(["python bench/fleet.py", *shown])
+    """The command line as the docs show it: without where its output went."""
+    return shown_command("bench/fleet.py", argv, ("--keep",))
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:

@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import _procstat  # noqa: E402
+from bench._command_line import shown_command  # noqa: E402
 from bench._load import LoadGenerator, StepResult, summarise  # noqa: E402
 from bench._postgres import SETTINGS as PG_SETTINGS  # noqa: E402
 from bench._postgres import BenchPostgres  # noqa: E402
@@ -738,16 +739,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def _command(argv: list[str]) -> str:
     """The command line as the docs show it: without where its output went."""
-    shown: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in ("--docs", "--keep"):
-            skip = True
-        elif not arg.startswith(("--docs=", "--keep=")) and arg != "--no-docs":
-            shown.append(arg)
-    return " ".join(["python bench/run.py", *shown])
+    return shown_command("bench/run.py", argv, ("--docs", "--keep"))
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
